@@ -1,0 +1,18 @@
+//! Portico's own routing model: the immutable table the proxy serves from.
+//!
+//! The compiler turns Kubernetes objects into a [`RouteTable`]; the router, balancer and proxy read
+//! only these types. Nothing here knows about Kubernetes API types, and nothing here does I/O.
+#![forbid(unsafe_code)]
+
+mod backend;
+mod config;
+mod diag;
+mod policy;
+mod render;
+mod table;
+
+pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
+pub use config::{GlobalConfig, Hsts};
+pub use diag::{Diagnostic, ObjectRef, Severity};
+pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
+pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target};

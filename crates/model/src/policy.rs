@@ -1,0 +1,101 @@
+//! Per-location behaviour derived from annotations and ConfigMap defaults.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a location does besides routing: redirects, rewrite, limits, timeouts, denial, auth.
+/// Built once per table; shared by `Arc` between the locations of one Ingress path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationPolicy {
+    /// Replacement URI (with `$1..$9` from the path regex). `Some` only when the location
+    /// really rewrites (target non-empty and different from the path), as ingress-nginx's
+    /// `needsRewrite`.
+    pub rewrite_target: Option<String>,
+    /// `X-Forwarded-Prefix` value sent on rewriting locations.
+    pub x_forwarded_prefix: Option<String>,
+    /// `use-regex` on this location (host-wide effect is [`crate::Server::regex_mode`]).
+    pub use_regex: bool,
+    pub ssl_redirect: bool,
+    pub force_ssl_redirect: bool,
+    pub preserve_trailing_slash: bool,
+    /// The location path starts with an entry of `no-tls-redirect-locations`: never redirect.
+    pub no_tls_redirect: bool,
+    /// `proxy-body-size` in bytes; `None` = unlimited (`0`).
+    pub max_body_size: Option<u64>,
+    pub timeouts: Timeouts,
+    pub next_upstream: NextUpstream,
+    /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
+    pub denied: Option<Arc<str>>,
+    /// Basic authentication, when configured and loadable.
+    pub auth: Option<Arc<BasicAuth>>,
+}
+
+/// Upstream timeouts of a location (§5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub read: Duration,
+    pub send: Duration,
+}
+
+/// When a failed attempt moves on to the next endpoint (`proxy-next-upstream`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextUpstream {
+    /// Total attempts, first included (`proxy-next-upstream-tries`, default 3; 0 = unlimited is
+    /// treated as "every endpoint once").
+    pub tries: u32,
+    /// Retry on connection errors (`error`).
+    pub on_error: bool,
+    /// Retry on connect timeouts (`timeout`).
+    pub on_timeout: bool,
+    /// Retry non-idempotent methods after the request was sent (`non_idempotent`).
+    pub non_idempotent: bool,
+}
+
+/// Basic authentication of a location: realm and the parsed credential file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicAuth {
+    pub realm: String,
+    /// `<namespace>/<name>@<resourceVersion or content hash>`: changes whenever the Secret does,
+    /// so verification caches never outlive it.
+    pub secret_version: String,
+    /// `(user, hash)` pairs in file order; the first entry for a user wins.
+    pub users: Vec<(String, String)>,
+}
+
+// === impl LocationPolicy ===
+
+impl Default for LocationPolicy {
+    fn default() -> Self {
+        Self {
+            rewrite_target: None,
+            x_forwarded_prefix: None,
+            use_regex: false,
+            ssl_redirect: true,
+            force_ssl_redirect: false,
+            preserve_trailing_slash: false,
+            no_tls_redirect: false,
+            max_body_size: Some(1024 * 1024),
+            timeouts: Timeouts::default(),
+            next_upstream: NextUpstream::default(),
+            denied: None,
+            auth: None,
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(60),
+            send: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Default for NextUpstream {
+    fn default() -> Self {
+        Self { tries: 3, on_error: true, on_timeout: true, non_idempotent: false }
+    }
+}

@@ -1,0 +1,112 @@
+//! The routing table: servers (one per host), their locations, and the backends they use.
+
+use std::sync::Arc;
+
+use crate::{Backend, BackendId, GlobalConfig, LocationPolicy, ObjectRef};
+
+/// Everything the proxy needs to answer a request. Built whole by the compiler, swapped in
+/// atomically, never mutated afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RouteTable {
+    /// Named servers (exact and wildcard hosts), sorted by host name; at most one per pattern.
+    pub servers: Vec<Server>,
+    /// The `_` server: rules without host, and the catch-all default backend. It answers every
+    /// request whose Host matches no named server.
+    pub default_server: Server,
+    /// Upstreams referenced by [`Target::Backend`].
+    pub backends: Vec<Backend>,
+    pub global: GlobalConfig,
+}
+
+/// The host a server answers for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum HostPattern {
+    /// Lowercase host name without port or trailing dot.
+    Exact(String),
+    /// `*.example.com`, stored as the lowercase suffix `example.com`; matches exactly one extra
+    /// label of `[A-Za-z0-9_-]`.
+    Wildcard(String),
+    /// The `_` server.
+    #[default]
+    CatchAll,
+}
+
+/// One virtual host: the merge of every Ingress rule for that host.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Server {
+    pub host: HostPattern,
+    /// Locations in the order the compiler emits them: for regex mode this is the first-match
+    /// order (descending path length, ties descending lexicographic, §1.3).
+    pub locations: Vec<Location>,
+    /// Some location of this host uses regex or rewrites: every path is a case-insensitive
+    /// regex anchored at the start only (§1.3).
+    pub regex_mode: bool,
+    /// `app-root`: `GET /` answers 302 to this path (§1.5).
+    pub app_root: Option<String>,
+    /// A certificate is configured for this host (a `spec.tls` entry covers it, or the default
+    /// certificate was assigned): drives `ssl-redirect` (§1.4).
+    pub has_certificate: bool,
+}
+
+/// The `pathType` of an Ingress path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PathType {
+    Exact,
+    Prefix,
+    /// Treated as `Prefix` outside regex mode, as ingress-nginx does.
+    ImplementationSpecific,
+}
+
+/// Where a location sends its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Backend(BackendId),
+    /// Portico's own 404 (no default backend configured).
+    NotFound,
+}
+
+/// One path of one host, owned by the Ingress that declared it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The path as written (empty became `/`). In regex mode it is a regex source.
+    pub path: String,
+    pub path_type: PathType,
+    pub target: Target,
+    pub policy: Arc<LocationPolicy>,
+    /// The Ingress this location came from; `None` for the synthetic default location.
+    pub ingress: Option<ObjectRef>,
+    /// The implicit `Prefix /` location of §4.3 (created by the first Ingress of the host).
+    pub implicit: bool,
+}
+
+// === impl RouteTable ===
+
+impl RouteTable {
+    pub fn backend(&self, id: BackendId) -> Option<&Backend> {
+        self.backends.get(id.0)
+    }
+}
+
+// === impl HostPattern ===
+
+impl std::fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostPattern::Exact(host) => f.write_str(host),
+            HostPattern::Wildcard(suffix) => write!(f, "*.{suffix}"),
+            HostPattern::CatchAll => f.write_str("_"),
+        }
+    }
+}
+
+// === impl PathType ===
+
+impl PathType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PathType::Exact => "Exact",
+            PathType::Prefix => "Prefix",
+            PathType::ImplementationSpecific => "ImplementationSpecific",
+        }
+    }
+}

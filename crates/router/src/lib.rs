@@ -1,0 +1,54 @@
+//! Host and path matching over a [`RouteTable`], and the URL normalization done before it.
+//! Pure: built once per table, then read-only and lock-free.
+#![forbid(unsafe_code)]
+
+use portico_model::{Diagnostic, RouteTable, Server};
+
+/// Index of a server: `0..table.servers.len()` are named servers, `table.servers.len()` is the
+/// default (`_`) server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ServerId(pub usize);
+
+/// Regex capture spans of a matched location (`$0..$9`), as byte ranges of the matched path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Captures {
+    pub groups: [Option<(usize, usize)>; 10],
+}
+
+/// Matching structures compiled from one table.
+#[derive(Debug)]
+pub struct Router {
+    _private: (),
+}
+
+impl Router {
+    /// Compiles host lookup and per-server path matchers. Locations whose regex does not compile
+    /// are left out and reported.
+    pub fn build(table: &RouteTable) -> (Router, Vec<Diagnostic>) {
+        let _ = table;
+        unimplemented!("router")
+    }
+
+    /// The server answering for a Host header value (case-insensitive, port and one trailing
+    /// dot ignored): exact, then one-label wildcard, then the default server.
+    pub fn find_server(&self, host: &str) -> ServerId {
+        let _ = host;
+        unimplemented!("router")
+    }
+
+    /// The location of `server` matching the normalized `path`, by ingress-nginx precedence.
+    pub fn find_location(
+        &self,
+        server: ServerId,
+        path: &str,
+        captures: &mut Captures,
+    ) -> Option<usize> {
+        let _ = (server, path, captures);
+        unimplemented!("router")
+    }
+}
+
+/// The server behind an id.
+pub fn server(table: &RouteTable, id: ServerId) -> &Server {
+    table.servers.get(id.0).unwrap_or(&table.default_server)
+}
