@@ -9,10 +9,15 @@ use portico_model::{Diagnostic, RouteTable, Server};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ServerId(pub usize);
 
-/// Regex capture spans of a matched location (`$0..$9`), as byte ranges of the matched path.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Captures {
-    pub groups: [Option<(usize, usize)>; 10],
+/// Result of matching a path within one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathMatch {
+    /// Index into `server.locations`.
+    Location(usize),
+    /// nginx's auto-redirect: the request is `/p` and only a Prefix location `/p/` would take
+    /// it; answer 301 to the path with a `/` appended (§1.6). Index of that location.
+    AddSlash(usize),
+    NoMatch,
 }
 
 /// Matching structures compiled from one table.
