@@ -42,13 +42,16 @@ impl Router {
     }
 
     /// The location of `server` matching the normalized `path`, by ingress-nginx precedence.
-    pub fn find_location(
-        &self,
-        server: ServerId,
-        path: &str,
-        captures: &mut Captures,
-    ) -> Option<usize> {
-        let _ = (server, path, captures);
+    pub fn find_location(&self, server: ServerId, path: &str) -> PathMatch {
+        let _ = (server, path);
+        unimplemented!("router")
+    }
+
+    /// Applies the `rewrite-target` of a location to the normalized `path`: the whole URI is
+    /// replaced by the target with `$1..$9` expanded from the path regex (case-insensitive,
+    /// unanchored). `None` when the location does not rewrite or the regex does not match.
+    pub fn rewrite(&self, server: ServerId, location: usize, path: &str) -> Option<String> {
+        let _ = (server, location, path);
         unimplemented!("router")
     }
 }
