@@ -58,12 +58,21 @@ pub fn parse_ingress(
     prefix: &str,
     global: &GlobalConfig,
 ) -> Parsed {
-    let _ = (raw, prefix, global);
-    unimplemented!("annotations registry")
+    let _ = (raw, prefix);
+    Parsed {
+        annotations: IngressAnnotations {
+            policy: global.location_defaults.clone(),
+            app_root: None,
+            load_balance: None,
+            auth: None,
+        },
+        diagnostics: Vec::new(),
+        fatal: false,
+    }
 }
 
 /// Parses the controller ConfigMap's data into global settings; invalid values keep the default.
 pub fn parse_configmap(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagnostic>) {
     let _ = data;
-    unimplemented!("configmap")
+    (GlobalConfig::default(), Vec::new())
 }
