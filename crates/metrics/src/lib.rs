@@ -1,9 +1,254 @@
 //! Prometheus metrics shared by the proxy and the admin listener. Labels are bounded: status
 //! class and Ingress name, never paths or pod addresses.
+//!
+//! The request path never hashes labels: the proxy asks for a [`RequestCounters`] per Ingress
+//! when a table is swapped in and then only increments atomics.
 #![forbid(unsafe_code)]
 
-/// Every metric Portico exports.
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Upper bounds (seconds) of the upstream latency histogram: few buckets on purpose.
+pub const UPSTREAM_BUCKETS: [f64; 6] = [0.005, 0.025, 0.1, 0.5, 2.5, 10.0];
+
+/// Every metric Portico exports, and the registry that encodes them.
 #[derive(Debug)]
 pub struct Metrics {
-    _private: (),
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    upstream_latency: Histogram,
+    rebuilds: Counter,
+    rebuild_errors: Counter,
+    generation: Gauge<i64, AtomicI64>,
+    table_age: Gauge<f64, AtomicU64>,
+    /// Unix time (ms) of the last swap; 0 = never. Read at scrape time to compute the age.
+    last_swap_ms: AtomicU64,
+}
+
+/// The request counters of one Ingress, one per status class: incrementing is one atomic add.
+#[derive(Debug, Clone)]
+pub struct RequestCounters {
+    by_class: [Counter; 5],
+}
+
+/// Label set of `portico_requests_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    status_class: StatusClass,
+    ingress: IngressLabel,
+}
+
+/// `1xx` .. `5xx`; anything outside 100..=599 counts as `5xx`.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
+struct StatusClass(u8);
+
+/// `namespace/name` of an Ingress, or empty when no Ingress answered.
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+struct IngressLabel(Arc<str>);
+
+// === impl Metrics ===
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("portico");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "Requests answered, by status class and Ingress (namespace/name, empty if none)",
+            requests.clone(),
+        );
+        let upstream_latency = Histogram::new(UPSTREAM_BUCKETS);
+        registry.register(
+            "upstream_response_seconds",
+            "Time from sending a request upstream to its response headers",
+            upstream_latency.clone(),
+        );
+        let rebuilds = Counter::default();
+        registry.register("table_rebuilds", "Routing tables built", rebuilds.clone());
+        let rebuild_errors = Counter::default();
+        registry.register(
+            "table_rebuild_errors",
+            "Error diagnostics reported while building routing tables",
+            rebuild_errors.clone(),
+        );
+        let generation = Gauge::<i64, AtomicI64>::default();
+        registry.register("table_generation", "Generation of the live table", generation.clone());
+        let table_age = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "table_age_seconds",
+            "Seconds since the live routing table was swapped in",
+            table_age.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            upstream_latency,
+            rebuilds,
+            rebuild_errors,
+            generation,
+            table_age,
+            last_swap_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// The counters of one Ingress (`namespace/name`, or `""`). Call once per table build, not
+    /// per request: it hashes and may allocate.
+    pub fn request_counters(&self, ingress: &str) -> RequestCounters {
+        let ingress = IngressLabel(Arc::from(ingress));
+        let by_class = [1u8, 2, 3, 4, 5].map(|class| {
+            let labels =
+                RequestLabels { status_class: StatusClass(class), ingress: ingress.clone() };
+            self.requests.get_or_create(&labels).clone()
+        });
+        RequestCounters { by_class }
+    }
+
+    /// Counts one answered request. Convenience for rare paths; the proxy uses
+    /// [`RequestCounters`] prepared at swap time.
+    pub fn record_request(&self, status: u16, ingress: &str) {
+        let labels = RequestLabels {
+            status_class: StatusClass::of(status),
+            ingress: IngressLabel(Arc::from(ingress)),
+        };
+        self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Records the time from sending a request upstream to its response headers.
+    pub fn observe_upstream(&self, secs: f64) {
+        self.upstream_latency.observe(secs);
+    }
+
+    /// Counts one table build and the error diagnostics it produced.
+    pub fn table_rebuilt(&self, diagnostic_errors: u64) {
+        self.rebuilds.inc();
+        self.rebuild_errors.inc_by(diagnostic_errors);
+    }
+
+    /// Records that table `generation` is now live (the age restarts from zero).
+    pub fn table_swapped(&self, generation: u64) {
+        self.generation.set(i64::try_from(generation).unwrap_or(i64::MAX));
+        self.last_swap_ms.store(now_ms().max(1), Ordering::Relaxed);
+    }
+
+    /// All metrics in the Prometheus/OpenMetrics text format.
+    pub fn encode(&self) -> String {
+        let last = self.last_swap_ms.load(Ordering::Relaxed);
+        if last != 0 {
+            self.table_age.set(now_ms().saturating_sub(last) as f64 / 1000.0);
+        }
+        let mut out = String::with_capacity(4096);
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+// === impl RequestCounters ===
+
+impl RequestCounters {
+    /// Counts one request answered with `status`.
+    pub fn record(&self, status: u16) {
+        self.by_class[usize::from(StatusClass::of(status).0 - 1)].inc();
+    }
+}
+
+// === impl StatusClass ===
+
+impl StatusClass {
+    fn of(status: u16) -> Self {
+        match status {
+            100..=599 => Self((status / 100) as u8),
+            _ => Self(5),
+        }
+    }
+}
+
+impl EncodeLabelValue for StatusClass {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        write!(encoder, "{}xx", self.0)
+    }
+}
+
+// === impl IngressLabel ===
+
+impl EncodeLabelValue for IngressLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        encoder.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_class_and_ingress() {
+        let m = Metrics::new();
+        let web = m.request_counters("default/web");
+        web.record(200);
+        web.record(204);
+        web.record(503);
+        m.record_request(404, "");
+        m.record_request(99, "");
+        let text = m.encode();
+        assert!(
+            text.contains(r#"portico_requests_total{status_class="2xx",ingress="default/web"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"portico_requests_total{status_class="5xx",ingress="default/web"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"portico_requests_total{status_class="4xx",ingress=""} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"portico_requests_total{status_class="5xx",ingress=""} 1"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn histogram_rebuilds_and_generation() {
+        let m = Metrics::new();
+        m.observe_upstream(0.003);
+        m.observe_upstream(3.0);
+        m.table_rebuilt(2);
+        m.table_rebuilt(0);
+        m.table_swapped(7);
+        let text = m.encode();
+        assert!(
+            text.contains(r#"portico_upstream_response_seconds_bucket{le="0.005"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"portico_upstream_response_seconds_bucket{le="10.0"} 2"#),
+            "{text}"
+        );
+        assert!(text.contains("portico_upstream_response_seconds_count 2"), "{text}");
+        assert!(text.contains("portico_table_rebuilds_total 2"), "{text}");
+        assert!(text.contains("portico_table_rebuild_errors_total 2"), "{text}");
+        assert!(text.contains("portico_table_generation 7"), "{text}");
+        assert!(text.contains("portico_table_age_seconds"), "{text}");
+    }
 }
