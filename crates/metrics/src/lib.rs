@@ -197,6 +197,7 @@ impl EncodeLabelValue for IngressLabel {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
 mod tests {
     use super::*;
 
