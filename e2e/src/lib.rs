@@ -1,1 +1,37 @@
-//! harness
+//! The end-to-end harness: starts the real `portico` binary on ports chosen at run time, real
+//! echo backends, and talks to it with a real HTTP client. Each test gets its own manifests
+//! directory and process; on failure the harness prints the manifests, `portico check` output
+//! and the proxy log (STYLE §13).
+//!
+//! The binary is `$PORTICO_BIN`, else `target/<profile>/portico` beside the test executable
+//! (built by `cargo test --workspace`, because the `portico` package has integration tests).
+//! `PORTICO_E2E_PATIENCE_SECS` (default 20) bounds every wait.
+#![forbid(unsafe_code)]
+
+mod backend;
+mod client;
+mod manifests;
+mod process;
+
+pub use backend::{refusing_addr, Backends};
+pub use client::{get, request, Conn, Reply};
+pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
+pub use process::{binary, patience, Portico};
+
+/// Polls `check` until it returns true, within [`patience`]. Panics with `what` otherwise.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + patience();
+    loop {
+        if check().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {:?} waiting for: {what}", patience());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,185 @@
+//! One `portico serve` process per test, on ports chosen at run time.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long any wait of the harness may take (`PORTICO_E2E_PATIENCE_SECS`, default 20 s).
+pub fn patience() -> Duration {
+    let secs = std::env::var("PORTICO_E2E_PATIENCE_SECS").ok().and_then(|v| v.parse().ok());
+    Duration::from_secs(secs.unwrap_or(20))
+}
+
+/// The `portico` binary under test.
+pub fn binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PORTICO_BIN") {
+        return PathBuf::from(bin);
+    }
+    // target/<profile>/deps/<test-exe> → target/<profile>/portico
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let bin = profile_dir.join(format!("portico{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not found: run the tests with `cargo test --workspace` (it builds the binary) or set PORTICO_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// A running `portico serve --manifests <dir>`; killed when dropped. If the test is panicking
+/// at that point, the manifests, `portico check` output and the process log are printed.
+#[derive(Debug)]
+pub struct Portico {
+    child: Child,
+    pub http: SocketAddr,
+    pub admin: SocketAddr,
+    dir: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Portico {
+    /// Starts portico on `dir` with `extra` flags and waits until `/readyz` answers 200.
+    pub async fn start(dir: &Path, extra: &[&str]) -> Portico {
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .arg("--manifests")
+            .arg(dir)
+            .args(["--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0"])
+            .args(["--admin-addr", "127.0.0.1:0", "--shutdown-grace-secs", "2"])
+            .args(extra)
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn portico");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    log.lock().expect("log lock").push(line);
+                }
+            });
+        }
+        let mut portico = Portico {
+            child,
+            http: "0.0.0.0:0".parse().expect("addr"),
+            admin: "0.0.0.0:0".parse().expect("addr"),
+            dir: dir.to_path_buf(),
+            log,
+        };
+        let deadline = tokio::time::Instant::now() + patience();
+        loop {
+            if let (Some(http), Some(admin)) = (portico.listen_addr("http"), portico.listen_addr("admin")) {
+                portico.http = http;
+                portico.admin = admin;
+                break;
+            }
+            if let Ok(Some(status)) = portico.child.try_wait() {
+                panic!("portico exited early with {status}\n{}", portico.log_text());
+            }
+            assert!(tokio::time::Instant::now() < deadline, "portico did not listen\n{}", portico.log_text());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let admin = portico.admin;
+        crate::eventually("portico /readyz = 200", || async move {
+            crate::get(admin, "localhost", "/readyz").await.is_ok_and(|r| r.status == 200)
+        })
+        .await;
+        portico
+    }
+
+    /// The address logged as `listening <kind> <addr>`.
+    pub fn listen_addr(&self, kind: &str) -> Option<SocketAddr> {
+        let needle = format!("listening {kind} ");
+        let log = self.log.lock().expect("log lock");
+        log.iter().find_map(|line| {
+            let rest = &line[line.find(&needle)? + needle.len()..];
+            rest.split(|c: char| c.is_whitespace() || c == '"').next()?.parse().ok()
+        })
+    }
+
+    /// Everything the process printed so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+
+    /// Lines printed so far that contain `needle`.
+    pub fn log_lines(&self, needle: &str) -> Vec<String> {
+        let log = self.log.lock().expect("log lock");
+        log.iter().filter(|l| l.contains(needle)).cloned().collect()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the exit status (bounded by [`patience`]).
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = std::time::Instant::now() + patience();
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn dump(&self) {
+        eprintln!("===== manifests in {} =====", self.dir.display());
+        let mut files: Vec<_> = walk(&self.dir);
+        files.sort();
+        for file in files {
+            eprintln!("--- {}", file.display());
+            eprintln!("{}", std::fs::read_to_string(&file).unwrap_or_default());
+        }
+        eprintln!("===== portico check =====");
+        match Command::new(binary()).arg("check").arg(&self.dir).output() {
+            Ok(out) => eprintln!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(error) => eprintln!("cannot run portico check: {error}"),
+        }
+        eprintln!("===== portico log =====\n{}", self.log_text());
+    }
+}
+
+impl Drop for Portico {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.dump();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
