@@ -1,10 +1,35 @@
 //! Every `nginx.ingress.kubernetes.io/*` annotation Portico understands, and the controller
 //! ConfigMap keys that give their defaults, parsed through one registry.
+//!
+//! Each family (rewrite, proxy, balance, auth) declares its annotations in the registry
+//! ([`registry()`]) beside its parser; [`parse_ingress`] validates every `<prefix>/*` annotation
+//! through it and reports unknown ones. [`parse_configmap`] does the same for ConfigMap keys
+//! ([`config_keys()`]). Values are only ever data: nothing is interpreted as configuration.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 
 use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
+
+mod auth;
+mod balance;
+mod config;
+mod context;
+mod proxy;
+mod registry;
+mod rewrite;
+mod value;
+
+pub use balance::parse_load_balance;
+pub use config::ConfigKeySpec;
+pub use proxy::parse_next_upstream;
+pub use registry::{
+    lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
+};
+pub use value::{parse_bool, parse_size};
+
+/// The default `--annotations-prefix`.
+pub const DEFAULT_PREFIX: &str = "nginx.ingress.kubernetes.io";
 
 /// The typed result of parsing one Ingress's annotations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,27 +77,36 @@ pub struct Parsed {
     pub fatal: bool,
 }
 
-/// Parses the annotations of one Ingress. `prefix` is `--annotations-prefix`.
+/// Parses the annotations of one Ingress. `prefix` is `--annotations-prefix`; `global` gives the
+/// ConfigMap defaults. Diagnostics name `metadata.annotations["<prefix>/<name>"]`.
 pub fn parse_ingress(
     raw: &BTreeMap<String, String>,
     prefix: &str,
     global: &GlobalConfig,
 ) -> Parsed {
-    let _ = (raw, prefix);
-    Parsed {
-        annotations: IngressAnnotations {
-            policy: global.location_defaults.clone(),
-            app_root: None,
-            load_balance: None,
-            auth: None,
-        },
-        diagnostics: Vec::new(),
-        fatal: false,
-    }
+    let mut ctx = context::Ctx::new(raw, prefix);
+    let mut annotations = IngressAnnotations {
+        policy: global.location_defaults.clone(),
+        app_root: None,
+        load_balance: None,
+        auth: None,
+    };
+    rewrite::apply(&mut ctx, &mut annotations);
+    proxy::apply(&mut ctx, &mut annotations.policy);
+    balance::apply(&mut ctx, &mut annotations);
+    auth::apply(&mut ctx, &mut annotations);
+    Parsed { annotations, diagnostics: ctx.diagnostics, fatal: ctx.fatal }
 }
 
 /// Parses the controller ConfigMap's data into global settings; invalid values keep the default.
 pub fn parse_configmap(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagnostic>) {
-    let _ = data;
-    (GlobalConfig::default(), Vec::new())
+    config::parse(data)
 }
+
+/// Every ConfigMap key Portico understands, in the order they are applied.
+pub fn config_keys() -> &'static [ConfigKeySpec] {
+    config::CONFIG_KEYS
+}
+
+#[cfg(test)]
+mod tests;

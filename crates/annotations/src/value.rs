@@ -1,0 +1,79 @@
+//! Value primitives shared by annotations and ConfigMap keys: Go `ParseBool`, Go `Atoi`, nginx
+//! sizes and unit-less seconds. Each returns the reason as a sentence fragment on failure.
+
+use std::time::Duration;
+
+/// Go `strconv.ParseBool`: exactly `1 t T TRUE true True 0 f F FALSE false False`, no trimming.
+pub fn parse_bool(value: &str) -> Result<bool, String> {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err("not a boolean (expected true or false, as Go strconv.ParseBool)".to_string()),
+    }
+}
+
+/// Go `strconv.Atoi`: optional sign and decimal digits, no spaces, within 64 bits.
+pub fn parse_int(value: &str) -> Result<i64, String> {
+    value.parse::<i64>().map_err(|_| "not an integer".to_string())
+}
+
+/// A non-negative integer that fits `T` (counts, tries, seconds).
+pub fn parse_count<T: TryFrom<i64>>(value: &str) -> Result<T, String> {
+    let n = parse_int(value)?;
+    if n < 0 {
+        return Err("must not be negative".to_string());
+    }
+    T::try_from(n).map_err(|_| "too large".to_string())
+}
+
+/// Unit-less whole seconds, as ingress-nginx's timeout annotations (`5`, not `5s`); at least 1.
+pub fn parse_seconds(value: &str) -> Result<Duration, String> {
+    let secs: u64 = parse_count(value)
+        .map_err(|e| format!("{e}: expected whole seconds without a unit, e.g. 60"))?;
+    if secs == 0 {
+        return Err("must be at least 1 second".to_string());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// Whole seconds where `0` is allowed (e.g. `keep-alive: 0` disables keep-alive).
+pub fn parse_seconds_or_zero(value: &str) -> Result<Duration, String> {
+    parse_count(value)
+        .map(Duration::from_secs)
+        .map_err(|e| format!("{e}: expected whole seconds without a unit, e.g. 60"))
+}
+
+/// nginx size syntax: bytes, or a number with `k`/`K`, `m`/`M`, `g`/`G`. `0` = unlimited (`None`).
+pub fn parse_size(value: &str) -> Result<Option<u64>, String> {
+    const HINT: &str = "expected an nginx size such as 1m, 8k, 1g or a byte count";
+    let (digits, factor) = match value.as_bytes().last() {
+        Some(b'k' | b'K') => (&value[..value.len() - 1], 1u64 << 10),
+        Some(b'm' | b'M') => (&value[..value.len() - 1], 1u64 << 20),
+        Some(b'g' | b'G') => (&value[..value.len() - 1], 1u64 << 30),
+        _ => (value, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("not a size: {HINT}"));
+    }
+    let n: u64 = digits.parse().map_err(|_| format!("size too large: {HINT}"))?;
+    let bytes = n.checked_mul(factor).ok_or_else(|| format!("size too large: {HINT}"))?;
+    Ok((bytes != 0).then_some(bytes))
+}
+
+/// ingress-nginx's `MaliciousRegex`: no value may contain a carriage return or a line feed.
+pub fn check_line_breaks(value: &str) -> Result<(), String> {
+    if value.contains(['\r', '\n']) {
+        Err("contains a line break (CR or LF), which is never accepted".to_string())
+    } else {
+        Ok(())
+    }
+}
+
+/// A comma-separated list, each entry trimmed of spaces, empty entries dropped (as ingress-nginx's
+/// `isLocationInLocationList`).
+pub fn parse_list(value: &str) -> Vec<String> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests;
