@@ -15,4 +15,4 @@ pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{GlobalConfig, Hsts};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
-pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target};
+pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -110,3 +110,15 @@ impl PathType {
         }
     }
 }
+
+/// PEM material of a `kubernetes.io/tls` Secret, as read (not yet parsed or validated: the TLS
+/// crate does that when the table goes live, and reports what it rejects).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSecret {
+    /// The Secret it came from.
+    pub secret: ObjectRef,
+    /// `tls.crt`: leaf first, then intermediates.
+    pub cert_pem: Arc<[u8]>,
+    /// `tls.key`: PKCS#1, PKCS#8 or SEC1.
+    pub key_pem: Arc<[u8]>,
+}
