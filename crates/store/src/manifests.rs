@@ -1,0 +1,145 @@
+//! Standalone mode's source: a directory of Kubernetes manifests, loaded into [`Objects`].
+//!
+//! Loading never fails: bad input becomes [`Diagnostic`]s and the objects it would have replaced
+//! keep their last good version. Files whose bytes did not change are not parsed again.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use portico_model::Diagnostic;
+
+use crate::error::chain;
+use crate::Objects;
+
+mod convert;
+mod decode;
+mod entry;
+mod file;
+mod scan;
+mod yaml;
+
+pub use convert::SERVICE_NAME_LABEL;
+pub use scan::MAX_FILE_BYTES;
+
+use file::{FileState, Refresh};
+
+/// Loads `*.yaml`, `*.yml` and `*.json` below a directory (recursively, sorted, hidden entries
+/// skipped). Stateful: each [`load`](Self::load) starts from what the previous one kept.
+#[derive(Debug)]
+pub struct ManifestSource {
+    dir: PathBuf,
+    /// Every file seen, in sorted order (the order duplicates are resolved in).
+    files: BTreeMap<PathBuf, FileState>,
+    loaded_once: bool,
+}
+
+/// The outcome of one load: every object now in force and every problem now present.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub objects: Objects,
+    /// All current diagnostics, including those of unchanged files (not only new ones).
+    pub diagnostics: Vec<Diagnostic>,
+    /// False when no file was added, removed or re-parsed since the previous load, so the
+    /// objects are the same as last time and a rebuild can be skipped.
+    pub changed: bool,
+}
+
+// === impl ManifestSource ===
+
+impl ManifestSource {
+    /// A source for `dir`. Nothing is read until [`load`](Self::load).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into(), files: BTreeMap::new(), loaded_once: false }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Re-reads the directory. Deleted files drop their objects; unreadable files, broken
+    /// documents and objects that fail to decode keep what they had (with a diagnostic).
+    pub fn load(&mut self) -> Loaded {
+        let listing = scan::list(&self.dir);
+        let mut diagnostics: Vec<Diagnostic> = listing
+            .errors
+            .iter()
+            .map(|error| {
+                let d = Diagnostic::error(chain(error));
+                match error {
+                    crate::StoreError::Walk { path: Some(path), .. } => d.with_file(label(path)),
+                    _ => d,
+                }
+            })
+            .collect();
+        let mut changed = !self.loaded_once;
+        self.loaded_once = true;
+        if !listing.root_failed {
+            let mut previous = std::mem::take(&mut self.files);
+            for path in listing.files {
+                let (state, refresh) =
+                    FileState::refresh(&path, &label(&path), previous.remove(&path));
+                changed |= refresh == Refresh::Parsed;
+                self.files.insert(path, state);
+            }
+            // Files gone from the listing are dropped, unless they sit under an entry that could
+            // not be listed (permissions, a broken link): those keep their objects.
+            for (path, state) in previous {
+                if listing.errors.iter().any(|e| walk_error_covers(e, &path)) {
+                    self.files.insert(path, state);
+                } else {
+                    tracing::debug!(file = %path.display(), "manifest file removed");
+                    changed = true;
+                }
+            }
+        }
+        diagnostics.extend(self.files.values().flat_map(|state| state.diagnostics.iter().cloned()));
+        let objects = self.merge(&mut diagnostics);
+        tracing::debug!(
+            dir = %self.dir.display(),
+            files = self.files.len(),
+            diagnostics = diagnostics.len(),
+            changed,
+            "manifests loaded"
+        );
+        Loaded { objects, diagnostics, changed }
+    }
+
+    /// Builds the object maps; an object defined twice is taken from the first file in sorted
+    /// order (or the first document of a file) and every later definition gets a diagnostic.
+    fn merge(&self, diagnostics: &mut Vec<Diagnostic>) -> Objects {
+        let mut objects = Objects::default();
+        let mut first_file: BTreeMap<(&'static str, &crate::ObjectKey), &Path> = BTreeMap::new();
+        for (path, state) in &self.files {
+            let file = label(path);
+            for entry in &state.entries {
+                let id = (entry.object.kind(), &entry.key);
+                if entry.object.present_in(&objects, &entry.key) {
+                    let winner = first_file.get(&id).map_or_else(String::new, |p| label(p));
+                    let d = Diagnostic::error(format!(
+                        "duplicate {} {}: already defined in {winner}; this definition is ignored",
+                        entry.object.kind(),
+                        entry.key
+                    ));
+                    diagnostics.push(d.with_object(entry.origin.clone()).with_file(file.clone()));
+                    continue;
+                }
+                first_file.insert(id, path);
+                entry.object.insert_into(&mut objects, entry.key.clone(), Some(file.clone()));
+            }
+        }
+        objects
+    }
+}
+
+/// How files are named in diagnostics and [`crate::Sourced::file`]: the path as found below
+/// the directory given (so relative if the directory was given relative).
+fn label(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn walk_error_covers(error: &crate::StoreError, file: &Path) -> bool {
+    matches!(error, crate::StoreError::Walk { path: Some(p), .. } if file.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,302 @@
+//! One file's text to typed objects and diagnostics. Pure: no file system, no state.
+
+use std::fmt;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Secret, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use portico_model::{Diagnostic, ObjectRef};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::entry::{AnyObject, Entry};
+use super::{convert, yaml};
+use crate::ObjectKey;
+
+/// What one file yields. Diagnostic indexes point into `diagnostics`.
+#[derive(Debug, Default)]
+pub(super) struct FileParse {
+    pub entries: Vec<Entry>,
+    /// Objects whose kind/namespace/name are known but which failed to decode.
+    pub failed: Vec<(ObjectRef, usize)>,
+    /// The first diagnostic about input whose objects cannot be named (a broken document).
+    pub opaque: Option<usize>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Decodes every document of a file; `file` is only used to label diagnostics.
+pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
+    let mut decoder = Decoder { file, out: FileParse::default() };
+    if json {
+        let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+        for (index, value) in stream.enumerate() {
+            let at = Loc { doc: index + 1, line: None, items: String::new() };
+            match value {
+                Ok(value) => decoder.value(value, &at),
+                Err(error) => {
+                    decoder.opaque(&at, None, format!("invalid JSON: {error}"));
+                    break;
+                }
+            }
+        }
+    } else {
+        for document in yaml::documents(text) {
+            let at = Loc { doc: document.index, line: Some(document.line), items: String::new() };
+            match document.value {
+                Ok(value) => decoder.value(value, &at),
+                Err(error) => decoder.opaque(&at, None, format!("invalid YAML: {error}")),
+            }
+        }
+    }
+    decoder.out
+}
+
+/// The kinds Portico reads, with the one apiVersion each is read at.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Ingress,
+    IngressClass,
+    Service,
+    EndpointSlice,
+    Endpoints,
+    Secret,
+    ConfigMap,
+}
+
+/// Where in a file an object is: `document 2 (line 14) items[3]`.
+struct Loc {
+    doc: usize,
+    line: Option<usize>,
+    items: String,
+}
+
+struct Decoder<'a> {
+    file: &'a str,
+    out: FileParse,
+}
+
+// === impl Kind ===
+
+impl Kind {
+    /// `(kind, apiVersion, namespaced)`.
+    const ALL: [(&'static str, &'static str, bool, Kind); 7] = [
+        ("Ingress", "networking.k8s.io/v1", true, Kind::Ingress),
+        ("IngressClass", "networking.k8s.io/v1", false, Kind::IngressClass),
+        ("Service", "v1", true, Kind::Service),
+        ("EndpointSlice", "discovery.k8s.io/v1", true, Kind::EndpointSlice),
+        ("Endpoints", "v1", true, Kind::Endpoints),
+        ("Secret", "v1", true, Kind::Secret),
+        ("ConfigMap", "v1", true, Kind::ConfigMap),
+    ];
+
+    fn lookup(kind: &str) -> Option<(&'static str, bool, Kind)> {
+        Self::ALL
+            .iter()
+            .find(|(k, ..)| *k == kind)
+            .map(|&(_, api, namespaced, k)| (api, namespaced, k))
+    }
+}
+
+// === impl Loc ===
+
+impl Loc {
+    fn item(&self, index: usize) -> Loc {
+        Loc { doc: self.doc, line: self.line, items: format!("{}.items[{index}]", self.items) }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "document {}", self.doc)?;
+        if let Some(line) = self.line {
+            write!(f, " (line {line})")?;
+        }
+        if let Some(items) = self.items.strip_prefix('.') {
+            write!(f, " {items}")?;
+        }
+        Ok(())
+    }
+}
+
+// === impl Decoder ===
+
+impl Decoder<'_> {
+    /// One document or list item. Null (an empty document) is skipped silently.
+    fn value(&mut self, value: Value, at: &Loc) {
+        let mut map = match value {
+            Value::Null => return,
+            Value::Object(map) => map,
+            other => {
+                let found = type_name(&other);
+                return self.opaque(at, None, format!("expected an object, found {found}"));
+            }
+        };
+        let name = meta_str(&map, "name");
+        let namespace = meta_str(&map, "namespace");
+        let Some(kind) = map.get("kind").and_then(Value::as_str).map(str::to_owned) else {
+            let named = name.map_or_else(String::new, |n| format!(" (metadata.name {n})"));
+            return self.opaque(at, None, format!("`kind` is missing{named}"));
+        };
+        let api_version = map.get("apiVersion").and_then(Value::as_str).map(str::to_owned);
+        if kind.ends_with("List") && map.contains_key("items") {
+            return self.list(map, &kind, api_version.as_deref(), at);
+        }
+        let reference = |ns: &str| ObjectRef::new(&kind, ns, name.clone().unwrap_or_default());
+        let Some((wanted_api, namespaced, known)) = Kind::lookup(&kind) else {
+            let d =
+                Diagnostic::warning(format!("{at}: kind {kind} is not one Portico reads; skipped"));
+            self.push(name.is_some().then(|| reference(namespace.as_deref().unwrap_or(""))), d);
+            return;
+        };
+        if api_version.as_deref() != Some(wanted_api) {
+            let written = api_version.as_deref().unwrap_or("(none)");
+            let d = Diagnostic::warning(format!(
+                "{at}: apiVersion {written} is not supported for {kind} (use {wanted_api}); skipped"
+            ));
+            self.push(name.is_some().then(|| reference(namespace.as_deref().unwrap_or(""))), d);
+            return;
+        }
+        let Some(name) = name.clone() else {
+            let d = Diagnostic::error(format!("{at}: {kind} has no metadata.name; skipped"));
+            let index = self.push(None, d.with_field("metadata.name"));
+            self.out.opaque.get_or_insert(index);
+            return;
+        };
+        let namespace =
+            if namespaced { namespace.unwrap_or_else(|| "default".into()) } else { String::new() };
+        set_namespace(&mut map, &namespace);
+        let origin = reference(&namespace);
+        match decode(known, Value::Object(map), &namespace, &name) {
+            Ok(entries) => {
+                self.out.entries.extend(entries.into_iter().map(|(key, object)| Entry {
+                    origin: origin.clone(),
+                    key,
+                    object,
+                }));
+            }
+            Err((field, error)) => {
+                let mut d = Diagnostic::error(format!("{at}: cannot decode {kind}: {error}"));
+                if let Some(field) = field {
+                    d = d.with_field(field);
+                }
+                let index = self.push(Some(origin.clone()), d);
+                self.out.failed.push((origin, index));
+            }
+        }
+    }
+
+    /// `kind: List` (or a typed `FooList`): decodes each item; items of a `FooList` may omit
+    /// `kind` and `apiVersion`, as the API server returns them.
+    fn list(&mut self, mut map: Map<String, Value>, kind: &str, api: Option<&str>, at: &Loc) {
+        let items = match map.remove("items") {
+            Some(Value::Array(items)) => items,
+            Some(Value::Null) | None => Vec::new(),
+            Some(other) => {
+                let found = type_name(&other);
+                return self.opaque(at, None, format!("{kind}.items is {found}, not a list"));
+            }
+        };
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        for (index, mut item) in items.into_iter().enumerate() {
+            if let (Some(item_kind), Value::Object(fields)) = (item_kind, &mut item) {
+                fields.entry("kind").or_insert_with(|| item_kind.into());
+                if let Some(api) = api {
+                    fields.entry("apiVersion").or_insert_with(|| api.into());
+                }
+            }
+            self.value(item, &at.item(index));
+        }
+    }
+
+    fn push(&mut self, object: Option<ObjectRef>, mut d: Diagnostic) -> usize {
+        d = d.with_file(self.file);
+        if let Some(object) = object {
+            d = d.with_object(object);
+        }
+        self.out.diagnostics.push(d);
+        self.out.diagnostics.len() - 1
+    }
+
+    /// An error about input whose objects cannot all be named: the file keeps what it had.
+    fn opaque(&mut self, at: &Loc, object: Option<ObjectRef>, message: String) {
+        let index = self.push(object, Diagnostic::error(format!("{at}: {message}")));
+        self.out.opaque.get_or_insert(index);
+    }
+}
+
+type DecodeError = (Option<String>, String);
+
+/// Typed decoding of one object whose kind, apiVersion and namespace are settled.
+fn decode(
+    kind: Kind,
+    value: Value,
+    ns: &str,
+    name: &str,
+) -> Result<Vec<(ObjectKey, AnyObject)>, DecodeError> {
+    let key = || ObjectKey::new(ns, name);
+    let one = |object| Ok(vec![(key(), object)]);
+    match kind {
+        Kind::Ingress => one(AnyObject::Ingress(Arc::new(typed::<Ingress>(value)?))),
+        Kind::IngressClass => one(AnyObject::IngressClass(Arc::new(typed::<IngressClass>(value)?))),
+        Kind::Service => one(AnyObject::Service(Arc::new(typed::<Service>(value)?))),
+        Kind::EndpointSlice => {
+            one(AnyObject::EndpointSlice(Arc::new(typed::<EndpointSlice>(value)?)))
+        }
+        Kind::ConfigMap => one(AnyObject::ConfigMap(Arc::new(typed::<ConfigMap>(value)?))),
+        Kind::Secret => {
+            let mut secret = typed::<Secret>(value)?;
+            convert::merge_string_data(&mut secret);
+            one(AnyObject::Secret(Arc::new(secret)))
+        }
+        Kind::Endpoints => {
+            let slices = convert::endpoints_to_slices(typed::<Endpoints>(value)?);
+            Ok(slices
+                .into_iter()
+                .map(|slice| {
+                    let key = ObjectKey::new(ns, slice.metadata.name.clone().unwrap_or_default());
+                    (key, AnyObject::EndpointSlice(Arc::new(slice)))
+                })
+                .collect())
+        }
+    }
+}
+
+/// Deserializes with the path of the failing field (`spec.rules[0].host`), `None` at the root.
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let field = (path != ".").then_some(path);
+        (field, error.into_inner().to_string())
+    })
+}
+
+fn meta_str(map: &Map<String, Value>, field: &str) -> Option<String> {
+    let value = map.get("metadata")?.get(field)?.as_str()?;
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Namespaced objects get their (defaulted) namespace written in; cluster-scoped lose theirs.
+fn set_namespace(map: &mut Map<String, Value>, namespace: &str) {
+    if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+        if namespace.is_empty() {
+            meta.remove("namespace");
+        } else {
+            meta.insert("namespace".into(), Value::String(namespace.into()));
+        }
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests;

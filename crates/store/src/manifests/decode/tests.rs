@@ -1,0 +1,158 @@
+use super::*;
+use portico_model::Severity;
+
+fn parse_yaml(text: &str) -> FileParse {
+    parse("test.yaml", text, false)
+}
+
+fn keys(parse: &FileParse) -> Vec<String> {
+    parse.entries.iter().map(|e| format!("{} {}", e.object.kind(), e.key)).collect()
+}
+
+const INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n";
+
+#[test]
+fn every_kind_in_one_multi_document_file() {
+    let text = format!(
+        "{INGRESS}---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {{name: portico, namespace: x}}\nspec: {{controller: portico.dev/ingress-controller}}\n\
+         ---\napiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\n\
+         ---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: web-1}}\naddressType: IPv4\nendpoints: []\n\
+         ---\napiVersion: v1\nkind: Secret\nmetadata: {{name: tls}}\n\
+         ---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: portico}}\ndata: {{a: b}}\n---\n"
+    );
+    let parse = parse_yaml(&text);
+    assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
+    assert_eq!(
+        keys(&parse),
+        [
+            "Ingress default/web",
+            "IngressClass portico",
+            "Service shop/web",
+            "EndpointSlice default/web-1",
+            "Secret default/tls",
+            "ConfigMap default/portico"
+        ]
+    );
+}
+
+#[test]
+fn missing_namespace_is_written_into_the_object() {
+    let parse = parse_yaml(INGRESS);
+    let AnyObject::Ingress(ingress) = &parse.entries[0].object else { panic!("not an ingress") };
+    assert_eq!(ingress.metadata.namespace.as_deref(), Some("default"));
+    assert_eq!(parse.entries[0].origin, ObjectRef::new("Ingress", "default", "web"));
+}
+
+#[test]
+fn lists_including_typed_lists_without_item_kinds() {
+    let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n\
+                ---\napiVersion: networking.k8s.io/v1\nkind: IngressList\nitems:\n- metadata: {name: c, namespace: n}\n";
+    let parse = parse_yaml(text);
+    assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
+    assert_eq!(keys(&parse), ["Service default/a", "ConfigMap default/b", "Ingress n/c"]);
+}
+
+#[test]
+fn json_stream() {
+    let text = r#"{"apiVersion":"v1","kind":"Service","metadata":{"name":"a"}}
+        {"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}]}"#;
+    let good = parse("x.json", text, true);
+    assert!(good.diagnostics.is_empty(), "{:?}", good.diagnostics);
+    assert_eq!(keys(&good), ["Service default/a", "Secret default/s"]);
+    let broken = parse("x.json", "{\"kind\": ", true);
+    assert_eq!(broken.opaque, Some(0));
+    assert!(broken.diagnostics[0].message.contains("invalid JSON"));
+}
+
+#[test]
+fn endpoints_become_labelled_slices() {
+    let text = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: web}\nsubsets:\n\
+                - addresses: [{ip: 10.0.0.1}]\n  notReadyAddresses: [{ip: 10.0.0.2}]\n  ports: [{name: http, port: 8080}]\n\
+                - addresses: [{ip: 10.0.0.3}]\n  ports: [{port: 9090}]\n";
+    let parse = parse_yaml(text);
+    assert!(parse.diagnostics.is_empty(), "{:?}", parse.diagnostics);
+    assert_eq!(
+        keys(&parse),
+        ["EndpointSlice default/web-endpoints-0", "EndpointSlice default/web-endpoints-1"]
+    );
+    assert!(parse
+        .entries
+        .iter()
+        .all(|e| e.origin == ObjectRef::new("Endpoints", "default", "web")));
+    let AnyObject::EndpointSlice(slice) = &parse.entries[0].object else { panic!("not a slice") };
+    let label = slice.metadata.labels.as_ref().and_then(|l| l.get(convert::SERVICE_NAME_LABEL));
+    assert_eq!(label.map(String::as_str), Some("web"));
+    assert_eq!(slice.endpoints.as_ref().map(Vec::len), Some(2));
+}
+
+#[test]
+fn string_data_is_merged() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: b2xk}\nstringData: {a: new, b: plain}\n";
+    let parse = parse_yaml(text);
+    let AnyObject::Secret(secret) = &parse.entries[0].object else { panic!("not a secret") };
+    let data = secret.data.as_ref().unwrap();
+    assert_eq!((data["a"].0.as_slice(), data["b"].0.as_slice()), (&b"new"[..], &b"plain"[..]));
+    assert!(secret.string_data.is_none());
+}
+
+#[test]
+fn unknown_kind_and_api_version_are_warnings() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n\
+                ---\napiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata: {name: old}\n";
+    let parse = parse_yaml(text);
+    assert!(parse.entries.is_empty());
+    assert_eq!(parse.opaque, None);
+    let d: Vec<_> = parse.diagnostics.iter().map(|d| (d.severity, d.to_string())).collect();
+    assert_eq!(d.len(), 2);
+    assert!(d.iter().all(|(s, _)| *s == Severity::Warning));
+    assert!(
+        d[0].1.contains("Deployment d (test.yaml)") && d[0].1.contains("document 1"),
+        "{}",
+        d[0].1
+    );
+    assert!(
+        d[1].1.contains("networking.k8s.io/v1beta1") && d[1].1.contains("document 2 (line 4)"),
+        "{}",
+        d[1].1
+    );
+}
+
+#[test]
+fn an_object_that_does_not_decode_names_its_field() {
+    let text = format!(
+        "{INGRESS}---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: bad\n  namespace: n\nspec:\n  rules:\n  - host: 5\n"
+    );
+    let parse = parse_yaml(&text);
+    assert_eq!(keys(&parse), ["Ingress default/web"]);
+    assert_eq!(parse.failed, vec![(ObjectRef::new("Ingress", "n", "bad"), 0)]);
+    assert_eq!(parse.opaque, None);
+    let d = &parse.diagnostics[0];
+    assert!(d.is_error());
+    assert_eq!(d.field.as_deref(), Some("spec.rules[0].host"));
+    assert_eq!(d.file.as_deref(), Some("test.yaml"));
+    assert!(
+        d.message.starts_with("document 2 (line 5): cannot decode Ingress: invalid type"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn unreadable_input_is_opaque() {
+    for text in [
+        "a: [\n",
+        "- just\n- a list\n",
+        "apiVersion: v1\nmetadata: {name: x}\n",
+        "apiVersion: v1\nkind: Service\n",
+    ] {
+        let parse = parse_yaml(text);
+        assert_eq!(parse.opaque, Some(0), "{text:?}: {:?}", parse.diagnostics);
+        assert!(parse.diagnostics[0].is_error());
+    }
+}
+
+#[test]
+fn empty_documents_are_skipped_silently() {
+    let parse = parse_yaml("---\n# nothing\n---\n\n");
+    assert!(parse.entries.is_empty() && parse.diagnostics.is_empty());
+}

@@ -1,0 +1,93 @@
+//! One manifest file's contribution across reloads: re-parsed only when its bytes change, and
+//! keeping the last good version of what a broken edit made unreadable.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use portico_model::{Diagnostic, ObjectRef};
+
+use super::decode::{self, FileParse};
+use super::entry::Entry;
+use super::scan;
+use crate::error::chain;
+
+/// What a file contributes now: its objects (including kept last-good ones) and diagnostics.
+#[derive(Debug, Default)]
+pub(super) struct FileState {
+    /// Hash of the bytes `entries` were parsed from; `None` after a read error (forces a re-parse).
+    hash: Option<u64>,
+    pub entries: Vec<Entry>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Whether a refresh re-parsed the file (its objects may differ from before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refresh {
+    Unchanged,
+    Parsed,
+}
+
+// === impl FileState ===
+
+impl FileState {
+    /// Reads `path` again. Unchanged bytes reuse `previous` as is; unreadable files keep the
+    /// previous objects; a new parse keeps the last good version of objects that turned bad.
+    pub fn refresh(path: &Path, label: &str, previous: Option<FileState>) -> (FileState, Refresh) {
+        let previous = previous.unwrap_or_default();
+        let contents = match scan::read(path) {
+            Ok(contents) => contents,
+            Err(error) => {
+                let message = match previous.entries.len() {
+                    0 => chain(&error),
+                    n => format!("{}; keeping the {n} object(s) it defined before", chain(&error)),
+                };
+                tracing::debug!(file = label, %message, "manifest file not read");
+                let diagnostics = vec![Diagnostic::error(message).with_file(label)];
+                return (
+                    FileState { hash: None, entries: previous.entries, diagnostics },
+                    Refresh::Unchanged,
+                );
+            }
+        };
+        if previous.hash == Some(contents.hash) {
+            return (previous, Refresh::Unchanged);
+        }
+        tracing::debug!(file = label, "parsing manifest file");
+        let parse = decode::parse(label, &contents.text, scan::is_json(path));
+        let mut state = retain(parse, previous.entries);
+        state.hash = Some(contents.hash);
+        (state, Refresh::Parsed)
+    }
+}
+
+/// Adds back the previous versions of objects that failed to decode (by origin), and, when part
+/// of the file could not be read at all, every previous object the new parse does not define.
+fn retain(parse: FileParse, previous: Vec<Entry>) -> FileState {
+    let FileParse { mut entries, failed, opaque, mut diagnostics } = parse;
+    let defined: HashSet<ObjectRef> = entries.iter().map(|e| e.origin.clone()).collect();
+    let mut kept_by_failure = vec![0usize; diagnostics.len()];
+    let mut kept_opaque = 0;
+    for entry in previous {
+        if defined.contains(&entry.origin) {
+            continue;
+        }
+        if let Some((_, index)) = failed.iter().find(|(origin, _)| *origin == entry.origin) {
+            kept_by_failure[*index] += 1;
+        } else if opaque.is_some() {
+            kept_opaque += 1;
+        } else {
+            continue;
+        }
+        entries.push(entry);
+    }
+    for (index, kept) in kept_by_failure.into_iter().enumerate() {
+        if kept > 0 {
+            diagnostics[index].message.push_str("; keeping its last good version");
+        }
+    }
+    if let (Some(index), true) = (opaque, kept_opaque > 0) {
+        let message = &mut diagnostics[index].message;
+        message.push_str(&format!("; keeping {kept_opaque} object(s) this file defined before"));
+    }
+    FileState { hash: None, entries, diagnostics }
+}
