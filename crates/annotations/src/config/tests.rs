@@ -1,1 +1,185 @@
-//! Tests (being written).
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use portico_model::{GlobalConfig, LbAlgorithm, Severity};
+
+use super::CONFIG_KEYS;
+use crate::parse_configmap;
+
+fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn field(key: &str) -> String {
+    format!("data[\"{key}\"]")
+}
+
+type Check = fn(&GlobalConfig) -> bool;
+
+/// One valid value per key and what it must produce.
+const VALID: &[(&str, &str, Check)] = &[
+    ("ssl-redirect", "false", |c| !c.location_defaults.ssl_redirect),
+    ("force-ssl-redirect", "True", |c| c.location_defaults.force_ssl_redirect),
+    ("http-redirect-code", "301", |c| c.http_redirect_code == 301),
+    ("no-tls-redirect-locations", "/a, /b", |c| c.no_tls_redirect_locations == ["/a", "/b"]),
+    ("no-tls-redirect-locations", "", |c| c.no_tls_redirect_locations.is_empty()),
+    ("no-auth-locations", "/health,/metrics", |c| c.no_auth_locations == ["/health", "/metrics"]),
+    ("no-auth-locations", "", |c| c.no_auth_locations.is_empty()),
+    ("preserve-trailing-slash", "1", |c| c.location_defaults.preserve_trailing_slash),
+    ("use-forwarded-headers", "true", |c| c.use_forwarded_headers),
+    ("compute-full-forwarded-for", "t", |c| c.compute_full_forwarded_for),
+    ("generate-request-id", "false", |c| !c.generate_request_id),
+    ("proxy-body-size", "8m", |c| c.location_defaults.max_body_size == Some(8 << 20)),
+    ("proxy-body-size", "0", |c| c.location_defaults.max_body_size.is_none()),
+    ("proxy-connect-timeout", "10", |c| c.location_defaults.timeouts.connect == secs(10)),
+    ("proxy-read-timeout", "3600", |c| c.location_defaults.timeouts.read == secs(3600)),
+    ("proxy-send-timeout", "120", |c| c.location_defaults.timeouts.send == secs(120)),
+    ("proxy-next-upstream", "off", |c| {
+        let n = c.location_defaults.next_upstream;
+        !n.on_error && !n.on_timeout && n.tries == 3
+    }),
+    ("proxy-next-upstream-tries", "5", |c| c.location_defaults.next_upstream.tries == 5),
+    ("load-balance", "lc", |c| c.load_balance == LbAlgorithm::LeastConnections),
+    ("allow-cross-namespace-resources", "true", |c| c.allow_cross_namespace_resources),
+    ("keep-alive", "0", |c| c.client_keepalive == Duration::ZERO),
+    ("upstream-keepalive-connections", "0", |c| c.upstream_keepalive_connections == 0),
+    ("upstream-keepalive-timeout", "30", |c| c.upstream_keepalive_timeout == secs(30)),
+    ("hsts", "false", |c| !c.hsts.enabled),
+    ("hsts-max-age", "600", |c| c.hsts.max_age == 600),
+    ("hsts-include-subdomains", "false", |c| !c.hsts.include_subdomains),
+    ("hsts-preload", "true", |c| c.hsts.preload),
+];
+
+/// Invalid values per key; each must keep the default and name `data["<key>"]`.
+const INVALID: &[(&str, &[&str])] = &[
+    ("ssl-redirect", &["yes", " true", "on"]),
+    ("force-ssl-redirect", &["enabled"]),
+    ("http-redirect-code", &["300", "200", "303", "abc", "308 ", "-308"]),
+    ("no-tls-redirect-locations", &["/a\n/b"]),
+    ("no-auth-locations", &["/a\r"]),
+    ("preserve-trailing-slash", &["2"]),
+    ("use-forwarded-headers", &["TRUE!"]),
+    ("compute-full-forwarded-for", &["y"]),
+    ("generate-request-id", &["no"]),
+    ("proxy-body-size", &["1mb", "x", "-1"]),
+    ("proxy-connect-timeout", &["5s", "0", "-1"]),
+    ("proxy-read-timeout", &["1m"]),
+    ("proxy-send-timeout", &["1.5"]),
+    ("proxy-next-upstream", &["error sometimes", "off error"]),
+    ("proxy-next-upstream-tries", &["-1", "many"]),
+    ("load-balance", &["random", "RR"]),
+    ("allow-cross-namespace-resources", &["sure"]),
+    ("keep-alive", &["75s", "-1"]),
+    ("upstream-keepalive-connections", &["-1", "lots"]),
+    ("upstream-keepalive-timeout", &["60s"]),
+    ("hsts", &["maybe"]),
+    ("hsts-max-age", &["1y", "-1"]),
+    ("hsts-include-subdomains", &["yes"]),
+    ("hsts-preload", &["yes"]),
+];
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+#[test]
+fn empty_configmap_gives_the_defaults() {
+    let (config, diagnostics) = parse_configmap(&BTreeMap::new());
+    assert_eq!(config, GlobalConfig::default());
+    assert!(diagnostics.is_empty());
+}
+
+#[test]
+fn every_key_accepts_a_valid_value() {
+    for (key, value, check) in VALID {
+        let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));
+        assert!(check(&config), "{key}={value:?}");
+        assert!(diagnostics.is_empty(), "{key}={value:?}: {diagnostics:?}");
+    }
+}
+
+#[test]
+fn every_key_rejects_invalid_values_and_keeps_the_default() {
+    for (key, values) in INVALID {
+        for value in *values {
+            let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));
+            assert_eq!(config, GlobalConfig::default(), "{key}={value:?}");
+            assert_eq!(diagnostics.len(), 1, "{key}={value:?}");
+            assert_eq!(diagnostics[0].field.as_deref(), Some(field(key).as_str()));
+            assert!(diagnostics[0].message.contains(&format!("{value:?}")), "{key}={value:?}");
+        }
+    }
+}
+
+#[test]
+fn every_key_is_tested_and_its_documented_default_is_the_default() {
+    for spec in CONFIG_KEYS {
+        assert!(VALID.iter().any(|(k, ..)| *k == spec.key), "{} lacks a valid case", spec.key);
+        assert!(INVALID.iter().any(|(k, _)| *k == spec.key), "{} lacks an invalid case", spec.key);
+        let (config, diagnostics) = parse_configmap(&data(&[(spec.key, spec.default)]));
+        assert_eq!(config, GlobalConfig::default(), "{}", spec.key);
+        assert!(diagnostics.is_empty(), "{}", spec.key);
+    }
+}
+
+#[test]
+fn empty_values_are_unset_except_for_lists() {
+    let (config, diagnostics) =
+        parse_configmap(&data(&[("ssl-redirect", ""), ("proxy-body-size", "")]));
+    assert_eq!(config, GlobalConfig::default());
+    assert!(diagnostics.is_empty());
+}
+
+#[test]
+fn unknown_keys_are_reported() {
+    let (config, diagnostics) = parse_configmap(&data(&[
+        ("enable-underscores-in-headers", "true"),
+        ("ssl-redirect", "false"),
+    ]));
+    assert!(!config.location_defaults.ssl_redirect);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].severity, Severity::Warning);
+    assert_eq!(
+        diagnostics[0].field.as_deref(),
+        Some(field("enable-underscores-in-headers").as_str())
+    );
+    assert_eq!(
+        diagnostics[0].message,
+        "ConfigMap key enable-underscores-in-headers is not supported by Portico"
+    );
+}
+
+#[test]
+fn substitutes_are_applied_with_a_warning() {
+    let (config, diagnostics) = parse_configmap(&data(&[
+        ("load-balance", "ewma"),
+        ("proxy-next-upstream", "error http_502"),
+    ]));
+    assert_eq!(config.load_balance, LbAlgorithm::RoundRobin);
+    assert!(config.location_defaults.next_upstream.on_error);
+    assert!(!config.location_defaults.next_upstream.on_timeout);
+    let fields: Vec<_> = diagnostics.iter().filter_map(|d| d.field.clone()).collect();
+    assert_eq!(fields, [field("proxy-next-upstream"), field("load-balance")]);
+    assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
+}
+
+#[test]
+fn next_upstream_keeps_tries_in_either_order() {
+    let (config, _) = parse_configmap(&data(&[
+        ("proxy-next-upstream-tries", "9"),
+        ("proxy-next-upstream", "timeout"),
+    ]));
+    let next = config.location_defaults.next_upstream;
+    assert_eq!((next.tries, next.on_error, next.on_timeout), (9, false, true));
+}
+
+#[test]
+fn configmap_defaults_flow_into_annotations() {
+    let (global, _) =
+        parse_configmap(&data(&[("ssl-redirect", "false"), ("proxy-body-size", "5m")]));
+    let parsed = crate::tests::parse_with(&[("proxy-read-timeout", "7")], &global);
+    let policy = &parsed.annotations.policy;
+    assert!(!policy.ssl_redirect);
+    assert_eq!(policy.max_body_size, Some(5 << 20));
+    assert_eq!(policy.timeouts.read, secs(7));
+}
