@@ -1,0 +1,116 @@
+//! Host header → server: exact names, then one-label wildcards, as nginx `server_name` (§4.4).
+
+use std::collections::HashMap;
+
+use portico_model::{HostPattern, Server};
+
+/// Longest Host we lowercase on the stack. DNS names have at most 253 bytes, so a longer Host
+/// matches no named server.
+const MAX_HOST: usize = 255;
+
+/// Lookup tables keyed by lowercase names. Invariant: values index `table.servers`; for a
+/// duplicated pattern the first server in table order wins.
+#[derive(Debug, Default)]
+pub(crate) struct HostIndex {
+    exact: HashMap<String, usize>,
+    /// `*.example.com` stored as `example.com`.
+    wildcard: HashMap<String, usize>,
+}
+
+// === impl HostIndex ===
+
+impl HostIndex {
+    pub(crate) fn build(servers: &[Server]) -> Self {
+        let mut index = Self::default();
+        for (i, server) in servers.iter().enumerate() {
+            match &server.host {
+                HostPattern::Exact(name) => {
+                    index.exact.entry(canonical(name)).or_insert(i);
+                }
+                HostPattern::Wildcard(suffix) => {
+                    index.wildcard.entry(canonical(suffix)).or_insert(i);
+                }
+                HostPattern::CatchAll => {}
+            }
+        }
+        index
+    }
+
+    /// The named server for a Host header value, if any. Does not allocate.
+    pub(crate) fn find(&self, host: &str) -> Option<usize> {
+        let host = strip_port_and_dot(host);
+        if host.is_empty() || host.len() > MAX_HOST {
+            return None;
+        }
+        let mut buf = [0u8; MAX_HOST];
+        let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            let lower = &mut buf[..host.len()];
+            lower.copy_from_slice(host.as_bytes());
+            lower.make_ascii_lowercase();
+            // ASCII lowercasing keeps UTF-8 valid, so this never fails.
+            std::str::from_utf8(lower).ok()?
+        } else {
+            host
+        };
+        if let Some(&i) = self.exact.get(host) {
+            return Some(i);
+        }
+        // nginx: `^(?<subdomain>[\w-]+)\.suffix$`, exactly one label before the suffix.
+        let (label, suffix) = host.split_once('.')?;
+        if label.is_empty() || !label.bytes().all(is_label_byte) {
+            return None;
+        }
+        self.wildcard.get(suffix).copied()
+    }
+}
+
+/// The form names are stored in: lowercase, without one trailing dot.
+fn canonical(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+/// `example.com:8080` → `example.com`, `[::1]:8080` → `[::1]`, `example.com.` → `example.com`.
+/// As nginx, the port starts at the first `:` outside brackets.
+fn strip_port_and_dot(host: &str) -> &str {
+    let host = if host.starts_with('[') {
+        match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        }
+    } else {
+        match host.find(':') {
+            Some(colon) => &host[..colon],
+            None => host,
+        }
+    };
+    host.strip_suffix('.').unwrap_or(host)
+}
+
+/// PCRE `[\w-]` without UTF mode.
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_port_brackets_and_one_dot() {
+        let cases = [
+            ("example.com", "example.com"),
+            ("example.com:8080", "example.com"),
+            ("example.com.", "example.com"),
+            ("example.com.:80", "example.com"),
+            ("example.com..", "example.com."),
+            ("[::1]:8080", "[::1]"),
+            ("[::1]", "[::1]"),
+            ("[::1", "[::1"),
+            ("", ""),
+            (":80", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(strip_port_and_dot(input), want, "{input:?}");
+        }
+    }
+}

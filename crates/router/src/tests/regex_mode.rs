@@ -1,0 +1,162 @@
+//! Regex mode (§1.3, §4.1): case-insensitive, start-anchored, first match in emitted order.
+
+use super::*;
+
+#[test]
+fn regex_paths_are_anchored_at_start_only() {
+    check_paths(
+        vec![regex_loc("/id/[0-9]+", Impl)],
+        &[
+            ("/id/123", L(0)),
+            ("/id/123a", L(0)),
+            ("/ID/1", L(0)),
+            ("/id/aaa", NoMatch),
+            ("/x/id/1", NoMatch),
+        ],
+    );
+}
+
+#[test]
+fn every_path_of_the_host_becomes_a_case_insensitive_prefix_regex() {
+    check_paths(
+        vec![regex_loc("/re.+", Impl), loc("/exact", Exact), loc("/", Prefix)],
+        &[
+            ("/exact", L(1)),
+            ("/exactly", L(1)),
+            ("/EXACT/x", L(1)),
+            ("/reX", L(0)),
+            ("/re", L(2)),
+            ("/anything", L(2)),
+        ],
+    );
+}
+
+#[test]
+fn prefix_of_non_regex_ingress_matches_like_caret_p() {
+    // `/p` is emitted as `^/p/` then `^/p`: together they accept `/pq` too.
+    for path_type in [Prefix, Impl] {
+        check_paths(
+            vec![loc("/p", path_type), regex_loc("/zzzz", Impl)],
+            &[("/p", L(0)), ("/p/", L(0)), ("/pq", L(0)), ("/P/x", L(0)), ("/q", NoMatch)],
+        );
+    }
+}
+
+#[test]
+fn split_pair_sits_at_the_sorted_position_of_the_original_path() {
+    // nginx order: `^/p.` (length 3) before the pair `^/p/`, `^/p` (sorted as `/p`).
+    check_paths(
+        vec![loc("/p", Prefix), regex_loc("/p.", Impl)],
+        &[("/p/x", L(1)), ("/pq", L(1)), ("/p", L(0))],
+    );
+}
+
+#[test]
+fn existing_exact_takes_the_caret_p_regex_from_the_prefix_twin() {
+    // Prefix first in table order: the Prefix keeps only `^/p/`, the Exact owns `^/p`.
+    check_paths(
+        vec![loc("/p", Prefix), loc("/p", Exact), regex_loc("/zzzz", Impl)],
+        &[("/p/x", L(0)), ("/p", L(1)), ("/pq", L(1))],
+    );
+    // Exact first: its `^/p` is tried before the Prefix's `^/p/` and takes everything.
+    check_paths(
+        vec![loc("/p", Exact), loc("/p", Prefix), regex_loc("/zzzz", Impl)],
+        &[("/p/x", L(0)), ("/p", L(0)), ("/pq", L(0))],
+    );
+}
+
+#[test]
+fn regex_and_rewrite_locations_are_not_split() {
+    // A regex Prefix `/p` is just `^/p`; a rewriting one too.
+    check_paths(vec![regex_loc("/p", Prefix)], &[("/pq", L(0)), ("/p/", L(0))]);
+    check_paths(vec![rewrite_loc("/p", "/")], &[("/pq", L(0))]);
+}
+
+#[test]
+fn order_is_length_desc_then_lexicographic_desc() {
+    // A longer regex beats a "more exact" shorter literal path.
+    check_paths(
+        vec![loc("/api", Exact), regex_loc("/ap.*", Impl)],
+        &[("/api", L(1)), ("/ap", L(1))],
+    );
+    check_paths(
+        vec![loc("/api", Exact), regex_loc("/[a-z]+", Impl), loc("/foo/bar", Prefix)],
+        &[("/api", L(1)), ("/foo/bar", L(2)), ("/foo", L(1)), ("/foo/", L(1))],
+    );
+    // Same length: `/x.` > `/.y` bytewise, so `/x.` is tried first although listed second.
+    check_paths(
+        vec![regex_loc("/.y", Impl), regex_loc("/x.", Impl)],
+        &[("/xy", L(1)), ("/ay", L(0))],
+    );
+}
+
+#[test]
+fn ties_keep_table_order() {
+    check_paths(
+        vec![regex_loc("/p", Exact), regex_loc("/p", Prefix)],
+        &[("/p", L(0)), ("/p/x", L(0))],
+    );
+    check_paths(vec![regex_loc("/p", Prefix), regex_loc("/p", Exact)], &[("/p", L(0))]);
+}
+
+#[test]
+fn no_auto_redirect_in_regex_mode() {
+    check_paths(
+        vec![loc("/p/", Prefix), regex_loc("/zzzz", Impl)],
+        &[("/p", NoMatch), ("/p/", L(0))],
+    );
+}
+
+#[test]
+fn alternation_is_not_grouped_as_in_nginx() {
+    // `~* "^/a|/b"` is `(^/a)|(/b)`: `/b` anywhere matches.
+    check_paths(vec![regex_loc("/a|/b", Impl)], &[("/a", L(0)), ("/x/b", L(0)), ("/x", NoMatch)]);
+}
+
+#[test]
+fn ascii_case_folding_and_non_ascii_literals() {
+    check_paths(
+        vec![regex_loc("/café", Impl)],
+        &[("/café/x", L(0)), ("/CAFé", L(0)), ("/CAFÉ", NoMatch)],
+    );
+    // `.` is one byte, as PCRE without UTF: `é` is two.
+    check_paths(vec![regex_loc("/x.$", Impl)], &[("/xa", L(0)), ("/xé", NoMatch)]);
+}
+
+#[test]
+fn invalid_regex_is_reported_and_left_out() {
+    let cases = [
+        ("/foo(", "unclosed group"),
+        ("/(?=x)", "look-around"),
+        ("/a{1000}{1000}{1000}", "size limit"),
+    ];
+    for (bad, why) in cases {
+        let (router, id, diagnostics) =
+            one_server(vec![regex_loc(bad, Impl), regex_loc("/ok", Impl), loc("/", Prefix)]);
+        assert_eq!(diagnostics.len(), 1, "{bad}: {diagnostics:?}");
+        let d = &diagnostics[0];
+        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(d.field.as_deref(), Some("path"));
+        assert_eq!(d.object.as_ref().map(|o| o.name.as_str()), Some(format!("ing{bad}").as_str()));
+        assert!(d.message.contains(bad), "{why}: {}", d.message);
+        assert!(!d.message.contains('\n'), "one line: {}", d.message);
+        assert_eq!(router.find_location(id, "/ok"), L(1), "{bad}");
+        assert_eq!(router.find_location(id, "/foo"), L(2), "{bad}");
+    }
+}
+
+#[test]
+fn invalid_non_regex_path_on_regex_host_is_reported() {
+    // A path of an Ingress that never asked for regex is still a regex source on this host.
+    let (router, id, diagnostics) = one_server(vec![loc("/a(b", Prefix), regex_loc("/ok", Impl)]);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(router.find_location(id, "/ok"), L(1));
+    assert_eq!(router.find_location(id, "/a(b"), NoMatch);
+}
+
+#[test]
+fn rewrite_of_a_location_left_out_gives_one_diagnostic() {
+    let (router, id, diagnostics) = one_server(vec![rewrite_loc("/x(", "/$1")]);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(router.rewrite(id, 0, "/x("), None);
+}
