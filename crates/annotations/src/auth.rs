@@ -91,7 +91,11 @@ fn parse(ctx: &mut Ctx<'_>) -> Option<Result<AuthRequest, String>> {
     let realm = ctx.try_value("auth-realm").ok()?.unwrap_or_default().to_string();
     if auth_type != "basic" {
         let reason = "digest auth not supported".to_string();
-        ctx.error("auth-type", format!("auth-type {auth_type:?}: {reason} by Portico (only \"basic\"); every path of this Ingress answers 503"));
+        let message = format!(
+            "auth-type {auth_type:?}: {reason} by Portico (only \"basic\"); \
+             every path of this Ingress answers 503"
+        );
+        ctx.error("auth-type", message);
         return Some(Err(reason));
     }
     let secret_type = match secret_type {

@@ -24,32 +24,23 @@ pub struct ConfigKeySpec {
     apply: fn(&str, &mut GlobalConfig) -> Applied,
 }
 
-/// A key whose value is a Go-style boolean.
+/// A key whose value is a Go-style boolean stored at `config.<field path>`.
 macro_rules! bool_key {
-    ($key:literal, $default:literal, $doc:literal, |$c:ident| $slot:expr) => {
-        ConfigKeySpec {
-            key: $key,
-            default: $default,
-            doc: $doc,
-            empty_is_value: false,
-            apply: |v, $c| {
-                $slot = parse_bool(v)?;
-                Ok(None)
-            },
-        }
+    ($key:literal, $default:literal, $($field:ident).+, $doc:literal) => {
+        key!($key, $default, $($field).+, parse_bool, $doc)
     };
 }
 
-/// A key whose value is parsed by `$parse` and stored into `$slot`.
+/// A key whose value `$parse` turns into `config.<field path>`.
 macro_rules! key {
-    ($key:literal, $default:literal, $doc:literal, $parse:expr, |$c:ident| $slot:expr) => {
+    ($key:literal, $default:literal, $($field:ident).+, $parse:expr, $doc:literal) => {
         ConfigKeySpec {
             key: $key,
             default: $default,
             doc: $doc,
             empty_is_value: false,
-            apply: |v, $c| {
-                $slot = $parse(v)?;
+            apply: |v, c| {
+                c.$($field).+ = $parse(v)?;
                 Ok(None)
             },
         }
@@ -58,21 +49,24 @@ macro_rules! key {
 
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
-    bool_key!("ssl-redirect", "true", "Redirect HTTP to HTTPS on hosts with a certificate.", |c| c
-        .location_defaults
-        .ssl_redirect),
+    bool_key!(
+        "ssl-redirect",
+        "true",
+        location_defaults.ssl_redirect,
+        "Redirect HTTP to HTTPS on hosts with a certificate."
+    ),
     bool_key!(
         "force-ssl-redirect",
         "false",
-        "Redirect HTTP to HTTPS even without a certificate.",
-        |c| c.location_defaults.force_ssl_redirect
+        location_defaults.force_ssl_redirect,
+        "Redirect HTTP to HTTPS even without a certificate."
     ),
     key!(
         "http-redirect-code",
         "308",
-        "Status of HTTPS redirects: 301, 302, 307 or 308.",
+        http_redirect_code,
         parse_redirect_code,
-        |c| c.http_redirect_code
+        "Status of HTTPS redirects: 301, 302, 307 or 308."
     ),
     ConfigKeySpec {
         key: "no-tls-redirect-locations",
@@ -97,41 +91,55 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
     bool_key!(
         "preserve-trailing-slash",
         "false",
-        "Keep the trailing slash in HTTPS redirects.",
-        |c| c.location_defaults.preserve_trailing_slash
+        location_defaults.preserve_trailing_slash,
+        "Keep the trailing slash in HTTPS redirects."
     ),
-    bool_key!("use-forwarded-headers", "false", "Trust incoming X-Forwarded-* headers.", |c| c
-        .use_forwarded_headers),
+    bool_key!(
+        "use-forwarded-headers",
+        "false",
+        use_forwarded_headers,
+        "Trust incoming X-Forwarded-* headers."
+    ),
     bool_key!(
         "compute-full-forwarded-for",
         "false",
-        "Append the peer to the incoming X-Forwarded-For.",
-        |c| c.compute_full_forwarded_for
+        compute_full_forwarded_for,
+        "Append the peer to the incoming X-Forwarded-For."
     ),
-    bool_key!("generate-request-id", "true", "Add X-Request-ID when the client sent none.", |c| c
-        .generate_request_id),
+    bool_key!(
+        "generate-request-id",
+        "true",
+        generate_request_id,
+        "Add X-Request-ID when the client sent none."
+    ),
     key!(
         "proxy-body-size",
         "1m",
-        "Largest request body (nginx size; 0 = unlimited).",
+        location_defaults.max_body_size,
         value::parse_size,
-        |c| c.location_defaults.max_body_size
+        "Largest request body (nginx size; 0 = unlimited)."
     ),
     key!(
         "proxy-connect-timeout",
         "5",
-        "Upstream connect timeout, in seconds.",
+        location_defaults.timeouts.connect,
         parse_seconds,
-        |c| c.location_defaults.timeouts.connect
+        "Upstream connect timeout, in seconds."
     ),
-    key!("proxy-read-timeout", "60", "Upstream read timeout, in seconds.", parse_seconds, |c| c
-        .location_defaults
-        .timeouts
-        .read),
-    key!("proxy-send-timeout", "60", "Upstream send timeout, in seconds.", parse_seconds, |c| c
-        .location_defaults
-        .timeouts
-        .send),
+    key!(
+        "proxy-read-timeout",
+        "60",
+        location_defaults.timeouts.read,
+        parse_seconds,
+        "Upstream read timeout, in seconds."
+    ),
+    key!(
+        "proxy-send-timeout",
+        "60",
+        location_defaults.timeouts.send,
+        parse_seconds,
+        "Upstream send timeout, in seconds."
+    ),
     ConfigKeySpec {
         key: "proxy-next-upstream",
         default: "error timeout",
@@ -146,9 +154,9 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
     key!(
         "proxy-next-upstream-tries",
         "3",
-        "Total attempts of a request (0 = every endpoint once).",
+        location_defaults.next_upstream.tries,
         parse_count,
-        |c| c.location_defaults.next_upstream.tries
+        "Total attempts of a request (0 = every endpoint once)."
     ),
     ConfigKeySpec {
         key: "load-balance",
@@ -164,38 +172,39 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
     bool_key!(
         "allow-cross-namespace-resources",
         "false",
-        "Let annotations reference Secrets of other namespaces.",
-        |c| c.allow_cross_namespace_resources
+        allow_cross_namespace_resources,
+        "Let annotations reference Secrets of other namespaces."
     ),
     key!(
         "keep-alive",
         "75",
-        "Idle timeout of client connections, in seconds (0 disables).",
+        client_keepalive,
         parse_seconds_or_zero,
-        |c| c.client_keepalive
+        "Idle timeout of client connections, in seconds (0 disables)."
     ),
     key!(
         "upstream-keepalive-connections",
         "320",
-        "Idle upstream connections kept per host.",
+        upstream_keepalive_connections,
         parse_count,
-        |c| c.upstream_keepalive_connections
+        "Idle upstream connections kept per host."
     ),
     key!(
         "upstream-keepalive-timeout",
         "60",
-        "Idle timeout of pooled upstream connections, in seconds.",
+        upstream_keepalive_timeout,
         parse_seconds_or_zero,
-        |c| c.upstream_keepalive_timeout
+        "Idle timeout of pooled upstream connections, in seconds."
     ),
-    bool_key!("hsts", "true", "Send Strict-Transport-Security on HTTPS responses.", |c| c
-        .hsts
-        .enabled),
-    key!("hsts-max-age", "31536000", "HSTS max-age, in seconds.", parse_count, |c| c.hsts.max_age),
-    bool_key!("hsts-include-subdomains", "true", "Add includeSubDomains to HSTS.", |c| c
-        .hsts
-        .include_subdomains),
-    bool_key!("hsts-preload", "false", "Add preload to HSTS.", |c| c.hsts.preload),
+    bool_key!("hsts", "true", hsts.enabled, "Send Strict-Transport-Security on HTTPS responses."),
+    key!("hsts-max-age", "31536000", hsts.max_age, parse_count, "HSTS max-age, in seconds."),
+    bool_key!(
+        "hsts-include-subdomains",
+        "true",
+        hsts.include_subdomains,
+        "Add includeSubDomains to HSTS."
+    ),
+    bool_key!("hsts-preload", "false", hsts.preload, "Add preload to HSTS."),
 ];
 
 /// Parses the ConfigMap's data; see [`crate::parse_configmap`].
@@ -225,6 +234,15 @@ pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagn
         );
     }
     (config, diagnostics)
+}
+
+/// A Markdown table of the ConfigMap keys, for generated docs.
+pub fn render_markdown() -> String {
+    let mut out = String::from("| key | default | description |\n|---|---|---|\n");
+    for spec in CONFIG_KEYS {
+        out.push_str(&format!("| `{}` | `{}` | {} |\n", spec.key, spec.default, spec.doc));
+    }
+    out
 }
 
 /// `http-redirect-code`: only 301, 302, 307 and 308 (ingress-nginx `validRedirectCodes`).

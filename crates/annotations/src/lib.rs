@@ -21,7 +21,7 @@ mod rewrite;
 mod value;
 
 pub use balance::parse_load_balance;
-pub use config::ConfigKeySpec;
+pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use proxy::parse_next_upstream;
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,

@@ -1,5 +1,5 @@
-//! The annotation registry: one entry per annotation Portico understands, declaring how its value
-//! is read, validated and defaulted. Parsing, `portico check` and generated docs all read this table.
+//! The annotation registry: one entry per annotation Portico understands, declaring how its
+//! value is read, validated and defaulted. Parsing, `portico check` and docs read this table.
 
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -88,8 +88,8 @@ pub fn lookup(name: &str) -> Option<&'static AnnotationSpec> {
 /// A Markdown table of the registry, for generated docs; `prefix` as `--annotations-prefix`.
 pub fn render_markdown(prefix: &str) -> String {
     let mut out = String::from(
-        "| annotation | value | scope | risk | invalid value | default from ConfigMap | description |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| annotation | value | scope | risk | invalid value | default from ConfigMap \
+         | description |\n|---|---|---|---|---|---|---|\n",
     );
     for spec in registry() {
         let _ = writeln!(

@@ -186,3 +186,19 @@ fn registry_is_consistent() {
     }
     assert!(lookup("configuration-snippet").is_none());
 }
+
+#[test]
+fn generated_tables_are_well_formed() {
+    // Cells separators are the unescaped pipes.
+    let cells = |line: &str| line.matches('|').count() - line.matches("\\|").count();
+    for table in [render_markdown(DEFAULT_PREFIX), render_config_markdown()] {
+        let mut lines = table.lines();
+        let columns = lines.next().map(cells).unwrap_or_default();
+        assert!(columns > 2);
+        for line in lines {
+            assert_eq!(cells(line), columns, "{line}");
+        }
+    }
+    assert_eq!(render_config_markdown().lines().count(), config_keys().len() + 2);
+    assert_eq!(render_markdown(DEFAULT_PREFIX).lines().count(), registry().len() + 2);
+}
