@@ -160,3 +160,23 @@ fn rewrite_of_a_location_left_out_gives_one_diagnostic() {
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(router.rewrite(id, 0, "/x("), None);
 }
+
+#[test]
+fn router_rewrites_and_reports_redirects() {
+    let (router, id, diagnostics) = one_server(vec![
+        rewrite_loc("/something(/|$)(.*)", "/$2"),
+        rewrite_loc("/go(/.*)", "https://example.com$1"),
+        loc("/plain", Prefix),
+    ]);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert_eq!(router.find_location(id, "/something/new"), L(0));
+    assert_eq!(router.rewrite(id, 0, "/something/new").as_deref(), Some("/new"));
+    assert_eq!(router.rewrite(id, 0, "/other"), None);
+    assert_eq!(router.rewrite(id, 1, "/go/x"), None);
+    assert_eq!(
+        router.rewrite_target(id, 1, "/go/x"),
+        Some(Rewrite::Redirect("https://example.com/x".to_string()))
+    );
+    assert_eq!(router.rewrite(id, 2, "/plain"), None);
+    assert_eq!(router.rewrite(id, 9, "/plain"), None);
+}
