@@ -1,9 +1,33 @@
 //! Compiles Kubernetes objects into Portico's routing table. Kubernetes types stop here: the
 //! output is [`portico_model::RouteTable`] plus diagnostics. Pure: no I/O.
+//!
+//! One build, in order: global config ([`config`]) → our Ingresses ([`class`]) extracted one by
+//! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
+//! ([`auth`]) → merged per host ([`servers`]) → backends resolved to endpoints ([`backends`]).
+//! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
 
-use portico_model::{Diagnostic, RouteTable};
+mod auth;
+mod backends;
+mod class;
+mod config;
+mod host;
+mod ingress;
+mod policy;
+mod servers;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use portico_model::{Diagnostic, GlobalConfig, RouteTable, Server, Target};
 use portico_store::{ObjectKey, Objects};
+
+use backends::{Registry, SliceIndex};
+use ingress::{Extracted, Extraction};
+use servers::Prepared;
 
 /// Controller settings that decide which objects are ours and how they are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,23 +50,146 @@ pub struct Options {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub table: RouteTable,
+    /// In a deterministic order: same input, same list.
     pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+/// How many Ingresses a build used, kept or skipped (for logs and metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Ours, and loaded as they are now.
+    pub ingresses_loaded: usize,
+    /// Ours but invalid now: their last good version is served.
+    pub ingresses_retained: usize,
+    /// Ours but invalid, with no earlier good version: not served.
+    pub ingresses_rejected: usize,
+    /// Of another ingress class: skipped without a diagnostic.
+    pub ingresses_ignored: usize,
 }
 
 /// Turns [`Objects`] into tables. Keeps the last good version of each Ingress across builds, so
 /// an Ingress that turns invalid keeps serving what it served before.
+///
+/// The last good version is the extraction itself (spec and annotations, not Services or
+/// Secrets, which are read fresh every build). Extraction is cheap, so every build re-extracts
+/// every Ingress instead of keying a cache on resourceVersion: diagnostics stay current and
+/// hand-written manifests, which have no resourceVersion, behave the same.
 #[derive(Debug)]
 pub struct Compiler {
     options: Options,
+    /// Last good extraction of every Ingress that was ours in the previous build.
+    last_good: HashMap<ObjectKey, Arc<Extracted>>,
 }
+
+// === impl Compiler ===
 
 impl Compiler {
     pub fn new(options: Options) -> Self {
-        Self { options }
+        Self { options, last_good: HashMap::new() }
     }
 
+    /// Builds a complete table from `objects`. Never fails: bad input becomes diagnostics.
     pub fn compile(&mut self, objects: &Objects) -> Compiled {
-        let _ = (objects, &self.options);
-        unimplemented!("compiler")
+        let mut diagnostics = Vec::new();
+        let mut stats = Stats::default();
+        let (global, config_diagnostics) = config::load(objects, &self.options);
+        diagnostics.extend(config_diagnostics);
+        let mut ingresses = self.ingresses(objects, &global, &mut stats, &mut diagnostics);
+        ingresses.sort_by(|a, b| ingress::age_order(a, b));
+
+        let slices = SliceIndex::new(objects, &mut diagnostics);
+        let mut registry = Registry::default();
+        let default_target = match &self.options.default_backend_service {
+            Some(key) => {
+                let algorithm = global.load_balance;
+                backends::default_backend(key, objects, &slices, algorithm, &mut diagnostics)
+                    .map_or(Target::NotFound, |backend| Target::Backend(registry.resolved(backend)))
+            }
+            None => Target::NotFound,
+        };
+        let prefix = &self.options.annotations_prefix;
+        let prepared: Vec<Prepared> = ingresses
+            .into_iter()
+            .map(|ingress| {
+                let policy = auth::apply(&ingress, objects, &global, prefix, &mut diagnostics);
+                Prepared { ingress, policy }
+            })
+            .collect();
+        let servers =
+            servers::build(&prepared, &global, default_target, &mut registry, &mut diagnostics);
+        let (backends, remap) = registry.resolve(objects, &slices, &mut diagnostics);
+
+        let mut table = RouteTable {
+            servers: servers.servers,
+            default_server: servers.default_server,
+            backends,
+            global,
+        };
+        for server in table.servers.iter_mut().chain(std::iter::once(&mut table.default_server)) {
+            remap_targets(server, &remap);
+        }
+        Compiled { table, diagnostics, stats }
+    }
+
+    /// Our Ingresses, each extracted now or, when invalid, its last good extraction. Replaces
+    /// the last-good store with this build's (so deleted or foreign Ingresses are forgotten).
+    fn ingresses(
+        &mut self,
+        objects: &Objects,
+        global: &GlobalConfig,
+        stats: &mut Stats,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<Arc<Extracted>> {
+        let mut out = Vec::with_capacity(objects.ingresses.len());
+        let mut last_good = HashMap::with_capacity(objects.ingresses.len());
+        let prefix = &self.options.annotations_prefix;
+        for (key, sourced) in &objects.ingresses {
+            if !class::is_ours(&sourced.object, objects, &self.options) {
+                stats.ingresses_ignored += 1;
+                continue;
+            }
+            let Extraction { extracted, diagnostics: found } =
+                ingress::extract(key, sourced, prefix, global);
+            diagnostics.extend(found);
+            let extracted = match extracted {
+                Some(extracted) => {
+                    stats.ingresses_loaded += 1;
+                    Arc::new(extracted)
+                }
+                None => {
+                    let previous = self.last_good.get(key).cloned();
+                    let message = match previous {
+                        Some(_) => "invalid annotations: this version is not loaded; the last good version keeps serving",
+                        None => "invalid annotations: the Ingress is not loaded",
+                    };
+                    let d = Diagnostic::error(message).with_field("metadata.annotations");
+                    let object =
+                        portico_model::ObjectRef::new("Ingress", &key.namespace, &key.name);
+                    diagnostics.push(ingress::attach(d, &object, sourced.file.as_deref()));
+                    let Some(previous) = previous else {
+                        stats.ingresses_rejected += 1;
+                        continue;
+                    };
+                    stats.ingresses_retained += 1;
+                    previous
+                }
+            };
+            last_good.insert(key.clone(), Arc::clone(&extracted));
+            out.push(extracted);
+        }
+        self.last_good = last_good;
+        out
+    }
+}
+
+/// Rewrites backend ids after [`Registry::resolve`] sorted the backends.
+fn remap_targets(server: &mut Server, remap: &[portico_model::BackendId]) {
+    for location in &mut server.locations {
+        if let Target::Backend(id) = location.target {
+            if let Some(new) = remap.get(id.0) {
+                location.target = Target::Backend(*new);
+            }
+        }
     }
 }

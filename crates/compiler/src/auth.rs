@@ -1,0 +1,127 @@
+//! Basic authentication: resolving an Ingress's `auth-secret` into users, or a denial (§2).
+
+mod htpasswd;
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Secret;
+use portico_annotations::{AuthRequest, AuthSecretType};
+use portico_model::{BasicAuth, Diagnostic, GlobalConfig, LocationPolicy, ObjectRef};
+use portico_store::{ObjectKey, Objects, Sourced};
+
+use crate::ingress::{attach, Extracted};
+
+/// nginx turns authentication off for the literal realm `off` (spec §2.4, derived).
+const REALM_OFF: &str = "off";
+
+/// The Ingress's policy with its basic auth resolved: `auth` set when the Secret loads,
+/// `denied` set (every location answers 503) when it cannot. Diagnostics name the Ingress, or
+/// the Secret for problems inside its content.
+pub(crate) fn apply(
+    ingress: &Extracted,
+    objects: &Objects,
+    global: &GlobalConfig,
+    prefix: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Arc<LocationPolicy> {
+    let mut policy = ingress.annotations.policy.clone();
+    let Some(request) = &ingress.annotations.auth else {
+        return Arc::new(policy);
+    };
+    let field = format!("metadata.annotations[\"{prefix}/auth-secret\"]");
+    let resolved = match request {
+        Ok(request) => resolve(request, &ingress.key.namespace, objects, global, diagnostics),
+        Err(reason) => Err(reason.clone()),
+    };
+    match resolved {
+        Ok(auth) => policy.auth = (auth.realm != REALM_OFF).then(|| Arc::new(auth)),
+        Err(reason) => {
+            let message = format!("basic auth: {reason}; every path of this Ingress answers 503");
+            let d = Diagnostic::error(message).with_field(field);
+            diagnostics.push(attach(d, &ingress.object, ingress.file.as_deref()));
+            policy.denied = Some(Arc::from(reason.as_str()));
+        }
+    }
+    Arc::new(policy)
+}
+
+/// Loads the Secret of `request` into users; `Err` is the denial reason.
+fn resolve(
+    request: &AuthRequest,
+    ingress_namespace: &str,
+    objects: &Objects,
+    global: &GlobalConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<BasicAuth, String> {
+    let namespace = request.secret_namespace.as_deref().unwrap_or(ingress_namespace);
+    let key = ObjectKey::new(namespace, &request.secret_name);
+    if namespace != ingress_namespace && !global.allow_cross_namespace_resources {
+        return Err(format!(
+            "secret {key} is in another namespace and allow-cross-namespace-resources is false"
+        ));
+    }
+    let sourced = objects.secrets.get(&key).ok_or_else(|| format!("secret {key} not found"))?;
+    let data = secret_data(&sourced.object);
+    let users = match request.secret_type {
+        AuthSecretType::AuthFile => {
+            let file = data
+                .get("auth")
+                .ok_or_else(|| format!("secret {key} has no key \"auth\" (auth-file)"))?;
+            let (users, problems) = htpasswd::parse(&String::from_utf8_lossy(file));
+            let object = ObjectRef::new("Secret", &key.namespace, &key.name);
+            diagnostics
+                .extend(problems.into_iter().map(|d| attach(d, &object, sourced.file.as_deref())));
+            users
+        }
+        AuthSecretType::AuthMap => auth_map_users(&data),
+    };
+    Ok(BasicAuth {
+        realm: request.realm.clone(),
+        secret_version: secret_version(&key, sourced, &data),
+        users,
+    })
+}
+
+/// `data` merged with `stringData` (which wins, as the API server applies it).
+fn secret_data(secret: &Secret) -> BTreeMap<&str, &[u8]> {
+    let mut data: BTreeMap<&str, &[u8]> = BTreeMap::new();
+    for (key, value) in secret.data.iter().flatten() {
+        data.insert(key, &value.0);
+    }
+    for (key, value) in secret.string_data.iter().flatten() {
+        data.insert(key, value.as_bytes());
+    }
+    data
+}
+
+/// `auth-map`: every key is a user, its value the hash (one trailing line break ignored).
+fn auth_map_users(data: &BTreeMap<&str, &[u8]>) -> Vec<(String, String)> {
+    data.iter()
+        .map(|(user, hash)| {
+            let hash = String::from_utf8_lossy(hash);
+            (user.to_string(), hash.trim_end_matches(['\r', '\n']).to_string())
+        })
+        .collect()
+}
+
+/// `<ns>/<name>@<resourceVersion>`, or `@<hash of the data>` when the object has no version
+/// (hand-written manifests), so the value changes whenever the credentials do.
+fn secret_version(
+    key: &ObjectKey,
+    sourced: &Sourced<Secret>,
+    data: &BTreeMap<&str, &[u8]>,
+) -> String {
+    if let Some(version) =
+        sourced.object.metadata.resource_version.as_deref().filter(|v| !v.is_empty())
+    {
+        return format!("{key}@{version}");
+    }
+    let mut hasher = DefaultHasher::new();
+    data.hash(&mut hasher);
+    format!("{key}@{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,39 @@
+//! Global configuration: the controller ConfigMap (`--configmap`) over ingress-nginx defaults.
+
+use std::collections::BTreeMap;
+
+use portico_model::{Diagnostic, GlobalConfig, ObjectRef};
+use portico_store::Objects;
+
+use crate::Options;
+
+/// Reads `options.configmap` through [`portico_annotations::parse_configmap`]. No ConfigMap
+/// configured → defaults, silently; configured but missing → defaults and a warning. Every
+/// diagnostic names the ConfigMap (and its file).
+pub(crate) fn load(objects: &Objects, options: &Options) -> (GlobalConfig, Vec<Diagnostic>) {
+    let Some(key) = &options.configmap else {
+        return (GlobalConfig::default(), Vec::new());
+    };
+    let object = ObjectRef::new("ConfigMap", &key.namespace, &key.name);
+    let Some(sourced) = objects.config_maps.get(key) else {
+        let missing = Diagnostic::warning(format!(
+            "ConfigMap {key} (--configmap) not found; using default settings"
+        ))
+        .with_object(object);
+        return (GlobalConfig::default(), vec![missing]);
+    };
+    let empty = BTreeMap::new();
+    let data = sourced.object.data.as_ref().unwrap_or(&empty);
+    let (global, diagnostics) = portico_annotations::parse_configmap(data);
+    let diagnostics = diagnostics
+        .into_iter()
+        .map(|mut d| {
+            d.object = Some(object.clone());
+            if d.file.is_none() {
+                d.file = sourced.file.clone();
+            }
+            d
+        })
+        .collect();
+    (global, diagnostics)
+}

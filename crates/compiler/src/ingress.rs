@@ -1,0 +1,141 @@
+//! Per-Ingress extraction: one Ingress (already known to be ours) into [`Extracted`], the
+//! intermediate form the server merge reads. Depends only on the Ingress itself and the global
+//! config, so it can be kept as the Ingress's last good version.
+
+mod rules;
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use portico_annotations::IngressAnnotations;
+use portico_model::{Diagnostic, GlobalConfig, HostPattern, ObjectRef, PathType};
+use portico_store::{ObjectKey, Sourced};
+
+/// One Ingress reduced to what routing needs. Rules with invalid hosts and unusable paths are
+/// already dropped (each with a diagnostic).
+#[derive(Debug, Clone)]
+pub(crate) struct Extracted {
+    pub key: ObjectKey,
+    pub object: ObjectRef,
+    pub file: Option<String>,
+    /// `metadata.creationTimestamp`; `None` (typical for hand-written manifests) sorts as the
+    /// oldest, like Go's zero time in ingress-nginx.
+    pub created: Option<Time>,
+    pub annotations: IngressAnnotations,
+    /// `spec.defaultBackend`, when it is a Service backend.
+    pub default_backend: Option<ServiceRef>,
+    /// `spec.rules` was empty: with a default backend this Ingress is a catch-all (§4.3).
+    pub no_rules: bool,
+    /// `spec.tls` is non-empty: every rule host counts as having a certificate (§1.4).
+    pub has_tls: bool,
+    pub rules: Vec<Rule>,
+}
+
+/// One `spec.rules[i]` with a valid (or no) host.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    /// `None`: no host, the rule belongs to the default server.
+    pub host: Option<HostPattern>,
+    pub paths: Vec<PathRule>,
+}
+
+/// One usable `spec.rules[i].http.paths[j]`.
+#[derive(Debug, Clone)]
+pub(crate) struct PathRule {
+    /// Never empty: an empty path became `/`.
+    pub path: String,
+    pub path_type: PathType,
+    pub backend: ServiceRef,
+    /// `spec.rules[i].http.paths[j]`, for diagnostics.
+    pub field: String,
+}
+
+/// A Service backend reference: `service.name` and `service.port`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct ServiceRef {
+    pub service: String,
+    pub port: PortRef,
+    /// The `...backend.service` field path, for diagnostics.
+    pub field: String,
+}
+
+/// `service.port.number` or `service.port.name`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum PortRef {
+    Number(i32),
+    Name(String),
+}
+
+/// Result of [`extract`]: the form when the Ingress loads, and every diagnostic found.
+pub(crate) struct Extraction {
+    pub extracted: Option<Extracted>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Extracts one Ingress. `extracted` is `None` when an annotation is fatal (the Ingress is not
+/// loaded). Diagnostics carry the Ingress reference and file.
+pub(crate) fn extract(
+    key: &ObjectKey,
+    sourced: &Sourced<Ingress>,
+    prefix: &str,
+    global: &GlobalConfig,
+) -> Extraction {
+    let ingress = &sourced.object;
+    let object = ObjectRef::new("Ingress", &key.namespace, &key.name);
+    let empty = BTreeMap::new();
+    let raw_annotations = ingress.metadata.annotations.as_ref().unwrap_or(&empty);
+    let parsed = portico_annotations::parse_ingress(raw_annotations, prefix, global);
+    let mut diagnostics = parsed.diagnostics;
+    let spec = ingress.spec.clone().unwrap_or_default();
+    let use_regex = parsed.annotations.policy.use_regex;
+    let rules = rules::extract_rules(
+        spec.rules.as_deref().unwrap_or_default(),
+        use_regex,
+        &mut diagnostics,
+    );
+    let default_backend = spec
+        .default_backend
+        .as_ref()
+        .and_then(|b| rules::service_ref(b, "spec.defaultBackend", &mut diagnostics));
+    let diagnostics =
+        diagnostics.into_iter().map(|d| attach(d, &object, sourced.file.as_deref())).collect();
+    if parsed.fatal {
+        return Extraction { extracted: None, diagnostics };
+    }
+    let extracted = Extracted {
+        key: key.clone(),
+        object,
+        file: sourced.file.clone(),
+        created: ingress.metadata.creation_timestamp.clone(),
+        annotations: parsed.annotations,
+        default_backend,
+        no_rules: spec.rules.as_ref().is_none_or(Vec::is_empty),
+        has_tls: spec.tls.as_ref().is_some_and(|tls| !tls.is_empty()),
+        rules,
+    };
+    Extraction { extracted: Some(extracted), diagnostics }
+}
+
+/// Age order of Ingresses, as ingress-nginx's `sortIngressSlice`: creationTimestamp ascending,
+/// ties broken by `namespace/name` **descending** (the spec's reading of the Go code).
+pub(crate) fn age_order(a: &Extracted, b: &Extracted) -> Ordering {
+    a.created.cmp(&b.created).then_with(|| qualified_name(&b.key).cmp(qualified_name(&a.key)))
+}
+
+/// The bytes of `namespace/name`, compared as Go compares the formatted string.
+fn qualified_name(key: &ObjectKey) -> impl Iterator<Item = u8> + '_ {
+    key.namespace.bytes().chain(std::iter::once(b'/')).chain(key.name.bytes())
+}
+
+/// Attaches the Ingress (and its file) to a diagnostic that does not name an object yet.
+pub(crate) fn attach(mut d: Diagnostic, object: &ObjectRef, file: Option<&str>) -> Diagnostic {
+    if d.object.is_none() {
+        d.object = Some(object.clone());
+    }
+    if d.file.is_none() {
+        d.file = file.map(str::to_string);
+    }
+    d
+}

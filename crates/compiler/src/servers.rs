@@ -1,0 +1,215 @@
+//! Merging Ingresses into servers, one per host (spec §4.2, §4.3, §1.3): precedence and
+//! duplicates, the implicit root location, the default server, regex mode, app-root and
+//! certificates.
+
+mod draft;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use portico_model::{
+    Diagnostic, GlobalConfig, HostPattern, LbAlgorithm, Location, LocationPolicy, ObjectRef,
+    PathType, Server, Target,
+};
+
+use crate::backends::{Registry, Use};
+use crate::ingress::{Extracted, PathRule, ServiceRef};
+use crate::policy;
+use draft::{PathKey, ServerDraft};
+
+/// One of our Ingresses, ready to merge: its extraction and its policy with auth resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub ingress: Arc<Extracted>,
+    pub policy: Arc<LocationPolicy>,
+}
+
+/// Named servers (sorted by host name) and the default server.
+pub(crate) struct Servers {
+    pub servers: Vec<Server>,
+    pub default_server: Server,
+}
+
+/// Merge state: drafts per host, the backend registry, diagnostics.
+struct Merge<'a> {
+    global: &'a GlobalConfig,
+    registry: &'a mut Registry,
+    /// The implicit root's target when the first Ingress of a host has no default backend.
+    default_target: Target,
+    servers: HashMap<HostPattern, ServerDraft>,
+    default_server: ServerDraft,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+/// Merges `ingresses` (in age order, oldest first) into servers. `default_target` is the
+/// global default backend (or `NotFound`). Backends used by kept locations are registered.
+pub(crate) fn build(
+    ingresses: &[Prepared],
+    global: &GlobalConfig,
+    default_target: Target,
+    registry: &mut Registry,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Servers {
+    let mut merge = Merge {
+        global,
+        registry,
+        default_target,
+        servers: HashMap::new(),
+        default_server: ServerDraft::new(HostPattern::CatchAll),
+        diagnostics,
+    };
+    merge.default_root(ingresses);
+    for prepared in ingresses {
+        merge.ingress(prepared);
+    }
+    let mut servers: Vec<Server> = merge.servers.into_values().map(ServerDraft::finish).collect();
+    // ingress-nginx orders servers by host name; `*.a` sorts before `a.b` as in its template.
+    servers.sort_by_cached_key(|server| server.host.to_string());
+    Servers { servers, default_server: merge.default_server.finish() }
+}
+
+// === impl Merge ===
+
+impl Merge<'_> {
+    /// The default server's `/`: the first Ingress with a default backend and no rules (the
+    /// catch-all, which host-less `/` rules cannot replace, as its location is set before any
+    /// path in ingress-nginx), else the global default backend or 404.
+    fn default_root(&mut self, ingresses: &[Prepared]) {
+        let catch_all =
+            ingresses.iter().find(|p| p.ingress.no_rules && p.ingress.default_backend.is_some());
+        let root = match catch_all.and_then(|p| Some((p, p.ingress.default_backend.as_ref()?))) {
+            Some((prepared, backend)) => Location {
+                path: "/".to_string(),
+                path_type: PathType::Prefix,
+                target: self.service_target(prepared, backend),
+                policy: policy::for_catch_all(&prepared.policy, self.global),
+                ingress: Some(prepared.ingress.object.clone()),
+                implicit: false,
+            },
+            None => Location {
+                path: "/".to_string(),
+                path_type: PathType::Prefix,
+                target: self.default_target,
+                policy: policy::for_default(self.global),
+                ingress: None,
+                implicit: true,
+            },
+        };
+        self.default_server.push(root);
+    }
+
+    /// Adds every rule of one Ingress.
+    fn ingress(&mut self, prepared: &Prepared) {
+        let ingress = &prepared.ingress;
+        for rule in &ingress.rules {
+            let host = rule.host.clone();
+            if let Some(host) = &host {
+                if !self.servers.contains_key(host) {
+                    let root = self.implicit_root(prepared);
+                    let mut draft = ServerDraft::new(host.clone());
+                    draft.push(root);
+                    self.servers.insert(host.clone(), draft);
+                }
+            }
+            let Some(server) = self.server_mut(host.as_ref()) else { continue };
+            if server.app_root.is_none() {
+                server.app_root.clone_from(&ingress.annotations.app_root);
+            }
+            server.has_certificate |= host.is_some() && ingress.has_tls;
+            for path in &rule.paths {
+                self.path(prepared, host.as_ref(), path);
+            }
+        }
+    }
+
+    /// The implicit `Prefix /` of a host first mentioned by `prepared` (§4.3).
+    fn implicit_root(&mut self, prepared: &Prepared) -> Location {
+        let target = match &prepared.ingress.default_backend {
+            Some(backend) => self.service_target(prepared, backend),
+            None => self.default_target,
+        };
+        Location {
+            path: "/".to_string(),
+            path_type: PathType::Prefix,
+            target,
+            policy: policy::for_location(&prepared.policy, "/", self.global),
+            ingress: Some(prepared.ingress.object.clone()),
+            implicit: true,
+        }
+    }
+
+    /// Adds one path: replaces the implicit root, or loses to an older identical path.
+    fn path(&mut self, prepared: &Prepared, host: Option<&HostPattern>, path: &PathRule) {
+        let key = PathKey::of(&path.path, path.path_type);
+        let Some(server) = self.server_mut(host) else { return };
+        let existing = server.find(&key);
+        if let Some(current) = existing.and_then(|i| server.locations.get(i)) {
+            if !current.implicit {
+                let owner = current.ingress.clone();
+                let server_host = server.host.clone();
+                self.duplicate(prepared, &server_host, path, owner);
+                return;
+            }
+        }
+        let location = Location {
+            path: path.path.clone(),
+            path_type: path.path_type,
+            target: self.service_target(prepared, &path.backend),
+            policy: policy::for_location(&prepared.policy, &path.path, self.global),
+            ingress: Some(prepared.ingress.object.clone()),
+            implicit: false,
+        };
+        let Some(server) = self.server_mut(host) else { return };
+        match existing {
+            Some(i) => server.replace(i, location),
+            None => server.push(location),
+        }
+    }
+
+    /// The draft of `host` (`None`: the default server).
+    fn server_mut(&mut self, host: Option<&HostPattern>) -> Option<&mut ServerDraft> {
+        match host {
+            Some(host) => self.servers.get_mut(host),
+            None => Some(&mut self.default_server),
+        }
+    }
+
+    /// Warns the Ingress whose path lost to an identical, older one.
+    fn duplicate(
+        &mut self,
+        prepared: &Prepared,
+        host: &HostPattern,
+        path: &PathRule,
+        owner: Option<ObjectRef>,
+    ) {
+        let ingress = &prepared.ingress;
+        let owner = match owner {
+            Some(owner) if owner == ingress.object => "earlier in this Ingress".to_string(),
+            Some(owner) => format!("by {owner} (older or first by name)"),
+            None => "already".to_string(),
+        };
+        let message = format!(
+            "path {:?} ({}) on host {host} is already defined {owner}; this one is ignored",
+            path.path,
+            path.path_type.as_str()
+        );
+        let mut d = Diagnostic::warning(message)
+            .with_object(ingress.object.clone())
+            .with_field(format!("{}.path", path.field));
+        d.file = ingress.file.clone();
+        self.diagnostics.push(d);
+    }
+
+    /// The backend of a Service reference of `prepared`.
+    fn service_target(&mut self, prepared: &Prepared, backend: &ServiceRef) -> Target {
+        let ingress = &prepared.ingress;
+        let algorithm: LbAlgorithm =
+            ingress.annotations.load_balance.unwrap_or(self.global.load_balance);
+        let user = Use {
+            object: ingress.object.clone(),
+            file: ingress.file.clone(),
+            field: backend.field.clone(),
+        };
+        Target::Backend(self.registry.service(&ingress.key.namespace, backend, algorithm, user))
+    }
+}

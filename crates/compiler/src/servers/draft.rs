@@ -1,0 +1,86 @@
+//! A server being merged: its locations indexed by (path, path kind), then finished into a
+//! [`Server`] in first-match order.
+
+use std::collections::HashMap;
+
+use portico_model::{HostPattern, Location, PathType, Server};
+
+/// Identity of a location for duplicate detection. ingress-nginx turns a missing pathType and
+/// `ImplementationSpecific` into `Prefix` before merging, so those three collide; `Exact`
+/// coexists with them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PathKey {
+    path: String,
+    exact: bool,
+}
+
+/// Locations of one host so far, plus host-wide settings.
+#[derive(Debug)]
+pub(crate) struct ServerDraft {
+    pub host: HostPattern,
+    /// In insertion order (implicit root first); sorted by [`ServerDraft::finish`].
+    pub locations: Vec<Location>,
+    index: HashMap<PathKey, usize>,
+    /// From the oldest Ingress of the host that sets `app-root`.
+    pub app_root: Option<String>,
+    pub has_certificate: bool,
+}
+
+// === impl PathKey ===
+
+impl PathKey {
+    pub(crate) fn of(path: &str, path_type: PathType) -> Self {
+        Self { path: path.to_string(), exact: path_type == PathType::Exact }
+    }
+}
+
+// === impl ServerDraft ===
+
+impl ServerDraft {
+    pub(crate) fn new(host: HostPattern) -> Self {
+        Self {
+            host,
+            locations: Vec::new(),
+            index: HashMap::new(),
+            app_root: None,
+            has_certificate: false,
+        }
+    }
+
+    /// Index of the location with this identity, if any.
+    pub(crate) fn find(&self, key: &PathKey) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// Adds a location whose identity is not present yet.
+    pub(crate) fn push(&mut self, location: Location) {
+        let key = PathKey::of(&location.path, location.path_type);
+        self.index.insert(key, self.locations.len());
+        self.locations.push(location);
+    }
+
+    /// Replaces location `i` (the implicit root taken over by an explicit path) in place, as
+    /// ingress-nginx mutates the location, so its position among equal paths is kept.
+    pub(crate) fn replace(&mut self, i: usize, location: Location) {
+        if let Some(slot) = self.locations.get_mut(i) {
+            *slot = location;
+        }
+    }
+
+    /// Sorts the locations by descending path length, ties by descending path (a stable sort,
+    /// so equal paths keep insertion order: ingress-nginx's two stable sorts), and decides
+    /// regex mode: some location uses regex or rewrites (§1.3).
+    pub(crate) fn finish(self) -> Server {
+        let mut locations = self.locations;
+        locations.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then_with(|| b.path.cmp(&a.path)));
+        let regex_mode =
+            locations.iter().any(|l| l.policy.use_regex || l.policy.rewrite_target.is_some());
+        Server {
+            host: self.host,
+            locations,
+            regex_mode,
+            app_root: self.app_root,
+            has_certificate: self.has_certificate,
+        }
+    }
+}
