@@ -4,11 +4,13 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::WatchError;
 use notify::{Event, EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 
-use crate::WatchError;
+mod debounce;
+
+use debounce::Debouncer;
 
 /// A batch never waits longer than this (or the debounce, if longer) after its first event.
 const MAX_BATCH_DELAY: Duration = Duration::from_millis(500);
@@ -19,17 +21,13 @@ const MAX_BATCH_DELAY: Duration = Duration::from_millis(500);
 pub struct ManifestWatcher {
     /// Owned so the watch lives as long as this value; never read.
     _watcher: notify::RecommendedWatcher,
-    /// Holds at most one pending wake-up: bursts coalesce, and the last event is never lost.
-    events: mpsc::Receiver<()>,
-    debounce: Duration,
-    max_delay: Duration,
-    /// When the batch being collected started (kept across a cancelled `changed()`).
-    batch_started: Option<Instant>,
+    batches: Debouncer,
 }
 
 /// Starts watching `dir` (and every directory created below it later). A batch ends once no
 /// event came for `debounce`, or at most `max(debounce, 500 ms)` after its first event.
 pub fn watch(dir: &Path, debounce: Duration) -> Result<ManifestWatcher, WatchError> {
+    // One slot: bursts coalesce into a pending wake-up, and the last event is never lost.
     let (tx, events) = mpsc::channel(1);
     let handler = move |event: notify::Result<Event>| {
         match event {
@@ -46,38 +44,16 @@ pub fn watch(dir: &Path, debounce: Duration) -> Result<ManifestWatcher, WatchErr
     let mut watcher = notify::recommended_watcher(handler).map_err(notify_error)?;
     watcher.watch(dir, RecursiveMode::Recursive).map_err(notify_error)?;
     tracing::debug!(dir = %dir.display(), ?debounce, "watching manifests");
-    Ok(ManifestWatcher {
-        _watcher: watcher,
-        events,
-        debounce,
-        max_delay: debounce.max(MAX_BATCH_DELAY),
-        batch_started: None,
-    })
+    let batches = Debouncer::new(events, debounce, debounce.max(MAX_BATCH_DELAY));
+    Ok(ManifestWatcher { _watcher: watcher, batches })
 }
 
 // === impl ManifestWatcher ===
 
 impl ManifestWatcher {
-    /// Waits for the next batch of changes. Cancel-safe: a batch interrupted mid-collection
-    /// resumes on the next call. `None` only if the watcher thread has gone away.
+    /// Waits for the next batch of changes; the caller then loads the directory again.
+    /// Cancel-safe (fine in `select!`). `None` only if the watcher thread has gone away.
     pub async fn changed(&mut self) -> Option<()> {
-        let started = match self.batch_started {
-            Some(started) => started,
-            None => {
-                self.events.recv().await?;
-                *self.batch_started.insert(Instant::now())
-            }
-        };
-        let deadline = started + self.max_delay;
-        loop {
-            let quiet = Instant::now() + self.debounce;
-            match tokio::time::timeout_at(quiet.min(deadline), self.events.recv()).await {
-                Ok(Some(())) if Instant::now() < deadline => continue,
-                // Deadline reached, quiet period over, or the sender gone: report this batch.
-                Ok(_) | Err(_) => break,
-            }
-        }
-        self.batch_started = None;
-        Some(())
+        self.batches.next().await
     }
 }

@@ -38,7 +38,8 @@ fn chunks(text: &str) -> Vec<(usize, &str)> {
         }
         let body = if marker { &line[3..] } else { line };
         let body = body.trim();
-        if !body.is_empty() && !body.starts_with('#') && !(line.starts_with('%') && !marker) {
+        let directive = line.starts_with('%');
+        if !body.is_empty() && !body.starts_with('#') && !directive {
             has_content = true;
         }
         offset += line.len();
