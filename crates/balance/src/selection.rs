@@ -1,0 +1,52 @@
+//! The algorithm seam (as pingora's `selection/mod.rs`): each algorithm is built once from the
+//! endpoint set and then chooses per request, lock-free, from shared in-flight counts.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::PickContext;
+
+/// One load-balancing algorithm.
+pub(crate) trait Selection: Send + Sync + fmt::Debug {
+    /// The endpoint to try next. Invariants: the result is `< inflight.len()` and not in
+    /// `tried`; `None` only when every endpoint is in `tried` (or there are none).
+    /// `inflight[i]` is how many requests endpoint `i` holds right now.
+    fn select(
+        &self,
+        ctx: &PickContext<'_>,
+        inflight: &[AtomicUsize],
+        tried: &[usize],
+    ) -> Option<usize>;
+}
+
+/// Endpoint indexes starting at `start`, wrapping around: `start, start+1, ..., start-1`.
+pub(crate) fn rotation(start: usize, len: usize) -> impl Iterator<Item = usize> {
+    (0..len).map(move |k| (start.wrapping_add(k)) % len)
+}
+
+/// The next start position of a rotating counter (spreads ties and round robin turns).
+pub(crate) fn next_start(counter: &AtomicUsize, len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        counter.fetch_add(1, Ordering::Relaxed) % len
+    }
+}
+
+pub(crate) fn load(inflight: &[AtomicUsize], index: usize) -> usize {
+    inflight.get(index).map_or(usize::MAX, |n| n.load(Ordering::Relaxed))
+}
+
+/// The untried endpoint that minimises `cost`, scanning from `start` so that equal costs take
+/// turns. `better(a, b)` must be true when `a` is strictly cheaper than `b`.
+pub(crate) fn least(
+    start: usize,
+    len: usize,
+    tried: &[usize],
+    better: impl Fn(usize, usize) -> bool,
+) -> Option<usize> {
+    rotation(start, len).filter(|i| !tried.contains(i)).fold(None, |best, i| match best {
+        Some(b) if !better(i, b) => Some(b),
+        _ => Some(i),
+    })
+}
