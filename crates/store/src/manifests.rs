@@ -15,6 +15,7 @@ mod convert;
 mod decode;
 mod entry;
 mod file;
+mod kinds;
 mod scan;
 mod yaml;
 

@@ -1,18 +1,13 @@
 //! One file's text to typed objects and diagnostics. Pure: no file system, no state.
 
 use std::fmt;
-use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Secret, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use portico_model::{Diagnostic, ObjectRef};
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::entry::{AnyObject, Entry};
-use super::{convert, yaml};
-use crate::ObjectKey;
+use super::entry::Entry;
+use super::kinds::{self, Kind};
+use super::yaml;
 
 /// What one file yields. Diagnostic indexes point into `diagnostics`.
 #[derive(Debug, Default)]
@@ -52,18 +47,6 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
     decoder.out
 }
 
-/// The kinds Portico reads, with the one apiVersion each is read at.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Ingress,
-    IngressClass,
-    Service,
-    EndpointSlice,
-    Endpoints,
-    Secret,
-    ConfigMap,
-}
-
 /// Where in a file an object is: `document 2 (line 14) items[3]`.
 struct Loc {
     doc: usize,
@@ -74,28 +57,6 @@ struct Loc {
 struct Decoder<'a> {
     file: &'a str,
     out: FileParse,
-}
-
-// === impl Kind ===
-
-impl Kind {
-    /// `(kind, apiVersion, namespaced)`.
-    const ALL: [(&'static str, &'static str, bool, Kind); 7] = [
-        ("Ingress", "networking.k8s.io/v1", true, Kind::Ingress),
-        ("IngressClass", "networking.k8s.io/v1", false, Kind::IngressClass),
-        ("Service", "v1", true, Kind::Service),
-        ("EndpointSlice", "discovery.k8s.io/v1", true, Kind::EndpointSlice),
-        ("Endpoints", "v1", true, Kind::Endpoints),
-        ("Secret", "v1", true, Kind::Secret),
-        ("ConfigMap", "v1", true, Kind::ConfigMap),
-    ];
-
-    fn lookup(kind: &str) -> Option<(&'static str, bool, Kind)> {
-        Self::ALL
-            .iter()
-            .find(|(k, ..)| *k == kind)
-            .map(|&(_, api, namespaced, k)| (api, namespaced, k))
-    }
 }
 
 // === impl Loc ===
@@ -142,11 +103,10 @@ impl Decoder<'_> {
         if kind.ends_with("List") && map.contains_key("items") {
             return self.list(map, &kind, api_version.as_deref(), at);
         }
-        let reference = |ns: &str| ObjectRef::new(&kind, ns, name.clone().unwrap_or_default());
         let Some((wanted_api, namespaced, known)) = Kind::lookup(&kind) else {
             let d =
                 Diagnostic::warning(format!("{at}: kind {kind} is not one Portico reads; skipped"));
-            self.push(name.is_some().then(|| reference(namespace.as_deref().unwrap_or(""))), d);
+            self.push(written_ref(&kind, namespace, name), d);
             return;
         };
         if api_version.as_deref() != Some(wanted_api) {
@@ -154,10 +114,10 @@ impl Decoder<'_> {
             let d = Diagnostic::warning(format!(
                 "{at}: apiVersion {written} is not supported for {kind} (use {wanted_api}); skipped"
             ));
-            self.push(name.is_some().then(|| reference(namespace.as_deref().unwrap_or(""))), d);
+            self.push(written_ref(&kind, namespace, name), d);
             return;
         }
-        let Some(name) = name.clone() else {
+        let Some(name) = name else {
             let d = Diagnostic::error(format!("{at}: {kind} has no metadata.name; skipped"));
             let index = self.push(None, d.with_field("metadata.name"));
             self.out.opaque.get_or_insert(index);
@@ -166,17 +126,24 @@ impl Decoder<'_> {
         let namespace =
             if namespaced { namespace.unwrap_or_else(|| "default".into()) } else { String::new() };
         set_namespace(&mut map, &namespace);
-        let origin = reference(&namespace);
-        match decode(known, Value::Object(map), &namespace, &name) {
-            Ok(entries) => {
-                self.out.entries.extend(entries.into_iter().map(|(key, object)| Entry {
+        self.object(known, Value::Object(map), ObjectRef::new(kind, namespace, name), at);
+    }
+
+    /// An object of a known kind with its namespace settled: typed, or a diagnostic that marks
+    /// it failed (so its last good version is kept).
+    fn object(&mut self, kind: Kind, value: Value, origin: ObjectRef, at: &Loc) {
+        match kinds::decode(kind, value, &origin.namespace, &origin.name) {
+            Ok(decoded) => {
+                let entries = decoded.into_iter().map(|(key, object)| Entry {
                     origin: origin.clone(),
                     key,
                     object,
-                }));
+                });
+                self.out.entries.extend(entries);
             }
             Err((field, error)) => {
-                let mut d = Diagnostic::error(format!("{at}: cannot decode {kind}: {error}"));
+                let written = &origin.kind;
+                let mut d = Diagnostic::error(format!("{at}: cannot decode {written}: {error}"));
                 if let Some(field) = field {
                     d = d.with_field(field);
                 }
@@ -225,50 +192,10 @@ impl Decoder<'_> {
     }
 }
 
-type DecodeError = (Option<String>, String);
-
-/// Typed decoding of one object whose kind, apiVersion and namespace are settled.
-fn decode(
-    kind: Kind,
-    value: Value,
-    ns: &str,
-    name: &str,
-) -> Result<Vec<(ObjectKey, AnyObject)>, DecodeError> {
-    let key = || ObjectKey::new(ns, name);
-    let one = |object| Ok(vec![(key(), object)]);
-    match kind {
-        Kind::Ingress => one(AnyObject::Ingress(Arc::new(typed::<Ingress>(value)?))),
-        Kind::IngressClass => one(AnyObject::IngressClass(Arc::new(typed::<IngressClass>(value)?))),
-        Kind::Service => one(AnyObject::Service(Arc::new(typed::<Service>(value)?))),
-        Kind::EndpointSlice => {
-            one(AnyObject::EndpointSlice(Arc::new(typed::<EndpointSlice>(value)?)))
-        }
-        Kind::ConfigMap => one(AnyObject::ConfigMap(Arc::new(typed::<ConfigMap>(value)?))),
-        Kind::Secret => {
-            let mut secret = typed::<Secret>(value)?;
-            convert::merge_string_data(&mut secret);
-            one(AnyObject::Secret(Arc::new(secret)))
-        }
-        Kind::Endpoints => {
-            let slices = convert::endpoints_to_slices(typed::<Endpoints>(value)?);
-            Ok(slices
-                .into_iter()
-                .map(|slice| {
-                    let key = ObjectKey::new(ns, slice.metadata.name.clone().unwrap_or_default());
-                    (key, AnyObject::EndpointSlice(Arc::new(slice)))
-                })
-                .collect())
-        }
-    }
-}
-
-/// Deserializes with the path of the failing field (`spec.rules[0].host`), `None` at the root.
-fn typed<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let field = (path != ".").then_some(path);
-        (field, error.into_inner().to_string())
-    })
+/// The object as written, for warnings about kinds or versions we skip (namespace not defaulted:
+/// the kind's scope is unknown).
+fn written_ref(kind: &str, namespace: Option<String>, name: Option<String>) -> Option<ObjectRef> {
+    name.map(|name| ObjectRef::new(kind, namespace.unwrap_or_default(), name))
 }
 
 fn meta_str(map: &Map<String, Value>, field: &str) -> Option<String> {
