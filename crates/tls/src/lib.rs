@@ -1,0 +1,33 @@
+//! TLS termination: the certificate each host is served, chosen by SNI, and the rustls server
+//! configuration of the https listener (spec §3).
+//!
+//! - [`CertStore::build`] parses the Secrets a routing table assigns to hosts (once per
+//!   Secret), checks key and host coverage, and reports bad Secrets as diagnostics; such hosts
+//!   get the default certificate (§3.1).
+//! - [`SniResolver`] serves the current store to handshakes: exact host, one-label wildcard,
+//!   default (§3.2). [`SniResolver::swap`] installs the next table's store without locks.
+//! - [`server_config`]: TLS 1.2/1.3, ALPN `h2`/`http/1.1`, session resumption (§3.3).
+//!
+//! Only the `ring` crypto provider is used. No I/O here besides what `tokio-rustls` does for
+//! the caller.
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod fake;
+mod names;
+mod resolver;
+mod secret;
+mod store;
+
+pub use crate::config::{server_config, ALPN_PROTOCOLS, SESSION_CACHE_SIZE};
+pub use crate::error::{Error, SecretError};
+pub use crate::fake::{fake_certificate, FAKE_CERT_CN, FAKE_CERT_ORG, FAKE_CERT_SAN};
+pub use crate::resolver::SniResolver;
+pub use crate::secret::{MAX_CHAIN_LEN, MAX_PEM_BYTES};
+pub use crate::store::CertStore;
+
+/// The rustls and tokio-rustls this crate is built against, so callers use the same versions
+/// (and the same single crypto provider).
+pub use rustls;
+pub use tokio_rustls;

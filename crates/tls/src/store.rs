@@ -1,0 +1,198 @@
+//! The certificates of one routing table, and the SNI lookup over them (§3.1, §3.2).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use portico_model::{Diagnostic, ObjectRef, TlsSecret};
+use rustls::sign::CertifiedKey;
+
+use crate::error::CERT_FIELD;
+use crate::fake::fake_certificate;
+use crate::names::normalize;
+use crate::secret::{self, LoadedCert};
+
+/// Every certificate a routing table serves: one per TLS host (exact name or `*.suffix`),
+/// plus the default. Immutable once built; readers share it through an `ArcSwap`.
+///
+/// Invariant: a host whose Secret could not be served maps to the default certificate
+/// explicitly, so it never falls through to a wildcard host's certificate.
+pub struct CertStore {
+    hosts: HashMap<String, HostCert>,
+    /// `None` only if even the fake certificate could not be generated (a diagnostic says so).
+    default: Option<Arc<CertifiedKey>>,
+}
+
+const HOST_FALLBACK: &str = "hosts using this Secret get the default certificate";
+const DEFAULT_FALLBACK: &str =
+    "the default certificate (--default-ssl-certificate) falls back to the fake certificate";
+
+/// What a TLS host is served.
+#[derive(Clone)]
+enum HostCert {
+    Secret { key: Arc<CertifiedKey>, secret: ObjectRef },
+    Default,
+}
+
+// === impl CertStore ===
+
+impl CertStore {
+    /// Builds the store from `(host, Secret)` assignments (host lowercase, or `*.suffix`) and
+    /// the `--default-ssl-certificate` Secret. Each distinct Secret (by [`ObjectRef`]) is parsed
+    /// once. A Secret that fails, or does not cover its host, leaves that host on the default
+    /// certificate with an error diagnostic; expired certificates are served with a warning.
+    /// The first assignment of a host wins.
+    pub fn build(
+        assignments: &[(String, Arc<TlsSecret>)],
+        default: Option<&TlsSecret>,
+    ) -> (CertStore, Vec<Diagnostic>) {
+        let now = unix_now();
+        let mut diagnostics = Vec::new();
+        let default = load_default(default, now, &mut diagnostics);
+        let mut loaded: HashMap<&ObjectRef, Option<LoadedCert>> = HashMap::new();
+        let mut hosts = HashMap::new();
+        for (host, tls) in assignments {
+            let host = normalize(host);
+            if hosts.contains_key(&host) {
+                continue;
+            }
+            let cert = loaded
+                .entry(&tls.secret)
+                .or_insert_with(|| load_secret(tls, now, HOST_FALLBACK, &mut diagnostics));
+            let entry = match cert {
+                Some(cert) if cert.names.covers(&host) => {
+                    HostCert::Secret { key: cert.key.clone(), secret: tls.secret.clone() }
+                }
+                Some(_) => {
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "certificate does not cover host {host}; serving the default \
+                             certificate for it"
+                        ))
+                        .with_object(tls.secret.clone())
+                        .with_field(CERT_FIELD),
+                    );
+                    HostCert::Default
+                }
+                None => HostCert::Default,
+            };
+            hosts.insert(host, entry);
+        }
+        (CertStore { hosts, default }, diagnostics)
+    }
+
+    /// The certificate for a handshake with this SNI (any case, trailing dot allowed): exact
+    /// host, then the first label replaced by `*`, then the default. `None` SNI → default.
+    pub fn resolve(&self, sni: Option<&str>) -> Option<Arc<CertifiedKey>> {
+        match sni.and_then(|name| self.lookup(name)) {
+            Some(HostCert::Secret { key, .. }) => Some(key.clone()),
+            Some(HostCert::Default) | None => self.default.clone(),
+        }
+    }
+
+    /// The Secret whose certificate an SNI of `host` is served; `None` means the default one.
+    pub fn secret_for(&self, host: &str) -> Option<&ObjectRef> {
+        match self.lookup(host)? {
+            HostCert::Secret { secret, .. } => Some(secret),
+            HostCert::Default => None,
+        }
+    }
+
+    /// Whether `host` is served a certificate from a Secret rather than the default one.
+    pub fn has_certificate_for(&self, host: &str) -> bool {
+        self.secret_for(host).is_some()
+    }
+
+    /// The default certificate (the loaded `--default-ssl-certificate` or the fake one).
+    pub fn default_certificate(&self) -> Option<&Arc<CertifiedKey>> {
+        self.default.as_ref()
+    }
+
+    fn lookup(&self, name: &str) -> Option<&HostCert> {
+        let name = normalize(name);
+        if let Some(found) = self.hosts.get(&name) {
+            return Some(found);
+        }
+        let (_, parent) = name.split_once('.')?;
+        self.hosts.get(&format!("*.{parent}"))
+    }
+}
+
+impl fmt::Debug for CertStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut hosts: Vec<_> = self
+            .hosts
+            .iter()
+            .map(|(host, cert)| match cert {
+                HostCert::Secret { secret, .. } => format!("{host} => {secret}"),
+                HostCert::Default => format!("{host} => default"),
+            })
+            .collect();
+        hosts.sort();
+        f.debug_struct("CertStore")
+            .field("hosts", &hosts)
+            .field("has_default", &self.default.is_some())
+            .finish()
+    }
+}
+
+/// Parses one Secret, reporting a failure (error) or a validity problem (warning).
+/// `fallback` says, for the error message, what is served instead.
+fn load_secret(
+    tls: &TlsSecret,
+    now: i64,
+    fallback: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<LoadedCert> {
+    match secret::load(&tls.cert_pem, &tls.key_pem) {
+        Ok(cert) => {
+            if let Some(problem) = cert.validity.problem_at(now) {
+                diagnostics.push(
+                    Diagnostic::warning(format!("{problem}; served anyway"))
+                        .with_object(tls.secret.clone())
+                        .with_field(CERT_FIELD),
+                );
+            }
+            Some(cert)
+        }
+        Err(e) => {
+            diagnostics.push(
+                Diagnostic::error(format!("{e}; {fallback}"))
+                    .with_object(tls.secret.clone())
+                    .with_field(e.field()),
+            );
+            None
+        }
+    }
+}
+
+/// The `--default-ssl-certificate` when it loads, else the process-wide fake certificate.
+fn load_default(
+    default: Option<&TlsSecret>,
+    now: i64,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Arc<CertifiedKey>> {
+    if let Some(tls) = default {
+        if let Some(cert) = load_secret(tls, now, DEFAULT_FALLBACK, diagnostics) {
+            return Some(cert.key);
+        }
+    }
+    match fake_certificate() {
+        Ok(key) => Some(key),
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(format!("{e}; TLS handshakes without a host certificate will fail")));
+            None
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests;
