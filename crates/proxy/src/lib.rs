@@ -1,1 +1,27 @@
-//! placeholder
+//! The hyper-based reverse proxy: request phases, routing snapshot, upstream pool, forwarding.
+//!
+//! A [`Proxy`] serves client connections from the live [`Snapshot`] (swapped whole, read
+//! lock-free). Each request runs the phases of [`phases`] in the order of the spec's §1.7;
+//! failures are [`ProxyError`]s mapped to nginx-like pages in one place. Bodies stream both
+//! ways; upstream HTTP/1.1 connections are pooled per endpoint address.
+#![forbid(unsafe_code)]
+
+mod access_log;
+mod body;
+mod config;
+mod error;
+mod forwarded;
+pub mod phases;
+mod request_id;
+mod server;
+mod snapshot;
+mod upgrade;
+mod upstream;
+
+pub use access_log::ACCESS_LOG_TARGET;
+pub use body::{BodyError, RequestBody, ResponseBody};
+pub use config::{ConnInfo, ProxyConfig};
+pub use error::ProxyError;
+pub use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+pub use server::Proxy;
+pub use snapshot::Snapshot;

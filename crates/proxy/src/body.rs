@@ -1,0 +1,210 @@
+//! Body wrappers: the client's request body on its way upstream (size limit, send timeout) and
+//! every response body Portico sends (upstream stream or fixed page, read timeout, access log).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use pin_project_lite::pin_project;
+use portico_balance::Pick;
+use tokio::time::{Instant, Sleep};
+
+use crate::access_log::AccessLog;
+
+/// Failures while streaming a body. Travels through hyper as the cause of its error, where
+/// [`crate::ProxyError::from_upstream`] finds it again.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("request body larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("client sent no request body data within the send timeout")]
+    SendTimeout,
+    #[error("upstream sent no response data within the read timeout")]
+    ReadTimeout,
+    #[error("reading the client's body: {0}")]
+    Client(#[source] hyper::Error),
+    #[error("reading the upstream's body: {0}")]
+    Upstream(#[source] hyper::Error),
+}
+
+pin_project! {
+    /// The client's body forwarded upstream. Fails once more than `limit` bytes went through
+    /// (a chunked body crossing `proxy-body-size`) or when no data came for `send_timeout`.
+    pub struct RequestBody {
+        #[pin]
+        inner: Incoming,
+        limit: u64,
+        seen: u64,
+        send_timeout: Duration,
+        armed: bool,
+        #[pin]
+        idle: Sleep,
+    }
+}
+
+pin_project! {
+    /// Every response body Portico sends. On drop it writes the access-log line (with the bytes
+    /// sent) and releases the balancer pick, so both cover the whole exchange.
+    pub struct ResponseBody {
+        fixed: Option<Bytes>,
+        #[pin]
+        upstream: Option<Incoming>,
+        #[pin]
+        idle: Option<Sleep>,
+        read_timeout: Duration,
+        bytes: u64,
+        log: Option<AccessLog>,
+        pick: Option<Pick>,
+    }
+
+    impl PinnedDrop for ResponseBody {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(log) = this.log.take() {
+                let complete = this.fixed.is_none()
+                    && this.upstream.as_ref().as_pin_ref().is_none_or(|b| b.is_end_stream());
+                log.emit(*this.bytes, complete);
+            }
+        }
+    }
+}
+
+// === impl RequestBody ===
+
+impl RequestBody {
+    /// `limit`: `None` = unlimited.
+    pub(crate) fn new(inner: Incoming, limit: Option<u64>, send_timeout: Duration) -> Self {
+        Self {
+            inner,
+            limit: limit.unwrap_or(u64::MAX),
+            seen: 0,
+            send_timeout,
+            armed: false,
+            idle: tokio::time::sleep(send_timeout),
+        }
+    }
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let mut this = self.project();
+        if !*this.armed {
+            *this.armed = true;
+            this.idle.as_mut().reset(Instant::now() + *this.send_timeout);
+        }
+        match this.inner.poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    *this.seen += data.len() as u64;
+                    if *this.seen > *this.limit {
+                        return Poll::Ready(Some(Err(BodyError::TooLarge { limit: *this.limit })));
+                    }
+                }
+                this.idle.as_mut().reset(Instant::now() + *this.send_timeout);
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(BodyError::Client(error)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match this.idle.poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(BodyError::SendTimeout))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+// === impl ResponseBody ===
+
+impl ResponseBody {
+    /// A body Portico wrote itself (error page, redirect page).
+    pub(crate) fn fixed(bytes: Bytes) -> Self {
+        Self::new(Some(bytes), None, Duration::ZERO)
+    }
+
+    pub(crate) fn empty() -> Self {
+        Self::new(None, None, Duration::ZERO)
+    }
+
+    /// The upstream's body, failing when no data arrives for `read_timeout`.
+    pub(crate) fn upstream(body: Incoming, read_timeout: Duration) -> Self {
+        Self::new(None, Some(body), read_timeout)
+    }
+
+    fn new(fixed: Option<Bytes>, upstream: Option<Incoming>, read_timeout: Duration) -> Self {
+        let idle = upstream.as_ref().map(|_| tokio::time::sleep(read_timeout));
+        Self { fixed, upstream, idle, read_timeout, bytes: 0, log: None, pick: None }
+    }
+
+    /// Attaches what must live as long as the response: its access-log line and the
+    /// balancer pick (in-flight accounting).
+    pub(crate) fn attach(&mut self, log: AccessLog, pick: Option<Pick>) {
+        self.log = Some(log);
+        self.pick = pick;
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let this = self.project();
+        if let Some(bytes) = this.fixed.take() {
+            *this.bytes += bytes.len() as u64;
+            return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
+        let Some(upstream) = this.upstream.as_pin_mut() else {
+            return Poll::Ready(None);
+        };
+        match upstream.poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    *this.bytes += data.len() as u64;
+                }
+                if let Some(idle) = this.idle.as_pin_mut() {
+                    idle.reset(Instant::now() + *this.read_timeout);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(BodyError::Upstream(error)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match this.idle.as_pin_mut().map(|idle| idle.poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Some(Err(BodyError::ReadTimeout))),
+                _ => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.fixed.is_none() && self.upstream.as_ref().is_none_or(|b| b.is_end_stream())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match (&self.fixed, &self.upstream) {
+            (Some(bytes), _) => SizeHint::with_exact(bytes.len() as u64),
+            (None, Some(upstream)) => upstream.size_hint(),
+            (None, None) => SizeHint::with_exact(0),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Settings of the proxy process itself (not of the routing table), and per-connection facts.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use http::HeaderValue;
+
+/// Process-level proxy settings, fixed at start-up. Per-location behaviour comes from the table.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// Port reported in `X-Forwarded-Port` for requests received over TLS (nginx reports the
+    /// port the request arrived on; behind a port mapping that is the HTTPS port).
+    pub https_port: u16,
+    /// How long in-flight requests may run after shutdown starts before connections are cut.
+    pub shutdown_grace: Duration,
+    /// Time a client may take to send request headers (`client-header-timeout`), also the idle
+    /// bound of a keep-alive connection between requests.
+    pub header_read_timeout: Duration,
+}
+
+/// Facts about one accepted client connection, computed once per connection.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    pub peer: SocketAddr,
+    /// The request arrived over TLS: scheme `https`.
+    pub tls: bool,
+    /// Port reported in `X-Forwarded-Port` (the listener's port, or [`ProxyConfig::https_port`]).
+    pub port: u16,
+    /// `peer.ip()` rendered once, reused for X-Real-IP / X-Forwarded-For of every request.
+    pub(crate) peer_ip: HeaderValue,
+    /// `port` rendered once.
+    pub(crate) port_value: HeaderValue,
+}
+
+// === impl ProxyConfig ===
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        Self {
+            https_port: 443,
+            shutdown_grace: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+// === impl ConnInfo ===
+
+impl ConnInfo {
+    pub fn new(peer: SocketAddr, port: u16, tls: bool) -> Self {
+        let peer_ip = HeaderValue::try_from(peer.ip().to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("0.0.0.0"));
+        Self { peer, tls, port, peer_ip, port_value: HeaderValue::from(port) }
+    }
+
+    /// The connection's scheme: `https` over TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Every way a request can fail, and the one place mapping a failure to a response (STYLE §6).
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::body::{BodyError, ResponseBody};
+
+macro_rules! page {
+    ($title:literal) => {
+        concat!(
+            "<html>\r\n<head><title>",
+            $title,
+            "</title></head>\r\n<body>\r\n<center><h1>",
+            $title,
+            "</h1></center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
+        )
+    };
+}
+
+/// Why Portico answered instead of the upstream. Classified by who is at fault: the client
+/// (400, 401, 413), the configuration (404, 503), or the upstream (502, 504).
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// No routing table is live yet.
+    #[error("no routing table loaded yet")]
+    NotReady,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// No location matches, or the location serves Portico's own 404.
+    #[error("no route")]
+    NoRoute,
+    #[error("request body larger than {limit} bytes")]
+    BodyTooLarge { limit: u64 },
+    /// The location is denied by configuration (e.g. its auth Secret is missing).
+    #[error("location denied: {0}")]
+    Denied(std::sync::Arc<str>),
+    #[error("authentication required")]
+    Unauthorized { realm: HeaderValue },
+    #[error("backend {0} has no endpoints")]
+    NoEndpoints(String),
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error("connect to {addr} failed: {source}")]
+    Connect { addr: SocketAddr, source: std::io::Error },
+    #[error("connect to {addr} timed out")]
+    ConnectTimeout { addr: SocketAddr },
+    #[error("upstream {addr} did not answer in time")]
+    Timeout { addr: SocketAddr },
+    #[error("upstream {addr} failed: {source}")]
+    Upstream { addr: SocketAddr, source: hyper::Error },
+}
+
+// === impl ProxyError ===
+
+impl ProxyError {
+    /// Classifies a failed upstream exchange by walking its cause chain: our own body errors
+    /// (too large, client gone) are the client's fault; anything else is the upstream's.
+    pub(crate) fn from_upstream(addr: SocketAddr, error: hyper::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(err) = cause {
+            if let Some(BodyError::TooLarge { limit }) = err.downcast_ref::<BodyError>() {
+                return Self::BodyTooLarge { limit: *limit };
+            }
+            if let Some(BodyError::SendTimeout) = err.downcast_ref::<BodyError>() {
+                return Self::Timeout { addr };
+            }
+            cause = err.source();
+        }
+        Self::Upstream { addr, source: error }
+    }
+
+    /// The status this failure answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Resolve { .. }
+            | Self::Connect { .. }
+            | Self::ConnectTimeout { .. }
+            | Self::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            Self::NotReady | Self::Denied(_) | Self::NoEndpoints(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// The response sent to the client: nginx's stock page for the status.
+    pub fn into_response(self) -> Response<ResponseBody> {
+        let status = self.status();
+        let mut response = error_page(status);
+        if let Self::Unauthorized { realm } = self {
+            response.headers_mut().insert(WWW_AUTHENTICATE, realm);
+        }
+        response
+    }
+}
+
+/// An nginx-like HTML page for `status` (`<title>404 Not Found</title>` ... `portico`).
+pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
+    let body: &'static str = match status.as_u16() {
+        301 => page!("301 Moved Permanently"),
+        302 => page!("302 Found"),
+        307 => page!("307 Temporary Redirect"),
+        308 => page!("308 Permanent Redirect"),
+        400 => page!("400 Bad Request"),
+        401 => page!("401 Authorization Required"),
+        404 => page!("404 Not Found"),
+        413 => page!("413 Request Entity Too Large"),
+        502 => page!("502 Bad Gateway"),
+        503 => page!("503 Service Temporarily Unavailable"),
+        504 => page!("504 Gateway Time-out"),
+        _ => page!("500 Internal Server Error"),
+    };
+    let mut response = Response::new(ResponseBody::fixed(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
+}
+
+/// A redirect to `location` with nginx's page for `status`.
+pub(crate) fn redirect(status: StatusCode, location: HeaderValue) -> Response<ResponseBody> {
+    let mut response = error_page(status);
+    response.headers_mut().insert(http::header::LOCATION, location);
+    response
+}

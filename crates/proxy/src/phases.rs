@@ -1,0 +1,284 @@
+//! The request phases, in order, in one place (spec §1.7, STYLE §7):
+//!
+//! ```text
+//! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
+//!   ─▶ rewrite (302 for URL targets) ─▶ HTTPS redirect (308) ─▶ backend (503 / 404)
+//!   ─▶ auth (401) ─▶ forward ─▶ response ─▶ access log (when the response body is dropped)
+//! ```
+//!
+//! Each phase is a function returning `Err(ProxyError)` or an early response to stop; the
+//! errors are turned into responses in one place ([`ProxyError::into_response`]).
+
+mod auth;
+mod forward;
+mod redirect;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use http::header::HOST;
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri};
+use hyper::body::Incoming;
+use portico_balance::{Balancer, Pick};
+use portico_model::{Location, LocationPolicy, Server, Target};
+use portico_router::normalize::normalize;
+use portico_router::{PathMatch, Rewrite, ServerId};
+
+pub use auth::{check_basic, verify, Verdict};
+
+use crate::access_log::AccessLog;
+use crate::body::ResponseBody;
+use crate::config::ConnInfo;
+use crate::error::{redirect, ProxyError};
+use crate::forwarded::Forwarded;
+use crate::server::Proxy;
+use crate::snapshot::Snapshot;
+
+/// What the phases learned that outlives them: for metrics and the response body.
+#[derive(Debug, Default)]
+struct Trail {
+    routed: Option<(ServerId, usize)>,
+    pick: Option<Pick>,
+}
+
+/// Phase 1's result: the server, the normalized path and the match in that server.
+#[derive(Debug)]
+struct Route<'u> {
+    server: ServerId,
+    path: Cow<'u, str>,
+    matched: PathMatch,
+}
+
+// === impl Proxy ===
+
+impl Proxy {
+    /// Answers one client request; never fails (failures become nginx-like pages).
+    pub(crate) async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        conn: Arc<ConnInfo>,
+    ) -> Response<ResponseBody> {
+        let host = request_host(&req);
+        let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
+        let mut trail = Trail::default();
+        let snapshot = self.snapshot();
+        let result = match &snapshot {
+            Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
+            None => Err(ProxyError::NotReady),
+        };
+        let mut response = result.unwrap_or_else(rescue);
+        let status = response.status().as_u16();
+        match &snapshot {
+            Some(snapshot) => snapshot.record(trail.routed, status),
+            None => self.metrics.record_request(status, ""),
+        }
+        log.status = status;
+        response.body_mut().attach(log, trail.pick);
+        response
+    }
+
+    /// Runs the phases in order; an early `Ok` is a response Portico wrote itself.
+    async fn run(
+        &self,
+        snap: &Snapshot,
+        req: Request<Incoming>,
+        host: Option<HeaderValue>,
+        conn: &ConnInfo,
+        log: &mut AccessLog,
+        trail: &mut Trail,
+    ) -> Result<Response<ResponseBody>, ProxyError> {
+        let (parts, body) = req.into_parts();
+        let uri = parts.uri.clone();
+        let raw_host = host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("");
+        let route = route(snap, raw_host, &uri)?;
+        let server = snap.server(route.server);
+        if let Some(response) = app_root(server, &route.path, conn, raw_host) {
+            return Ok(response);
+        }
+        let (index, location, add_slash) = location(server, route.matched)?;
+        trail.routed = Some((route.server, index));
+        log.ingress = snap.ingress(route.server, index).cloned();
+        let policy = &location.policy;
+        check_body_size(policy, &parts.headers)?;
+        if add_slash {
+            return Ok(add_slash_redirect(conn, raw_host, &uri));
+        }
+        check_denied(policy)?;
+        let rewritten = match rewrite(snap, route.server, index, &route.path, &uri) {
+            RewriteStep::Keep => None,
+            RewriteStep::Uri(uri) => Some(uri),
+            RewriteStep::Respond(response) => return Ok(*response),
+        };
+        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
+        if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
+            return Ok(response);
+        }
+        let balancer = backend(snap, location)?;
+        authorize(policy, &parts.headers)?;
+        let request = forward::Forward {
+            snap,
+            policy,
+            balancer,
+            view,
+            rewritten,
+            conn,
+            host: raw_host,
+            path: &route.path,
+        };
+        self.forward(request, parts, body, log, trail).await
+    }
+}
+
+/// The client's host: the Host header, else the URI authority (HTTP/2, absolute-form).
+fn request_host(req: &Request<Incoming>) -> Option<HeaderValue> {
+    if let Some(host) = req.headers().get(HOST) {
+        return Some(host.clone());
+    }
+    HeaderValue::from_str(req.uri().authority()?.as_str()).ok()
+}
+
+/// Turns a failure into its response (the single mapping is [`ProxyError::into_response`]).
+fn rescue(error: ProxyError) -> Response<ResponseBody> {
+    match error.status().as_u16() {
+        502 | 504 => tracing::warn!(%error, "upstream failure"),
+        503 => tracing::info!(%error, "service unavailable"),
+        _ => tracing::debug!(%error, "request refused"),
+    }
+    error.into_response()
+}
+
+/// Phase 1, always: server by Host, path normalized, location looked up. `Err` = 400 (path
+/// cannot be normalized).
+fn route<'u>(snap: &Snapshot, host: &str, uri: &'u Uri) -> Result<Route<'u>, ProxyError> {
+    let server = snap.router.find_server(host);
+    let path = normalize(uri.path()).map_err(|_| ProxyError::BadRequest("invalid request path"))?;
+    let matched = snap.router.find_location(server, &path);
+    Ok(Route { server, path, matched })
+}
+
+/// Phase 2, before any location: `app-root` 302 for exactly `/` (§1.5).
+fn app_root(
+    server: &Server,
+    path: &str,
+    conn: &ConnInfo,
+    raw_host: &str,
+) -> Option<Response<ResponseBody>> {
+    let location =
+        redirect::app_root_location(server.app_root.as_deref(), path, conn.scheme(), raw_host)?;
+    Some(redirect(StatusCode::FOUND, HeaderValue::try_from(location).ok()?))
+}
+
+/// Phase 3: the matched location. `Err(NoRoute)` = 404; `true` = nginx's add-slash redirect
+/// (answered after the body-size check, as nginx does).
+fn location(server: &Server, matched: PathMatch) -> Result<(usize, &Location, bool), ProxyError> {
+    let (index, add_slash) = match matched {
+        PathMatch::Location(index) => (index, false),
+        PathMatch::AddSlash(index) => (index, true),
+        PathMatch::NoMatch => return Err(ProxyError::NoRoute),
+    };
+    let location = server.locations.get(index).ok_or(ProxyError::NoRoute)?;
+    Ok((index, location, add_slash))
+}
+
+/// The add-slash 301 of phase 3.
+fn add_slash_redirect(conn: &ConnInfo, raw_host: &str, uri: &Uri) -> Response<ResponseBody> {
+    let location = redirect::add_slash_location(conn.scheme(), raw_host, uri.path(), uri.query());
+    match HeaderValue::try_from(location) {
+        Ok(location) => redirect(StatusCode::MOVED_PERMANENTLY, location),
+        Err(_) => ProxyError::BadRequest("unrepresentable redirect").into_response(),
+    }
+}
+
+/// Phase 4: `Content-Length` above `proxy-body-size` → 413 before the upstream is contacted.
+/// (A chunked body is counted while streaming, see [`crate::body::RequestBody`].)
+fn check_body_size(policy: &LocationPolicy, headers: &HeaderMap) -> Result<(), ProxyError> {
+    let Some(limit) = policy.max_body_size else { return Ok(()) };
+    let length = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    match length.map(str::parse::<u64>) {
+        Some(Ok(length)) if length > limit => Err(ProxyError::BodyTooLarge { limit }),
+        Some(Err(_)) => Err(ProxyError::BadRequest("invalid Content-Length")),
+        _ => Ok(()),
+    }
+}
+
+/// Phase 5: a denied location (e.g. its auth Secret is missing) → 503.
+fn check_denied(policy: &LocationPolicy) -> Result<(), ProxyError> {
+    match &policy.denied {
+        Some(why) => Err(ProxyError::Denied(why.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Phase 6's outcome.
+enum RewriteStep {
+    Keep,
+    Uri(Uri),
+    /// Boxed: a response is large and this path is rare.
+    Respond(Box<Response<ResponseBody>>),
+}
+
+/// Phase 6: `rewrite-target` replaces the path (raw query kept); a `http(s)://` target is a
+/// 302 to it (query appended).
+fn rewrite(snap: &Snapshot, server: ServerId, index: usize, path: &str, uri: &Uri) -> RewriteStep {
+    let with_query = |target: String| match uri.query() {
+        Some(query) => format!("{target}?{query}"),
+        None => target,
+    };
+    match snap.router.rewrite_target(server, index, path) {
+        None => RewriteStep::Keep,
+        Some(Rewrite::Uri(target)) => match Uri::try_from(with_query(target)) {
+            Ok(uri) => RewriteStep::Uri(uri),
+            Err(_) => RewriteStep::Respond(Box::new(
+                ProxyError::BadRequest("rewritten URI is invalid").into_response(),
+            )),
+        },
+        Some(Rewrite::Redirect(target)) => match HeaderValue::try_from(with_query(target)) {
+            Ok(location) => RewriteStep::Respond(Box::new(redirect(StatusCode::FOUND, location))),
+            Err(_) => RewriteStep::Respond(Box::new(
+                ProxyError::BadRequest("rewritten URI is invalid").into_response(),
+            )),
+        },
+    }
+}
+
+/// Phase 7: HTTP→HTTPS redirect exactly as §1.4 (status `http-redirect-code`).
+fn https_redirect(
+    snap: &Snapshot,
+    server: &Server,
+    policy: &LocationPolicy,
+    view: &Forwarded,
+    uri: &Uri,
+) -> Option<Response<ResponseBody>> {
+    if !redirect::wants_https_redirect(policy, view.is_http(), server.has_certificate) {
+        return None;
+    }
+    let host = view.host.to_str().ok()?;
+    let request_uri = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let location = redirect::https_location(host, request_uri, policy.preserve_trailing_slash);
+    let status = StatusCode::from_u16(snap.table.global.http_redirect_code)
+        .unwrap_or(StatusCode::PERMANENT_REDIRECT);
+    Some(redirect(status, HeaderValue::try_from(location).ok()?))
+}
+
+/// Phase 8: the location's backend. `NotFound` target → 404; no endpoints → 503.
+fn backend<'s>(snap: &'s Snapshot, location: &Location) -> Result<&'s Balancer, ProxyError> {
+    let Target::Backend(id) = location.target else { return Err(ProxyError::NoRoute) };
+    let unavailable = || {
+        let name = snap.table.backend(id).map_or_else(String::new, |b| b.name.clone());
+        ProxyError::NoEndpoints(name)
+    };
+    match snap.balancers.get(id.0) {
+        Some(balancer) if !balancer.is_empty() => Ok(balancer),
+        _ => Err(unavailable()),
+    }
+}
+
+/// Phase 9: basic auth when configured → 401 with the realm's challenge unless the
+/// credentials verify.
+fn authorize(policy: &LocationPolicy, headers: &HeaderMap) -> Result<(), ProxyError> {
+    let Some(basic) = &policy.auth else { return Ok(()) };
+    match check_basic(basic, headers.get(http::header::AUTHORIZATION)) {
+        Verdict::Allow => Ok(()),
+        Verdict::Deny => Err(ProxyError::Unauthorized { realm: auth::challenge(basic) }),
+    }
+}

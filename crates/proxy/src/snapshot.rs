@@ -1,0 +1,109 @@
+//! One routing snapshot: the table and everything derived from it at build time (matcher,
+//! balancers, metric handles). Immutable once swapped in; a request uses one to the end.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use portico_balance::Balancer;
+use portico_metrics::{Metrics, RequestCounters};
+use portico_model::{Diagnostic, RouteTable, Server};
+use portico_router::{Router, ServerId};
+
+/// A routing table compiled for serving.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub table: RouteTable,
+    pub router: Router,
+    /// One per [`RouteTable::backends`] entry, same index.
+    pub balancers: Vec<Balancer>,
+    pub generation: u64,
+    /// Per server (default server last), per location: the owning Ingress `namespace/name`
+    /// (empty when none), shared by the access log and metrics.
+    ingress: Vec<Vec<Arc<str>>>,
+    /// Same shape as `ingress`; filled by [`Snapshot::attach_metrics`] when swapped in.
+    counters: Vec<Vec<RequestCounters>>,
+    /// Counters of requests that matched no location (ingress label `""`).
+    unrouted: Option<RequestCounters>,
+}
+
+// === impl Snapshot ===
+
+impl Snapshot {
+    /// Compiles the router and balancers; the router's diagnostics (e.g. a regex that does not
+    /// compile) are passed through.
+    pub fn build(table: RouteTable, generation: u64) -> (Snapshot, Vec<Diagnostic>) {
+        let (router, diagnostics) = Router::build(&table);
+        let balancers =
+            table.backends.iter().map(|b| Balancer::new(&b.endpoints, b.algorithm)).collect();
+        let empty: Arc<str> = Arc::from("");
+        let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        let ingress = servers(&table)
+            .map(|server| {
+                let locations = server.locations.iter().map(|location| match &location.ingress {
+                    Some(obj) => {
+                        let key = format!("{}/{}", obj.namespace, obj.name);
+                        names.entry(key).or_insert_with_key(|k| Arc::from(k.as_str())).clone()
+                    }
+                    None => empty.clone(),
+                });
+                locations.collect()
+            })
+            .collect();
+        let snapshot = Snapshot {
+            table,
+            router,
+            balancers,
+            generation,
+            ingress,
+            counters: Vec::new(),
+            unrouted: None,
+        };
+        (snapshot, diagnostics)
+    }
+
+    /// Prepares the per-location request counters (hashing happens here, not per request).
+    pub(crate) fn attach_metrics(&mut self, metrics: &Metrics) {
+        let mut by_name: HashMap<Arc<str>, RequestCounters> = HashMap::new();
+        self.counters = self
+            .ingress
+            .iter()
+            .map(|locations| {
+                let counters = locations.iter().map(|name| {
+                    by_name
+                        .entry(name.clone())
+                        .or_insert_with(|| metrics.request_counters(name))
+                        .clone()
+                });
+                counters.collect()
+            })
+            .collect();
+        self.unrouted = Some(metrics.request_counters(""));
+    }
+
+    /// The server behind a router id.
+    pub fn server(&self, id: ServerId) -> &Server {
+        portico_router::server(&self.table, id)
+    }
+
+    /// The Ingress (`namespace/name`, or empty) owning a location.
+    pub(crate) fn ingress(&self, server: ServerId, location: usize) -> Option<&Arc<str>> {
+        self.ingress.get(server.0.min(self.table.servers.len()))?.get(location)
+    }
+
+    /// Counts a request answered with `status` for a location (or unrouted when `None`).
+    pub(crate) fn record(&self, location: Option<(ServerId, usize)>, status: u16) {
+        let counters = location
+            .and_then(|(server, index)| {
+                self.counters.get(server.0.min(self.table.servers.len()))?.get(index)
+            })
+            .or(self.unrouted.as_ref());
+        if let Some(counters) = counters {
+            counters.record(status);
+        }
+    }
+}
+
+/// Named servers then the default server: the order of [`ServerId`].
+fn servers(table: &RouteTable) -> impl Iterator<Item = &Server> {
+    table.servers.iter().chain(std::iter::once(&table.default_server))
+}

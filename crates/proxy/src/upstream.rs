@@ -1,0 +1,146 @@
+//! Phase 10's transport: choose an endpoint, connect, send, and retry the next endpoint while
+//! nothing was sent (`proxy-next-upstream error timeout`, §5.4).
+
+mod pool;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use portico_balance::{Balancer, Pick, PickContext};
+use portico_model::{Endpoint, LocationPolicy, NextUpstream};
+use tokio::time::Instant;
+
+pub(crate) use pool::{KeepAlive, Pool};
+
+use crate::body::RequestBody;
+use crate::error::ProxyError;
+
+/// A response from an upstream, with what must live as long as the exchange.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub response: Response<Incoming>,
+    pub addr: SocketAddr,
+    pub pick: Pick,
+    /// Time from sending to response headers.
+    pub latency: std::time::Duration,
+}
+
+/// An attempt that failed before the request left Portico hands the request back.
+enum Failed {
+    NotSent(Box<Request<RequestBody>>, ProxyError),
+    Sent(ProxyError),
+}
+
+/// Sends `req` to an endpoint of `balancer`. Connect failures move on to the next endpoint as
+/// `policy.next_upstream` allows (the request was not sent, so any method may be retried); a
+/// failure after sending is final (the streamed body is gone). Exhausted → the last error.
+pub(crate) async fn send(
+    pool: &Arc<Pool>,
+    balancer: &Balancer,
+    ctx: &PickContext<'_>,
+    policy: &LocationPolicy,
+    keepalive: KeepAlive,
+    mut req: Request<RequestBody>,
+) -> Result<Exchange, ProxyError> {
+    let max_tries = match policy.next_upstream.tries {
+        0 => usize::MAX,
+        n => n as usize,
+    };
+    let mut tried: Vec<usize> = Vec::new();
+    let mut last_error = None;
+    while tried.len() < max_tries {
+        let Some(pick) = balancer.pick(ctx, &tried) else { break };
+        let Some(endpoint) = balancer.endpoint(pick.index) else { break };
+        match attempt(pool, endpoint, policy, keepalive, req).await {
+            Ok((response, addr, latency)) => return Ok(Exchange { response, addr, pick, latency }),
+            Err(Failed::Sent(error)) => return Err(error),
+            Err(Failed::NotSent(back, error)) => {
+                tracing::warn!(upstream = %endpoint, %error, "upstream attempt failed");
+                if !may_retry(&error, &policy.next_upstream) {
+                    return Err(error);
+                }
+                req = *back;
+                tried.push(pick.index);
+                last_error = Some(error);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| ProxyError::NoEndpoints(String::new())))
+}
+
+/// `proxy-next-upstream`: `error` covers refused/failed connects, `timeout` connect timeouts.
+fn may_retry(error: &ProxyError, next: &NextUpstream) -> bool {
+    match error {
+        ProxyError::ConnectTimeout { .. } => next.on_timeout,
+        ProxyError::Connect { .. } | ProxyError::Resolve { .. } | ProxyError::Upstream { .. } => {
+            next.on_error
+        }
+        _ => false,
+    }
+}
+
+/// One endpoint: resolve, connect (pooled or new), send and wait for response headers within
+/// the read timeout. A dead pooled connection gets one fresh replacement.
+async fn attempt(
+    pool: &Arc<Pool>,
+    endpoint: &Endpoint,
+    policy: &LocationPolicy,
+    keepalive: KeepAlive,
+    req: Request<RequestBody>,
+) -> Result<(Response<Incoming>, SocketAddr, std::time::Duration), Failed> {
+    let addr = match resolve(endpoint).await {
+        Ok(addr) => addr,
+        Err(error) => return Err(Failed::NotSent(Box::new(req), error)),
+    };
+    let timeouts = policy.timeouts;
+    let mut conn = match pool.connect(addr, timeouts.connect, keepalive).await {
+        Ok(conn) => conn,
+        Err(error) => return Err(Failed::NotSent(Box::new(req), error)),
+    };
+    let mut req = req;
+    loop {
+        let started = Instant::now();
+        let sent = tokio::time::timeout(timeouts.read, conn.sender.try_send_request(req)).await;
+        match sent {
+            Err(_elapsed) => return Err(Failed::Sent(ProxyError::Timeout { addr })),
+            Ok(Ok(response)) => {
+                if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+                    pool.recycle(conn.sender, addr, keepalive);
+                }
+                return Ok((response, addr, started.elapsed()));
+            }
+            Ok(Err(mut error)) => {
+                let Some(back) = error.take_message() else {
+                    let error = ProxyError::from_upstream(addr, error.into_error());
+                    return Err(Failed::Sent(error));
+                };
+                let error = ProxyError::Upstream { addr, source: error.into_error() };
+                if !conn.reused {
+                    return Err(Failed::NotSent(Box::new(back), error));
+                }
+                // The pooled connection died while idle: nothing was sent, try a fresh one.
+                conn = match pool::connect_new(addr, timeouts.connect).await {
+                    Ok(conn) => conn,
+                    Err(error) => return Err(Failed::NotSent(Box::new(back), error)),
+                };
+                req = back;
+            }
+        }
+    }
+}
+
+/// The socket address of an endpoint; ExternalName hosts are resolved now (first address).
+async fn resolve(endpoint: &Endpoint) -> Result<SocketAddr, ProxyError> {
+    match endpoint {
+        Endpoint::Addr(addr) => Ok(*addr),
+        Endpoint::Dns { host, port } => {
+            let resolve_error = |reason: String| ProxyError::Resolve { host: host.clone(), reason };
+            let mut addrs = tokio::net::lookup_host((host.as_str(), *port))
+                .await
+                .map_err(|e| resolve_error(e.to_string()))?;
+            addrs.next().ok_or_else(|| resolve_error("no addresses".to_string()))
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Upstream HTTP/1.1 connections, pooled per endpoint address.
+//!
+//! Why our own pool rather than hyper-util's client: retries need to know that a failure
+//! happened while *connecting*, before the request body was handed over. Here a connection is
+//! obtained first (pooled or new, bounded by the connect timeout) and only then is the request
+//! sent; `try_send_request` hands the request back if a pooled connection turns out dead.
+//!
+//! Idle connections are kept per address, at most `upstream-keepalive-connections`, for at
+//! most `upstream-keepalive-timeout` (checked when they are taken out or another is put back).
+//! The map is sharded behind short `parking_lot` critical sections: no await, no I/O inside.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::body::RequestBody;
+use crate::error::ProxyError;
+
+const SHARDS: usize = 16;
+
+/// Idle upstream connections by address.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    shards: [Mutex<HashMap<SocketAddr, Vec<Idle>>>; SHARDS],
+}
+
+/// Keep-alive bounds from the live table's global config.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeepAlive {
+    pub max_idle: usize,
+    pub idle_timeout: Duration,
+}
+
+/// A connection ready to send one request.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub sender: SendRequest<RequestBody>,
+    /// Came from the pool (it may have been closed by the upstream in the meantime).
+    pub reused: bool,
+}
+
+#[derive(Debug)]
+struct Idle {
+    sender: SendRequest<RequestBody>,
+    since: Instant,
+}
+
+// === impl Pool ===
+
+impl Pool {
+    pub(crate) fn new() -> Self {
+        Self { shards: std::array::from_fn(|_| Mutex::new(HashMap::new())) }
+    }
+
+    fn shard(&self, addr: &SocketAddr) -> &Mutex<HashMap<SocketAddr, Vec<Idle>>> {
+        let ip_bits = match addr.ip() {
+            std::net::IpAddr::V4(v4) => u32::from(v4) as usize,
+            std::net::IpAddr::V6(v6) => u128::from(v6) as usize,
+        };
+        &self.shards[(ip_bits ^ usize::from(addr.port())) % SHARDS]
+    }
+
+    /// A pooled connection to `addr` if a live one is idle, else a new one.
+    pub(crate) async fn connect(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+        keepalive: KeepAlive,
+    ) -> Result<Conn, ProxyError> {
+        if let Some(sender) = self.take_idle(addr, keepalive.idle_timeout) {
+            return Ok(Conn { sender, reused: true });
+        }
+        connect_new(addr, timeout).await
+    }
+
+    fn take_idle(
+        &self,
+        addr: SocketAddr,
+        idle_timeout: Duration,
+    ) -> Option<SendRequest<RequestBody>> {
+        let mut shard = self.shard(&addr).lock();
+        let idle = shard.get_mut(&addr)?;
+        while let Some(entry) = idle.pop() {
+            if entry.since.elapsed() < idle_timeout && entry.sender.is_ready() {
+                return Some(entry.sender);
+            }
+        }
+        None
+    }
+
+    /// Returns `sender` to the pool once its current exchange is over (response body read and
+    /// request body written): hyper signals that through `ready()`. A connection that closes
+    /// instead (client aborted, `Connection: close`, upgrade) is simply dropped.
+    pub(crate) fn recycle(
+        self: &Arc<Self>,
+        mut sender: SendRequest<RequestBody>,
+        addr: SocketAddr,
+        keepalive: KeepAlive,
+    ) {
+        if keepalive.max_idle == 0 {
+            return;
+        }
+        let pool = Arc::clone(self);
+        tokio::spawn(async move {
+            if sender.ready().await.is_ok() {
+                pool.put(addr, sender, keepalive);
+            }
+        });
+    }
+
+    fn put(&self, addr: SocketAddr, sender: SendRequest<RequestBody>, keepalive: KeepAlive) {
+        let mut shard = self.shard(&addr).lock();
+        let idle = shard.entry(addr).or_default();
+        idle.retain(|e| e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed());
+        if idle.len() >= keepalive.max_idle {
+            idle.remove(0);
+        }
+        idle.push(Idle { sender, since: Instant::now() });
+    }
+}
+
+/// Opens a TCP connection within `timeout` and runs the HTTP/1.1 handshake. The connection task
+/// is spawned with upgrades enabled so a `101` can become a tunnel.
+pub(crate) async fn connect_new(addr: SocketAddr, timeout: Duration) -> Result<Conn, ProxyError> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(source)) => return Err(ProxyError::Connect { addr, source }),
+        Err(_) => return Err(ProxyError::ConnectTimeout { addr }),
+    };
+    let _ = tcp.set_nodelay(true);
+    let (sender, connection) = http1::Builder::new()
+        .handshake(TokioIo::new(tcp))
+        .await
+        .map_err(|source| ProxyError::Upstream { addr, source })?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.with_upgrades().await {
+            tracing::debug!(%addr, %error, "upstream connection ended with an error");
+        }
+    });
+    Ok(Conn { sender, reused: false })
+}
