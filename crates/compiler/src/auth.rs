@@ -13,12 +13,10 @@ use portico_store::{ObjectKey, Objects, Sourced};
 
 use crate::ingress::{attach, Extracted};
 
-/// nginx turns authentication off for the literal realm `off` (spec §2.4, derived).
-const REALM_OFF: &str = "off";
-
 /// The Ingress's policy with its basic auth resolved: `auth` set when the Secret loads,
 /// `denied` set (every location answers 503) when it cannot. Diagnostics name the Ingress, or
-/// the Secret for problems inside its content.
+/// the Secret for problems inside its content. (`auth-realm: off` never gets here: the
+/// annotation parser turns it into "no auth".)
 pub(crate) fn apply(
     ingress: &Extracted,
     objects: &Objects,
@@ -30,15 +28,19 @@ pub(crate) fn apply(
     let Some(request) = &ingress.annotations.auth else {
         return Arc::new(policy);
     };
-    let field = format!("metadata.annotations[\"{prefix}/auth-secret\"]");
-    let resolved = match request {
-        Ok(request) => resolve(request, &ingress.key.namespace, objects, global, diagnostics),
-        Err(reason) => Err(reason.clone()),
+    let request = match request {
+        Ok(request) => request,
+        // The annotation parser reported why; the denial is all that is left to do.
+        Err(reason) => {
+            policy.denied = Some(Arc::from(reason.as_str()));
+            return Arc::new(policy);
+        }
     };
-    match resolved {
-        Ok(auth) => policy.auth = (auth.realm != REALM_OFF).then(|| Arc::new(auth)),
+    match resolve(request, &ingress.key.namespace, objects, global, diagnostics) {
+        Ok(auth) => policy.auth = Some(Arc::new(auth)),
         Err(reason) => {
             let message = format!("basic auth: {reason}; every path of this Ingress answers 503");
+            let field = format!("metadata.annotations[\"{prefix}/auth-secret\"]");
             let d = Diagnostic::error(message).with_field(field);
             diagnostics.push(attach(d, &ingress.object, ingress.file.as_deref()));
             policy.denied = Some(Arc::from(reason.as_str()));

@@ -7,7 +7,7 @@ mod rules;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::networking::v1::{Ingress, IngressSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use portico_annotations::IngressAnnotations;
 use portico_model::{Diagnostic, GlobalConfig, HostPattern, ObjectRef, PathType};
@@ -88,7 +88,8 @@ pub(crate) fn extract(
     let raw_annotations = ingress.metadata.annotations.as_ref().unwrap_or(&empty);
     let parsed = portico_annotations::parse_ingress(raw_annotations, prefix, global);
     let mut diagnostics = parsed.diagnostics;
-    let spec = ingress.spec.clone().unwrap_or_default();
+    let no_spec = IngressSpec::default();
+    let spec = ingress.spec.as_ref().unwrap_or(&no_spec);
     let use_regex = parsed.annotations.policy.use_regex;
     let rules = rules::extract_rules(
         spec.rules.as_deref().unwrap_or_default(),
