@@ -282,3 +282,7 @@ fn authorize(policy: &LocationPolicy, headers: &HeaderMap) -> Result<(), ProxyEr
         Verdict::Deny => Err(ProxyError::Unauthorized { realm: auth::challenge(basic) }),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests;

@@ -113,3 +113,20 @@ fn origin_form(uri: &Uri) -> Uri {
         None => Uri::from_static("/"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_form_keeps_the_raw_target() {
+        let cases = [
+            ("/a/%2e/b?x=%20", "/a/%2e/b?x=%20"),
+            ("http://foo.com/x?y", "/x?y"),
+            ("http://foo.com", "/"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(origin_form(&input.parse().unwrap_or_default()), expected, "{input}");
+        }
+    }
+}

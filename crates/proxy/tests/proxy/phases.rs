@@ -149,3 +149,25 @@ async fn body_size_limit() {
     assert_eq!((response.status().as_u16(), body.as_str()), (200, "1000"));
     proxy.stop().await;
 }
+
+#[tokio::test]
+async fn h2c_prior_knowledge_is_served() {
+    let a = backend("a").await;
+    let proxy = start(simple(&[a.addr], LocationPolicy::default())).await;
+    let stream = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let req = Request::get("http://foo.com/h2?x=1").body(full("")).unwrap();
+    let response = sender.send_request(req).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let (name, line, headers) = parse_echo(&String::from_utf8_lossy(&body));
+    assert_eq!((name.as_str(), line.as_str()), ("a", "GET /h2?x=1"));
+    assert_eq!(headers["host"], "foo.com");
+    proxy.stop().await;
+}

@@ -29,6 +29,8 @@ pub type Body = http_body_util::combinators::BoxBody<Bytes, hyper::Error>;
 pub struct EchoBackend {
     pub addr: SocketAddr,
     pub hits: Arc<AtomicUsize>,
+    /// Connections accepted (to observe upstream keep-alive reuse).
+    pub conns: Arc<AtomicUsize>,
 }
 
 pub async fn backend(name: &'static str) -> EchoBackend {
@@ -36,9 +38,12 @@ pub async fn backend(name: &'static str) -> EchoBackend {
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
+    let conns = Arc::new(AtomicUsize::new(0));
+    let accepted = conns.clone();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
+            accepted.fetch_add(1, Ordering::Relaxed);
             let counter = counter.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
@@ -52,7 +57,7 @@ pub async fn backend(name: &'static str) -> EchoBackend {
             });
         }
     });
-    EchoBackend { addr, hits }
+    EchoBackend { addr, hits, conns }
 }
 
 async fn echo(name: &'static str, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
