@@ -102,8 +102,8 @@ impl Merge<'_> {
     fn ingress(&mut self, prepared: &Prepared) {
         let ingress = &prepared.ingress;
         for rule in &ingress.rules {
-            let host = rule.host.clone();
-            if let Some(host) = &host {
+            let host = rule.host.as_ref();
+            if let Some(host) = host {
                 if !self.servers.contains_key(host) {
                     let root = self.implicit_root(prepared);
                     let mut draft = ServerDraft::new(host.clone());
@@ -111,13 +111,13 @@ impl Merge<'_> {
                     self.servers.insert(host.clone(), draft);
                 }
             }
-            let Some(server) = self.server_mut(host.as_ref()) else { continue };
+            let Some(server) = self.server_mut(host) else { continue };
             if server.app_root.is_none() {
                 server.app_root.clone_from(&ingress.annotations.app_root);
             }
             server.has_certificate |= host.is_some() && ingress.has_tls;
             for path in &rule.paths {
-                self.path(prepared, host.as_ref(), path);
+                self.path(prepared, host, path);
             }
         }
     }
