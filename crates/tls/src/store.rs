@@ -181,7 +181,9 @@ fn load_default(
     match fake_certificate() {
         Ok(key) => Some(key),
         Err(e) => {
-            diagnostics.push(Diagnostic::error(format!("{e}; TLS handshakes without a host certificate will fail")));
+            diagnostics.push(Diagnostic::error(format!(
+                "{e}; TLS handshakes without a host certificate will fail"
+            )));
             None
         }
     }

@@ -5,8 +5,8 @@ use super::*;
 /// A self-signed ECDSA P-256 certificate for `sans`, as (`tls.crt`, `tls.key`) PEM (PKCS#8).
 fn rcgen_pair(sans: &[&str]) -> (String, String) {
     let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-        .unwrap();
+    let params =
+        CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     let cert = params.self_signed(&key).unwrap();
     (cert.pem(), key.serialize_pem())
 }

@@ -1,0 +1,10 @@
+//! TLS termination through real handshakes: a tokio-rustls client against [`server_config`]
+//! over an in-memory duplex, with certificates from rcgen and from the `openssl` CLI.
+//!
+//! [`server_config`]: portico_tls::server_config
+#![allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+
+mod formats;
+mod rotation;
+mod sni;
+mod support;
