@@ -62,6 +62,13 @@ impl Proxy {
         self.snapshot.load_full()
     }
 
+    /// Per-connection facts for a connection accepted on a listener bound to `local_port`;
+    /// TLS connections report [`ProxyConfig::https_port`] in `X-Forwarded-Port`.
+    pub fn conn_info(&self, peer: std::net::SocketAddr, local_port: u16, tls: bool) -> ConnInfo {
+        let port = if tls { self.config.https_port } else { local_port };
+        ConnInfo::new(peer, port, tls)
+    }
+
     /// Accepts plain-HTTP connections (HTTP/1.1 with keep-alive, or h2c) until `shutdown`
     /// resolves; then stops accepting and lets in-flight requests finish, for at most
     /// [`ProxyConfig::shutdown_grace`].
@@ -87,7 +94,7 @@ impl Proxy {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
-            let conn = ConnInfo::new(peer, port, false);
+            let conn = self.conn_info(peer, port, false);
             tokio::spawn(self.serve_connection(stream, conn, graceful.watcher()));
         }
         drop(listener);
