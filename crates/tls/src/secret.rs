@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use portico_model::TlsSecret;
 use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
@@ -46,6 +47,12 @@ pub(crate) fn load(cert_pem: &[u8], key_pem: &[u8]) -> Result<LoadedCert, Secret
         }
     }
     Ok(LoadedCert { key: Arc::new(certified), names, validity })
+}
+
+/// Whether `tls` loads and its leaf covers `host` (SAN, or CN without SAN; `*.` matches one
+/// label). For §3.1 step 2: picking, among an Ingress's TLS Secrets, one that covers a host.
+pub fn secret_covers(tls: &TlsSecret, host: &str) -> Result<bool, SecretError> {
+    Ok(load(&tls.cert_pem, &tls.key_pem)?.names.covers(host))
 }
 
 fn check_size(field: &'static str, pem: &[u8]) -> Result<(), SecretError> {

@@ -81,3 +81,17 @@ fn non_certificate_blocks_are_skipped() {
     let loaded = load(mixed.as_bytes(), key.as_bytes()).unwrap();
     assert_eq!(loaded.key.cert.len(), 1);
 }
+
+#[test]
+fn secret_covers_checks_load_and_names() {
+    let (crt, key) = rcgen_pair(&["*.example.com"]);
+    let tls = TlsSecret {
+        secret: portico_model::ObjectRef::new("Secret", "ns", "s"),
+        cert_pem: crt.into_bytes().into(),
+        key_pem: key.into_bytes().into(),
+    };
+    assert_eq!(secret_covers(&tls, "a.example.com"), Ok(true));
+    assert_eq!(secret_covers(&tls, "example.com"), Ok(false));
+    let broken = TlsSecret { key_pem: Arc::from(&b""[..]), ..tls };
+    assert_eq!(secret_covers(&broken, "a.example.com"), Err(SecretError::NoKey));
+}
