@@ -33,6 +33,12 @@ pub struct AdminState {
 
 // === impl AdminState ===
 
+impl AdminState {
+    pub fn new(metrics: Arc<Metrics>, ready: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Self { metrics, ready: Arc::new(ready) }
+    }
+}
+
 impl std::fmt::Debug for AdminState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminState").field("ready", &(self.ready)()).finish_non_exhaustive()

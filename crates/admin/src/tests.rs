@@ -6,10 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::*;
 
 fn state(ready: Arc<AtomicBool>) -> AdminState {
-    AdminState {
-        metrics: Arc::new(Metrics::new()),
-        ready: Arc::new(move || ready.load(Ordering::Relaxed)),
-    }
+    AdminState::new(Arc::new(Metrics::new()), move || ready.load(Ordering::Relaxed))
 }
 
 #[tokio::test]
