@@ -12,6 +12,28 @@
 //! [`HashError::is_server_error`] says nginx fails with 500. Under musl, `crypt()` never
 //! fails (it returns `"*"`, which matches nothing), so the only 500 is an `{SSHA}` payload
 //! that nginx's own base64 decoder rejects.
+//!
+//! ```
+//! use portico_htpasswd::{parse_basic_authorization, parse_htpasswd, verify, CredentialCache};
+//!
+//! let table = parse_htpasswd(b"alice:{PLAIN}secret\n"); // built once per Secret version
+//! let cache = CredentialCache::default(); // one per process
+//! let header = b"Basic YWxpY2U6c2VjcmV0"; // alice:secret
+//!
+//! let (user, password) = parse_basic_authorization(header).expect("401 if None");
+//! let hash = &table.users.iter().find(|(u, _)| *u == user).expect("401 if unknown").1;
+//! let ok = if cache.check("ns/auth@7", &user, &password) {
+//!     true
+//! } else if verify(hash, &password) == Ok(true) {
+//!     // verify runs in spawn_blocking in the proxy; only successes are cached
+//!     cache.insert("ns/auth@7", &user, &password);
+//!     true
+//! } else {
+//!     false
+//! };
+//! assert!(ok);
+//! assert!(cache.check("ns/auth@7", "alice", b"secret"));
+//! ```
 #![forbid(unsafe_code)]
 
 mod blowfish;
