@@ -1,1 +1,37 @@
-fn main() {}
+//! The `portico` binary: parses the command line, wires the crates together, exits with a
+//! clear code. All behaviour lives in `crates/`.
+#![forbid(unsafe_code)]
+
+mod check;
+mod cli;
+mod echo;
+mod logging;
+mod pipeline;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("portico: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        cli::Command::Serve(args) => runtime.block_on(serve::run(args)),
+        cli::Command::Check(args) => check::run(args),
+        cli::Command::Echo(args) => runtime.block_on(echo::run(args)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("portico: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

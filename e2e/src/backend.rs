@@ -15,7 +15,8 @@ impl Backends {
     pub async fn start(name: &str, n: usize) -> Self {
         let mut servers = Vec::with_capacity(n);
         for i in 0..n {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind backend");
+            let listener =
+                tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind backend");
             servers.push(portico_echo::spawn(listener, &format!("{name}-{i}")).expect("spawn"));
         }
         Self { servers }

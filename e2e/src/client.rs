@@ -51,7 +51,8 @@ impl Conn {
 
 /// `GET path` with `Host: host` on a fresh connection.
 pub async fn get(addr: SocketAddr, host: &str, path: &str) -> Result<Reply, String> {
-    request(addr, Request::get(path).header("host", host).body(Full::default()).expect("request")).await
+    request(addr, Request::get(path).header("host", host).body(Full::default()).expect("request"))
+        .await
 }
 
 /// Sends `req` on a fresh connection.
@@ -64,7 +65,11 @@ impl Reply {
     /// The echo backend's JSON description of what it received.
     pub fn echo(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not an echo answer ({e}): {} {}", self.status, String::from_utf8_lossy(&self.body))
+            panic!(
+                "not an echo answer ({e}): {} {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
         })
     }
 

@@ -81,7 +81,9 @@ impl Portico {
         };
         let deadline = tokio::time::Instant::now() + patience();
         loop {
-            if let (Some(http), Some(admin)) = (portico.listen_addr("http"), portico.listen_addr("admin")) {
+            if let (Some(http), Some(admin)) =
+                (portico.listen_addr("http"), portico.listen_addr("admin"))
+            {
                 portico.http = http;
                 portico.admin = admin;
                 break;
@@ -89,7 +91,11 @@ impl Portico {
             if let Ok(Some(status)) = portico.child.try_wait() {
                 panic!("portico exited early with {status}\n{}", portico.log_text());
             }
-            assert!(tokio::time::Instant::now() < deadline, "portico did not listen\n{}", portico.log_text());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "portico did not listen\n{}",
+                portico.log_text()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let admin = portico.admin;

@@ -23,7 +23,11 @@ async fn health_readiness_and_metrics() {
     let text = metrics.text();
     let line = text
         .lines()
-        .find(|l| l.starts_with("portico_requests_total") && l.contains("default/site") && l.contains("2xx"))
+        .find(|l| {
+            l.starts_with("portico_requests_total")
+                && l.contains("default/site")
+                && l.contains("2xx")
+        })
         .unwrap_or_else(|| panic!("request counter per ingress and status class:\n{text}"));
     assert!(line.ends_with(" 4"), "{line}");
     assert!(text.contains("4xx"), "{text}");

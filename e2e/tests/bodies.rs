@@ -11,16 +11,22 @@ async fn setup() -> (Backends, Dir, Portico) {
     dir.write("svc.yaml", service("default", "body", &backends.addrs()));
     dir.write(
         "big.yaml",
-        ingress("big")
-            .annotation("proxy-body-size", "20m")
-            .path(Some("big.test"), "/", "Prefix", "body"),
+        ingress("big").annotation("proxy-body-size", "20m").path(
+            Some("big.test"),
+            "/",
+            "Prefix",
+            "body",
+        ),
     );
     dir.write("small.yaml", ingress("small").path(Some("small.test"), "/", "Prefix", "body"));
     dir.write(
         "unlimited.yaml",
-        ingress("unlimited")
-            .annotation("proxy-body-size", "0")
-            .path(Some("unlimited.test"), "/", "Prefix", "body"),
+        ingress("unlimited").annotation("proxy-body-size", "0").path(
+            Some("unlimited.test"),
+            "/",
+            "Prefix",
+            "body",
+        ),
     );
     let portico = Portico::start(dir.path(), &[]).await;
     (backends, dir, portico)
@@ -46,7 +52,8 @@ async fn ten_mib_upload_and_download_pass_through() {
     assert_eq!(reply.body.len(), n);
 }
 
-#[tokio::test]
+// curl blocks its thread: the echo backends need another one to keep answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_upload_and_download() {
     let (_b, dir, portico) = setup().await;
     let file = dir.path().join("upload.bin.data");
@@ -62,7 +69,15 @@ async fn curl_upload_and_download() {
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("echo json");
     assert_eq!(body["body_bytes"], 3 * 1024 * 1024);
     let out = std::process::Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "--resolve", &resolve])
+        .args([
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download}",
+            "--resolve",
+            &resolve,
+        ])
         .arg(format!("{url}?echo.bytes=10485760"))
         .output()
         .expect("curl");
@@ -72,10 +87,12 @@ async fn curl_upload_and_download() {
 #[tokio::test]
 async fn body_over_the_limit_is_413_before_the_upstream() {
     let (_b, _d, portico) = setup().await;
-    let reply = request(portico.http, upload("small.test", vec![1; 1024 * 1024 + 1])).await.unwrap();
+    let reply =
+        request(portico.http, upload("small.test", vec![1; 1024 * 1024 + 1])).await.unwrap();
     assert_eq!(reply.status, 413, "default proxy-body-size is 1m");
     let reply = request(portico.http, upload("small.test", vec![1; 1024 * 1024])).await.unwrap();
     assert_eq!(reply.status, 200, "exactly 1m is allowed");
-    let reply = request(portico.http, upload("unlimited.test", vec![1; 3 * 1024 * 1024])).await.unwrap();
+    let reply =
+        request(portico.http, upload("unlimited.test", vec![1; 3 * 1024 * 1024])).await.unwrap();
     assert_eq!(reply.status, 200, "0 = unlimited");
 }

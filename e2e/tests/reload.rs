@@ -14,7 +14,11 @@ fn req(host: &str, path: &str) -> Request<Full<Bytes>> {
 async fn changed_file_is_served_while_a_keep_alive_connection_stays_open() {
     let (blue, green) = (Backends::start("blue", 1).await, Backends::start("green", 1).await);
     let dir = Dir::new();
-    dir.write("svc.yaml", [service("default", "blue", &blue.addrs()), service("default", "green", &green.addrs())].join("---\n"));
+    dir.write(
+        "svc.yaml",
+        [service("default", "blue", &blue.addrs()), service("default", "green", &green.addrs())]
+            .join("---\n"),
+    );
     dir.write("ing.yaml", ingress("app").path(Some("app.test"), "/", "Prefix", "blue"));
     let portico = Portico::start(dir.path(), &[]).await;
 
@@ -26,7 +30,8 @@ async fn changed_file_is_served_while_a_keep_alive_connection_stays_open() {
     dir.write("ing.yaml", ingress("app").path(Some("app.test"), "/", "Prefix", "green"));
     let mut switched = None;
     for _ in 0..200 {
-        let reply = conn.send(req("app.test", "/")).await.expect("keep-alive connection survives the swap");
+        let reply =
+            conn.send(req("app.test", "/")).await.expect("keep-alive connection survives the swap");
         assert_eq!(reply.status, 200);
         if reply.echo()["server"] == "green-0" {
             switched = Some(changed.elapsed());
@@ -50,7 +55,10 @@ async fn broken_file_leaves_other_routes_serving_and_keeps_the_last_good_version
     let portico = Portico::start(dir.path(), &[]).await;
     assert_eq!(get(portico.http, "a.test", "/").await.unwrap().status, 200);
 
-    dir.write("b.yaml", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: b\nspec: [");
+    dir.write(
+        "b.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: b\nspec: [",
+    );
     dir.write("c.yaml", ingress("c").path(Some("c.test"), "/", "Prefix", "web"));
     eventually("the new file c.yaml is served", || async {
         get(portico.http, "c.test", "/").await.is_ok_and(|r| r.status == 200)

@@ -17,11 +17,15 @@ async fn routes_by_host_and_path_with_nginx_precedence() {
         Backends::start("exact", 1).await,
     );
     let dir = Dir::new();
-    dir.write("svc.yaml", [
-        service("default", "api", &api.addrs()),
-        service("default", "web", &web.addrs()),
-        service("default", "exact", &exact.addrs()),
-    ].join("---\n"));
+    dir.write(
+        "svc.yaml",
+        [
+            service("default", "api", &api.addrs()),
+            service("default", "web", &web.addrs()),
+            service("default", "exact", &exact.addrs()),
+        ]
+        .join("---\n"),
+    );
     dir.write(
         "ing.yaml",
         ingress("site")
@@ -40,7 +44,11 @@ async fn routes_by_host_and_path_with_nginx_precedence() {
     assert_eq!(backend_name(&portico, h, "/api/v1/status/x").await, "api-0", "exact is exact");
     assert_eq!(backend_name(&portico, "SITE.Example.com.:8080", "/api").await, "api-0");
     let reply = get(portico.http, h, "/api/users?q=1").await.unwrap();
-    assert_eq!(reply.echo()["uri"], "/api/users?q=1", "the backend gets the request-target as sent");
+    assert_eq!(
+        reply.echo()["uri"],
+        "/api/users?q=1",
+        "the backend gets the request-target as sent"
+    );
 }
 
 #[tokio::test]
@@ -51,11 +59,15 @@ async fn wildcard_host_matches_one_label_and_exact_wins() {
         Backends::start("other", 1).await,
     );
     let dir = Dir::new();
-    dir.write("svc.yaml", [
-        service("default", "wild", &wild.addrs()),
-        service("default", "exact", &exact.addrs()),
-        service("default", "other", &other.addrs()),
-    ].join("---\n"));
+    dir.write(
+        "svc.yaml",
+        [
+            service("default", "wild", &wild.addrs()),
+            service("default", "exact", &exact.addrs()),
+            service("default", "other", &other.addrs()),
+        ]
+        .join("---\n"),
+    );
     dir.write(
         "ing.yaml",
         ingress("hosts")
@@ -79,17 +91,24 @@ async fn default_backends_and_404() {
         Backends::start("web", 1).await,
     );
     let dir = Dir::new();
-    dir.write("svc.yaml", [
-        service("default", "fallback", &fallback.addrs()),
-        service("default", "catchall", &catch_all.addrs()),
-        service("default", "web", &web.addrs()),
-    ].join("---\n"));
+    dir.write(
+        "svc.yaml",
+        [
+            service("default", "fallback", &fallback.addrs()),
+            service("default", "catchall", &catch_all.addrs()),
+            service("default", "web", &web.addrs()),
+        ]
+        .join("---\n"),
+    );
     // An Ingress with a defaultBackend and rules: its hosts' unmatched paths go to it.
     dir.write(
         "with-default.yaml",
-        ingress("with-default")
-            .default_backend("fallback")
-            .path(Some("a.example.com"), "/app", "Prefix", "web"),
+        ingress("with-default").default_backend("fallback").path(
+            Some("a.example.com"),
+            "/app",
+            "Prefix",
+            "web",
+        ),
     );
     // No default backend: unmatched paths of a known host are Portico's 404.
     dir.write("plain.yaml", ingress("plain").path(Some("b.example.com"), "/app", "Prefix", "web"));
@@ -164,7 +183,10 @@ async fn ingress_class_selection() {
             .raw_annotation("kubernetes.io/ingress.class", "portico")
             .path(Some("legacy.test"), "/", "Prefix", "web"),
     );
-    dir.write("classless.yaml", ingress("classless").class(None).path(Some("none.test"), "/", "Prefix", "web"));
+    dir.write(
+        "classless.yaml",
+        ingress("classless").class(None).path(Some("none.test"), "/", "Prefix", "web"),
+    );
     let portico = Portico::start(dir.path(), &[]).await;
     assert_eq!(get(portico.http, "ours.test", "/").await.unwrap().status, 200);
     assert_eq!(get(portico.http, "legacy.test", "/").await.unwrap().status, 200);

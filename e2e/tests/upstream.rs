@@ -55,9 +55,12 @@ async fn slow_upstream_is_504_after_the_read_timeout() {
     dir.write("svc.yaml", service("default", "slow", &slow.addrs()));
     dir.write(
         "ing.yaml",
-        ingress("slow")
-            .annotation("proxy-read-timeout", "1")
-            .path(Some("slow.test"), "/", "Prefix", "slow"),
+        ingress("slow").annotation("proxy-read-timeout", "1").path(
+            Some("slow.test"),
+            "/",
+            "Prefix",
+            "slow",
+        ),
     );
     let portico = Portico::start(dir.path(), &[]).await;
     let reply = get(portico.http, "slow.test", "/?echo.delay_ms=3000").await.unwrap();

@@ -1,0 +1,121 @@
+//! The command-line contract. Flag names are public: users' scripts depend on them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Portico: a Kubernetes ingress controller that keeps your ingress-nginx annotations working.
+#[derive(Debug, Parser)]
+#[command(name = "portico", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the proxy (standalone with --manifests, or against the Kubernetes API).
+    Serve(ServeArgs),
+    /// Load and compile a manifests directory; print the routing table and every diagnostic.
+    /// Exits 1 when there are errors.
+    Check(CheckArgs),
+    /// Run a whoami-style echo backend (for the quickstart and tests).
+    Echo(EchoArgs),
+}
+
+/// Flags that decide which objects are ours and how they are read (serve and check).
+#[derive(Debug, Clone, Args)]
+pub struct ControllerArgs {
+    /// Ingress class name this controller claims.
+    #[arg(long, default_value = "portico")]
+    pub ingress_class: String,
+    /// IngressClass `spec.controller` value this controller claims.
+    #[arg(long, default_value = "portico.dev/ingress-controller")]
+    pub controller_class: String,
+    /// Also serve Ingresses that name no class at all.
+    #[arg(long)]
+    pub watch_ingress_without_class: bool,
+    /// Prefix of the annotations read from Ingresses.
+    #[arg(long, default_value = "nginx.ingress.kubernetes.io")]
+    pub annotations_prefix: String,
+    /// The controller ConfigMap (global settings), as NAMESPACE/NAME.
+    #[arg(long, value_name = "NS/NAME")]
+    pub configmap: Option<String>,
+    /// Service answering requests that match no rule, as NAMESPACE/NAME (first port).
+    #[arg(long, value_name = "NS/NAME")]
+    pub default_backend_service: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Serve from a directory of Kubernetes YAML/JSON manifests instead of the API server.
+    #[arg(long, value_name = "DIR")]
+    pub manifests: Option<PathBuf>,
+    /// Plain HTTP listener.
+    #[arg(long, default_value = "0.0.0.0:80")]
+    pub http_addr: SocketAddr,
+    /// HTTPS listener.
+    #[arg(long, default_value = "0.0.0.0:443")]
+    pub https_addr: SocketAddr,
+    /// Admin listener: /healthz, /readyz, /metrics.
+    #[arg(long, default_value = "0.0.0.0:10254")]
+    pub admin_addr: SocketAddr,
+    #[command(flatten)]
+    pub controller: ControllerArgs,
+    /// Log format of every log line, access log included.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// How long in-flight requests may run after SIGTERM before the process exits.
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Directory of Kubernetes manifests.
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub controller: ControllerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EchoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9001")]
+    pub listen: SocketAddr,
+    /// Name reported in every answer, to tell backends apart.
+    #[arg(long, default_value = "echo")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+// === impl ControllerArgs ===
+
+impl ControllerArgs {
+    /// The compiler's view of these flags; `NS/NAME` values are checked here.
+    pub fn compiler_options(&self) -> anyhow::Result<portico_compiler::Options> {
+        let key = |flag: &str, value: &Option<String>| -> anyhow::Result<_> {
+            value
+                .as_deref()
+                .map(|v| {
+                    portico_store::ObjectKey::parse(v, "default")
+                        .ok_or_else(|| anyhow::anyhow!("--{flag} {v:?}: expected NAMESPACE/NAME"))
+                })
+                .transpose()
+        };
+        Ok(portico_compiler::Options {
+            ingress_class: self.ingress_class.clone(),
+            controller_class: self.controller_class.clone(),
+            watch_ingress_without_class: self.watch_ingress_without_class,
+            annotations_prefix: self.annotations_prefix.clone(),
+            configmap: key("configmap", &self.configmap)?,
+            default_backend_service: key("default-backend-service", &self.default_backend_service)?,
+        })
+    }
+}

@@ -1,0 +1,56 @@
+//! Objects in, live table out: compile, build the proxy snapshot, swap it in, report.
+//! One writer; the proxy's readers never wait for it.
+
+use std::sync::Arc;
+
+use portico_compiler::Compiler;
+use portico_metrics::Metrics;
+use portico_model::Diagnostic;
+use portico_proxy::{Proxy, Snapshot};
+use portico_store::Objects;
+
+/// Owns the compiler state (last good Ingresses) and the table generation counter.
+pub struct Pipeline {
+    compiler: Compiler,
+    proxy: Arc<Proxy>,
+    metrics: Arc<Metrics>,
+    generation: u64,
+}
+
+impl Pipeline {
+    pub fn new(compiler: Compiler, proxy: Arc<Proxy>, metrics: Arc<Metrics>) -> Self {
+        Self { compiler, proxy, metrics, generation: 0 }
+    }
+
+    /// Compiles `objects` and swaps the result in. `load_diagnostics` come from the source
+    /// (unparsable files and such) and are reported with the compiler's.
+    pub fn rebuild(&mut self, objects: &Objects, load_diagnostics: Vec<Diagnostic>) {
+        let started = std::time::Instant::now();
+        let compiled = self.compiler.compile(objects);
+        self.generation += 1;
+        let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, self.generation);
+        self.proxy.swap(snapshot);
+        let diagnostics: Vec<Diagnostic> = load_diagnostics
+            .into_iter()
+            .chain(compiled.diagnostics)
+            .chain(router_diagnostics)
+            .collect();
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        for diagnostic in &diagnostics {
+            if diagnostic.is_error() {
+                tracing::error!(target: "portico::diagnostic", "{diagnostic}");
+            } else {
+                tracing::warn!(target: "portico::diagnostic", "{diagnostic}");
+            }
+        }
+        self.metrics.table_rebuilt(errors as u64);
+        tracing::info!(
+            generation = self.generation,
+            ingresses = objects.ingresses.len(),
+            errors,
+            warnings = diagnostics.len() - errors,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "routing table live"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! `portico serve`: listeners, the manifest source and its watcher, signals.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use portico_compiler::Compiler;
+use portico_metrics::Metrics;
+use portico_proxy::{Proxy, ProxyConfig};
+use portico_store::ManifestSource;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::ServeArgs;
+use crate::pipeline::Pipeline;
+
+/// Debounce of manifest directory changes: edits within this window become one rebuild.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    crate::logging::init(args.log_format);
+    let Some(dir) = args.manifests.clone() else {
+        anyhow::bail!(
+            "cluster mode (watching the Kubernetes API) is not available in this version; \
+             pass --manifests DIR to serve a directory of Kubernetes manifests"
+        );
+    };
+    anyhow::ensure!(dir.is_dir(), "--manifests {}: not a directory", dir.display());
+    let options = args.controller.compiler_options()?;
+
+    let metrics = Arc::new(Metrics::new());
+    let http = bind("http", args.http_addr).await?;
+    let admin = bind("admin", args.admin_addr).await?;
+    let proxy = Proxy::new(
+        ProxyConfig {
+            shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+            ..ProxyConfig::default()
+        },
+        metrics.clone(),
+    );
+
+    let mut watcher = portico_store::watch(&dir, DEBOUNCE)
+        .with_context(|| format!("cannot watch {}", dir.display()))?;
+    let mut source = ManifestSource::new(&dir);
+    let mut pipeline = Pipeline::new(Compiler::new(options), proxy.clone(), metrics.clone());
+    let loaded = source.load();
+    pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let admin_task = tokio::spawn(portico_admin::serve(
+        admin,
+        portico_admin::AdminState::new(metrics.clone(), {
+            let proxy = proxy.clone();
+            move || proxy.is_ready()
+        }),
+        stopped(stop_rx.clone()),
+    ));
+    let proxy_task = tokio::spawn(proxy.clone().serve_http(http, stopped(stop_rx.clone())));
+    let reload_task = tokio::spawn(async move {
+        while watcher.changed().await.is_some() {
+            let loaded = source.load();
+            pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+        }
+    });
+
+    shutdown_signal().await;
+    tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    reload_task.abort();
+    let grace = Duration::from_secs(args.shutdown_grace_secs) + Duration::from_secs(1);
+    if tokio::time::timeout(grace, proxy_task).await.is_err() {
+        tracing::warn!("in-flight requests did not finish within the grace period");
+    }
+    admin_task.abort();
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bind(kind: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({kind})"))?;
+    let local = listener.local_addr().context("listener address")?;
+    tracing::info!(target: "portico::listen", "listening {kind} {local}");
+    Ok(listener)
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
