@@ -1,5 +1,6 @@
 //! The command-line contract: exit codes and messages of `portico check` and `portico serve`.
 //! (Also makes `cargo test --workspace` build the binary the e2e suite runs.)
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::process::Command;
 
@@ -85,12 +86,8 @@ fn serve_without_manifests_says_cluster_mode_is_not_available() {
 #[test]
 fn bad_namespaced_flag_is_rejected_with_the_flag_name() {
     let dir = tempfile::tempdir().unwrap();
-    let out = portico()
-        .arg("check")
-        .arg(dir.path())
-        .args(["--configmap", "a/b/c"])
-        .output()
-        .unwrap();
+    let out =
+        portico().arg("check").arg(dir.path()).args(["--configmap", "a/b/c"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--configmap"));
 }

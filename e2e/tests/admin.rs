@@ -1,4 +1,5 @@
 //! The admin listener and the process lifecycle: /healthz, /readyz, /metrics, SIGTERM.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
 //! Bodies stream both ways: 10 MiB uploads and downloads, and the proxy-body-size limit (413).
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use bytes::Bytes;
 use http::Request;

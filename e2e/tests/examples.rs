@@ -1,5 +1,6 @@
 //! Every example directory loads cleanly, and the quickstart answers through the real binary
 //! (its fixed demo port is swapped for a run-time one).
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

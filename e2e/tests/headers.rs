@@ -1,4 +1,5 @@
 //! Headers toward the backend (spec §5.1/§5.2): forwarded headers, request id, hop-by-hop.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use bytes::Bytes;
 use http::Request;

@@ -1,5 +1,6 @@
 //! Live reconfiguration: a changed file is served within a second, keep-alive connections stay
 //! open across the swap, and a broken file leaves every other route serving.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use bytes::Bytes;
 use http::Request;

@@ -1,5 +1,6 @@
 //! Host and path routing through the real binary: exact and wildcard hosts, path precedence,
 //! default backends, 404 and 503.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use portico_e2e::{get, ingress, service, Backends, Dir, Portico};
 

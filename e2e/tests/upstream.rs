@@ -1,5 +1,6 @@
 //! Upstream selection through the real binary: round-robin spread, retry to the next endpoint
 //! when one refuses, 502 when all fail, 504 on a slow upstream.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,5 @@
 //! WebSocket upgrades pass through both ways.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use futures_util::{SinkExt, StreamExt};
 use portico_e2e::{ingress, service, Backends, Dir, Portico};
