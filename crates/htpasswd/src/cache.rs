@@ -5,10 +5,15 @@ use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
 
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 
 /// Entries kept by [`CredentialCache::default`].
 pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
+/// Shards of a cache of at least [`SHARD_THRESHOLD`] entries (1 below that, so small caches
+/// keep an exact oldest-first order).
+const SHARDS: usize = 16;
+const SHARD_THRESHOLD: usize = 1024;
 
 /// Successful verifications keyed by (Secret version, user, keyed hash of the password).
 ///
@@ -16,12 +21,14 @@ pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 /// yes), so the cache never helps a guesser; passwords are never stored, only two SipHash
 /// values under keys drawn at random per process, so a dump of memory does not give cheap
 /// offline guessing; the Secret version is part of the key, so an entry can never outlive
-/// the Secret it was checked against; at most `capacity` entries, oldest evicted first.
+/// the Secret it was checked against; at most `capacity` entries (rounded up to a multiple
+/// of the shard count), oldest evicted first within a shard. A hit takes one shard's read
+/// lock, so concurrent hits do not serialize.
 #[derive(Debug)]
 pub struct CredentialCache {
     keys: [RandomState; 2],
-    capacity: usize,
-    inner: Mutex<Inner>,
+    shard_capacity: usize,
+    shards: Box<[RwLock<Inner>]>,
 }
 
 /// The map and its insertion order; `order` holds exactly the keys of `entries`.
@@ -46,28 +53,33 @@ struct Entry {
 impl CredentialCache {
     /// A cache holding at most `capacity` successes (0 disables caching).
     pub fn new(capacity: usize) -> Self {
-        Self { keys: [RandomState::new(), RandomState::new()], capacity, inner: Mutex::default() }
+        let shards = if capacity >= SHARD_THRESHOLD { SHARDS } else { 1 };
+        Self {
+            keys: [RandomState::new(), RandomState::new()],
+            shard_capacity: capacity.div_ceil(shards),
+            shards: (0..shards).map(|_| RwLock::default()).collect(),
+        }
     }
 
     /// True if `password` was verified for `user` under Secret `version` and is still cached.
     pub fn check(&self, version: &str, user: &str, password: &[u8]) -> bool {
         let tag = self.tag(version, user, password);
-        let inner = self.inner.lock();
+        let inner = self.shard(tag).read();
         inner.entries.get(&tag).is_some_and(|e| &*e.version == version && &*e.user == user)
     }
 
-    /// Records a successful verification, evicting the oldest entry when full.
+    /// Records a successful verification, evicting the shard's oldest entry when full.
     pub fn insert(&self, version: &str, user: &str, password: &[u8]) {
-        if self.capacity == 0 {
+        if self.shard_capacity == 0 {
             return;
         }
         let tag = self.tag(version, user, password);
         let entry = Entry { version: version.into(), user: user.into() };
-        let mut inner = self.inner.lock();
+        let mut inner = self.shard(tag).write();
         if inner.entries.contains_key(&tag) {
             return;
         }
-        while inner.entries.len() >= self.capacity {
+        while inner.entries.len() >= self.shard_capacity {
             let Some(oldest) = inner.order.pop_front() else { break };
             inner.entries.remove(&oldest);
         }
@@ -77,15 +89,17 @@ impl CredentialCache {
 
     /// Drops every entry whose Secret version is not in `live` (call on table swap).
     pub fn retain_versions(&self, live: &HashSet<&str>) {
-        let mut inner = self.inner.lock();
-        let Inner { entries, order } = &mut *inner;
-        entries.retain(|_, e| live.contains(&*e.version));
-        order.retain(|tag| entries.contains_key(tag));
+        for shard in self.shards.iter() {
+            let mut inner = shard.write();
+            let Inner { entries, order } = &mut *inner;
+            entries.retain(|_, e| live.contains(&*e.version));
+            order.retain(|tag| entries.contains_key(tag));
+        }
     }
 
     /// Number of cached successes.
     pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
+        self.shards.iter().map(|shard| shard.read().entries.len()).sum()
     }
 
     /// True when nothing is cached.
@@ -96,6 +110,11 @@ impl CredentialCache {
     fn tag(&self, version: &str, user: &str, password: &[u8]) -> Tag {
         let key = (version, user, password);
         (self.keys[0].hash_one(key), self.keys[1].hash_one(key))
+    }
+
+    /// The shard of `tag`: its high bits, independent of the map's own hashing.
+    fn shard(&self, tag: Tag) -> &RwLock<Inner> {
+        &self.shards[(tag.1 >> 60) as usize % self.shards.len()]
     }
 }
 
