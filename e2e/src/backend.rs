@@ -13,10 +13,16 @@ pub struct Backends {
 impl Backends {
     /// Starts `n` echo servers named `<name>-0`, `<name>-1`, ...
     pub async fn start(name: &str, n: usize) -> Self {
+        Self::start_on(name, n, std::net::Ipv4Addr::LOCALHOST.into()).await
+    }
+
+    /// Like [`Backends::start`], listening on `ip` (external mode: where the controller can
+    /// reach them).
+    pub async fn start_on(name: &str, n: usize, ip: std::net::IpAddr) -> Self {
         let mut servers = Vec::with_capacity(n);
         for i in 0..n {
             let listener =
-                tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind backend");
+                tokio::net::TcpListener::bind(SocketAddr::new(ip, 0)).await.expect("bind backend");
             servers.push(portico_echo::spawn(listener, &format!("{name}-{i}")).expect("spawn"));
         }
         Self { servers }

@@ -10,11 +10,15 @@
 
 mod backend;
 mod client;
+mod conformance;
+mod external;
 mod manifests;
 mod process;
 
 pub use backend::{refusing_addr, Backends};
 pub use client::{get, request, Conn, Reply};
+pub use conformance::{assert_proxied, assert_redirect, Case, Running};
+pub use external::{backend_ip, ingress_class, External};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
 pub use process::{binary, patience, Portico};
 

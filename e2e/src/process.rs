@@ -38,8 +38,20 @@ pub struct Portico {
     pub http: SocketAddr,
     pub admin: SocketAddr,
     dir: PathBuf,
+    /// The controller flags among the start flags, for `portico check`.
+    check_flags: Vec<String>,
     log: Arc<Mutex<Vec<String>>>,
 }
+
+/// `serve` flags that `check` also takes, and whether they carry a separate value.
+const CHECK_FLAGS: &[(&str, bool)] = &[
+    ("--ingress-class", true),
+    ("--controller-class", true),
+    ("--watch-ingress-without-class", false),
+    ("--annotations-prefix", true),
+    ("--configmap", true),
+    ("--default-backend-service", true),
+];
 
 impl Portico {
     /// Starts portico on `dir` with `extra` flags and waits until `/readyz` answers 200.
@@ -77,6 +89,7 @@ impl Portico {
             http: "0.0.0.0:0".parse().expect("addr"),
             admin: "0.0.0.0:0".parse().expect("addr"),
             dir: dir.to_path_buf(),
+            check_flags: check_flags(extra),
             log,
         };
         let deadline = tokio::time::Instant::now() + patience();
@@ -144,25 +157,52 @@ impl Portico {
         None
     }
 
-    fn dump(&self) {
-        eprintln!("===== manifests in {} =====", self.dir.display());
-        let mut files: Vec<_> = walk(&self.dir);
-        files.sort();
-        for file in files {
-            eprintln!("--- {}", file.display());
-            eprintln!("{}", std::fs::read_to_string(&file).unwrap_or_default());
-        }
-        eprintln!("===== portico check =====");
-        match Command::new(binary()).arg("check").arg(&self.dir).output() {
-            Ok(out) => eprintln!(
+    /// `portico check` on the manifests directory with the controller flags this process got:
+    /// stdout and stderr.
+    pub fn check(&self) -> String {
+        match Command::new(binary()).arg("check").arg(&self.dir).args(&self.check_flags).output() {
+            Ok(out) => format!(
                 "{}{}",
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             ),
-            Err(error) => eprintln!("cannot run portico check: {error}"),
+            Err(error) => format!("cannot run portico check: {error}"),
         }
+    }
+
+    fn dump(&self) {
+        print_manifests(&self.dir);
+        eprintln!("===== portico check {} =====\n{}", self.check_flags.join(" "), self.check());
         eprintln!("===== portico log =====\n{}", self.log_text());
     }
+}
+
+/// Prints every file below `dir` to stderr (the failure report's inputs).
+pub(crate) fn print_manifests(dir: &Path) {
+    eprintln!("===== manifests in {} =====", dir.display());
+    let mut files: Vec<_> = walk(dir);
+    files.sort();
+    for file in files {
+        eprintln!("--- {}", file.display());
+        eprintln!("{}", std::fs::read_to_string(&file).unwrap_or_default());
+    }
+}
+
+/// The flags of `extra` that `portico check` understands, with their values.
+fn check_flags(extra: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut args = extra.iter();
+    while let Some(arg) = args.next() {
+        let name = arg.split('=').next().unwrap_or(arg);
+        let Some((_, takes_value)) = CHECK_FLAGS.iter().find(|(flag, _)| *flag == name) else {
+            continue;
+        };
+        out.push(arg.to_string());
+        if *takes_value && !arg.contains('=') {
+            out.extend(args.next().map(|v| v.to_string()));
+        }
+    }
+    out
 }
 
 impl Drop for Portico {
