@@ -66,19 +66,17 @@ fn resolve(
     }
     let sourced = objects.secrets.get(&key).ok_or_else(|| format!("secret {key} not found"))?;
     let data = secret_data(&sourced.object);
-    let users = match request.secret_type {
+    let (users, problems) = match request.secret_type {
         AuthSecretType::AuthFile => {
             let file = data
                 .get("auth")
                 .ok_or_else(|| format!("secret {key} has no key \"auth\" (auth-file)"))?;
-            let (users, problems) = htpasswd::parse(&String::from_utf8_lossy(file));
-            let object = ObjectRef::new("Secret", &key.namespace, &key.name);
-            diagnostics
-                .extend(problems.into_iter().map(|d| attach(d, &object, sourced.file.as_deref())));
-            users
+            htpasswd::auth_file(file)
         }
-        AuthSecretType::AuthMap => auth_map_users(&data),
+        AuthSecretType::AuthMap => htpasswd::auth_map(&data),
     };
+    let object = ObjectRef::new("Secret", &key.namespace, &key.name);
+    diagnostics.extend(problems.into_iter().map(|d| attach(d, &object, sourced.file.as_deref())));
     Ok(BasicAuth {
         realm: request.realm.clone(),
         secret_version: secret_version(&key, sourced, &data),
@@ -96,16 +94,6 @@ fn secret_data(secret: &Secret) -> BTreeMap<&str, &[u8]> {
         data.insert(key, value.as_bytes());
     }
     data
-}
-
-/// `auth-map`: every key is a user, its value the hash (one trailing line break ignored).
-fn auth_map_users(data: &BTreeMap<&str, &[u8]>) -> Vec<(String, String)> {
-    data.iter()
-        .map(|(user, hash)| {
-            let hash = String::from_utf8_lossy(hash);
-            (user.to_string(), hash.trim_end_matches(['\r', '\n']).to_string())
-        })
-        .collect()
 }
 
 /// `<ns>/<name>@<resourceVersion>`, or `@<hash of the data>` when the object has no version

@@ -39,6 +39,9 @@ pub enum ProxyError {
     Denied(std::sync::Arc<str>),
     #[error("authentication required")]
     Unauthorized { realm: HeaderValue },
+    /// Portico cannot answer this request correctly (e.g. an unusable password hash): 500.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     #[error("backend {0} has no endpoints")]
     NoEndpoints(String),
     #[error("cannot resolve {host}: {reason}")]
@@ -87,6 +90,7 @@ impl ProxyError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

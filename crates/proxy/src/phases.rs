@@ -24,7 +24,7 @@ use portico_model::{Location, LocationPolicy, Server, Target};
 use portico_router::normalize::normalize;
 use portico_router::{PathMatch, Rewrite, ServerId};
 
-pub use auth::{check_basic, verify, Verdict};
+pub use auth::{Authenticator, Verdict};
 
 use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
@@ -114,7 +114,7 @@ impl Proxy {
             return Ok(response);
         }
         let balancer = backend(snap, location)?;
-        authorize(policy, &parts.headers)?;
+        authorize(&self.auth, policy, &parts.headers).await?;
         let request = forward::Forward {
             snap,
             policy,
@@ -274,12 +274,17 @@ fn backend<'s>(snap: &'s Snapshot, location: &Location) -> Result<&'s Balancer, 
 }
 
 /// Phase 9: basic auth when configured → 401 with the realm's challenge unless the
-/// credentials verify.
-fn authorize(policy: &LocationPolicy, headers: &HeaderMap) -> Result<(), ProxyError> {
+/// credentials verify (500 for a hash nginx fails on). Slow hashes run off the runtime.
+async fn authorize(
+    checker: &Authenticator,
+    policy: &LocationPolicy,
+    headers: &HeaderMap,
+) -> Result<(), ProxyError> {
     let Some(basic) = &policy.auth else { return Ok(()) };
-    match check_basic(basic, headers.get(http::header::AUTHORIZATION)) {
+    match checker.check(basic, headers.get(http::header::AUTHORIZATION)).await {
         Verdict::Allow => Ok(()),
         Verdict::Deny => Err(ProxyError::Unauthorized { realm: auth::challenge(basic) }),
+        Verdict::Fail => Err(ProxyError::Internal("unusable password hash")),
     }
 }
 

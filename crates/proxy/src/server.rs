@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 
 use crate::config::{ConnInfo, ProxyConfig};
+use crate::phases::Authenticator;
 use crate::snapshot::Snapshot;
 use crate::upstream::Pool;
 
@@ -27,6 +28,8 @@ pub struct Proxy {
     pub(crate) metrics: Arc<Metrics>,
     snapshot: ArcSwapOption<Snapshot>,
     pub(crate) pool: Arc<Pool>,
+    /// Basic-auth checks and their cache of successes, shared across tables.
+    pub(crate) auth: Authenticator,
     builder: auto::Builder<TokioExecutor>,
 }
 
@@ -41,6 +44,7 @@ impl Proxy {
             metrics,
             snapshot: ArcSwapOption::empty(),
             pool: Arc::new(Pool::new()),
+            auth: Authenticator::default(),
             builder,
         })
     }
@@ -49,6 +53,7 @@ impl Proxy {
     pub fn swap(&self, mut snapshot: Snapshot) {
         snapshot.attach_metrics(&self.metrics);
         self.metrics.table_swapped(snapshot.generation);
+        self.auth.retain(&snapshot.table);
         self.snapshot.store(Some(Arc::new(snapshot)));
     }
 

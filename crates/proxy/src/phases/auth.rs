@@ -1,9 +1,19 @@
-//! The authentication seam (phase 9). For now only `{PLAIN}` htpasswd entries verify; the
-//! full hash support (bcrypt, apr1, sha, crypt) is another issue and plugs in at [`verify`].
+//! Phase 9, basic authentication (§2.4). Credentials are checked against the location's
+//! htpasswd users with `portico_htpasswd`; successes are cached per Secret version, so a
+//! repeated request costs one keyed hash and a map lookup instead of a bcrypt run.
+//!
+//! Invariants: a hash is verified only off the async runtime (`spawn_blocking`) and at most
+//! [`Authenticator::max_parallel`] at a time, so a flood of wrong passwords queues instead of
+//! exhausting the blocking pool; only successes are cached; the cache key carries the Secret
+//! version, so a changed or removed user is refused from the first request on the new table.
 
-use base64::Engine as _;
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use http::HeaderValue;
-use portico_model::BasicAuth;
+use portico_htpasswd::{parse_basic_authorization, verify, CredentialCache, HashError};
+use portico_model::{BasicAuth, RouteTable};
+use tokio::sync::Semaphore;
 
 /// Outcome of checking a request's credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,23 +21,106 @@ pub enum Verdict {
     Allow,
     /// Answer 401 with `WWW-Authenticate: Basic realm="<realm>"`.
     Deny,
+    /// The stored hash makes nginx fail (see [`HashError::is_server_error`]): answer 500.
+    Fail,
 }
 
-/// Checks an `Authorization` header against a location's basic auth.
-pub fn check_basic(auth: &BasicAuth, authorization: Option<&HeaderValue>) -> Verdict {
-    let Some((user, password)) = authorization.and_then(decode_basic) else {
-        return Verdict::Deny;
-    };
-    let entry = auth.users.iter().find(|(name, _)| name.as_bytes() == user.as_slice());
-    match entry {
-        Some((_, hash)) if verify(hash, &password) => Verdict::Allow,
-        _ => Verdict::Deny,
+/// Checks Basic credentials; one per [`crate::Proxy`], shared by every request and table.
+#[derive(Debug)]
+pub struct Authenticator {
+    cache: CredentialCache,
+    permits: Semaphore,
+    max_parallel: usize,
+}
+
+// === impl Authenticator ===
+
+impl Authenticator {
+    /// At most `max_parallel` hash verifications run at once; `cache` keeps the successes.
+    pub fn new(cache: CredentialCache, max_parallel: usize) -> Self {
+        let max_parallel = max_parallel.max(1);
+        Self { cache, permits: Semaphore::new(max_parallel), max_parallel }
+    }
+
+    /// Verifications allowed at once.
+    pub fn max_parallel(&self) -> usize {
+        self.max_parallel
+    }
+
+    /// Checks an `Authorization` header against a location's users.
+    pub async fn check(
+        &self,
+        auth: &Arc<BasicAuth>,
+        authorization: Option<&HeaderValue>,
+    ) -> Verdict {
+        let Some((user, password)) =
+            authorization.and_then(|value| parse_basic_authorization(value.as_bytes()))
+        else {
+            return Verdict::Deny;
+        };
+        let Some(index) = auth.users.iter().position(|(name, _)| *name == user) else {
+            return Verdict::Deny;
+        };
+        if self.cache.check(&auth.secret_version, &user, &password) {
+            return Verdict::Allow;
+        }
+        if auth.users[index].1.is_empty() {
+            return Verdict::Deny; // `user:` never matches; no need for a thread
+        }
+        let Ok(_permit) = self.permits.acquire().await else { return Verdict::Fail };
+        let users = Arc::clone(auth);
+        let checked = tokio::task::spawn_blocking(move || {
+            let outcome = verify(&users.users[index].1, &password);
+            (outcome, password)
+        })
+        .await;
+        match checked {
+            Ok((Ok(true), password)) => {
+                self.cache.insert(&auth.secret_version, &user, &password);
+                Verdict::Allow
+            }
+            Ok((Ok(false), _)) => Verdict::Deny,
+            Ok((Err(error), _)) => unusable(auth, &user, &error),
+            Err(error) => {
+                tracing::error!(%error, "password verification task failed");
+                Verdict::Fail
+            }
+        }
+    }
+
+    /// Drops cached successes of Secret versions `table` no longer uses (on table swap).
+    pub fn retain(&self, table: &RouteTable) {
+        let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
+        let live: HashSet<&str> = servers
+            .flat_map(|server| &server.locations)
+            .filter_map(|location| location.policy.auth.as_deref())
+            .map(|auth| auth.secret_version.as_str())
+            .collect();
+        self.cache.retain_versions(&live);
+    }
+
+    /// Cached successes (for tests and metrics).
+    pub fn cached(&self) -> usize {
+        self.cache.len()
     }
 }
 
-/// Whether `password` matches an htpasswd hash. Only `{PLAIN}` for now.
-pub fn verify(hash: &str, password: &[u8]) -> bool {
-    hash.strip_prefix("{PLAIN}").is_some_and(|plain| plain.as_bytes() == password)
+impl Default for Authenticator {
+    /// Twice the cores verify at once (bcrypt is CPU-bound; more would only queue in threads).
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(CredentialCache::default(), 2 * cores)
+    }
+}
+
+/// A stored hash that cannot be checked: 401 like nginx, or 500 where nginx fails.
+fn unusable(auth: &BasicAuth, user: &str, error: &HashError) -> Verdict {
+    tracing::debug!(secret = %auth.secret_version, user, %error, "unusable password hash");
+    if error.is_server_error() {
+        Verdict::Fail
+    } else {
+        Verdict::Deny
+    }
 }
 
 /// The `WWW-Authenticate` value for a realm.
@@ -36,48 +129,6 @@ pub(crate) fn challenge(auth: &BasicAuth) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("Basic realm=\"\""))
 }
 
-/// `Basic <base64(user:password)>` → (user, password).
-fn decode_basic(value: &HeaderValue) -> Option<(Vec<u8>, Vec<u8>)> {
-    let bytes = value.as_bytes();
-    let scheme_end = bytes.iter().position(|&b| b == b' ')?;
-    if !bytes[..scheme_end].eq_ignore_ascii_case(b"basic") {
-        return None;
-    }
-    let decoded =
-        base64::engine::general_purpose::STANDARD.decode(bytes[scheme_end..].trim_ascii()).ok()?;
-    let colon = decoded.iter().position(|&b| b == b':')?;
-    Some((decoded[..colon].to_vec(), decoded[colon + 1..].to_vec()))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn auth() -> BasicAuth {
-        BasicAuth {
-            realm: "Restricted".into(),
-            secret_version: "default/basic@1".into(),
-            users: vec![
-                ("foo".into(), "{PLAIN}bar".into()),
-                ("foo".into(), "{PLAIN}second".into()),
-            ],
-        }
-    }
-
-    fn basic(credentials: &str) -> HeaderValue {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-        HeaderValue::try_from(format!("Basic {encoded}")).unwrap()
-    }
-
-    #[test]
-    fn plain_entries_verify() {
-        assert_eq!(check_basic(&auth(), Some(&basic("foo:bar"))), Verdict::Allow);
-        assert_eq!(check_basic(&auth(), Some(&basic("foo:second"))), Verdict::Deny, "first wins");
-        assert_eq!(check_basic(&auth(), Some(&basic("foo:baz"))), Verdict::Deny);
-        assert_eq!(check_basic(&auth(), Some(&basic("nobody:bar"))), Verdict::Deny);
-        assert_eq!(check_basic(&auth(), None), Verdict::Deny);
-        let bearer = HeaderValue::from_static("Bearer abc");
-        assert_eq!(check_basic(&auth(), Some(&bearer)), Verdict::Deny);
-        assert_eq!(challenge(&auth()), "Basic realm=\"Restricted\"");
-    }
-}
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests;
