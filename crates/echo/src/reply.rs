@@ -22,7 +22,11 @@ pub enum EchoBody {
 }
 
 /// Builds the answer for one request.
-pub(crate) async fn answer(req: Request<Incoming>, name: &str, peer: SocketAddr) -> Response<EchoBody> {
+pub(crate) async fn answer(
+    req: Request<Incoming>,
+    name: &str,
+    peer: SocketAddr,
+) -> Response<EchoBody> {
     let query = req.uri().query().unwrap_or("").to_string();
     let param = |key: &str| {
         query.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')).map(str::to_string)
