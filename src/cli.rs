@@ -45,6 +45,11 @@ pub struct ControllerArgs {
     /// Service answering requests that match no rule, as NAMESPACE/NAME (first port).
     #[arg(long, value_name = "NS/NAME")]
     pub default_backend_service: Option<String>,
+    /// `kubernetes.io/tls` Secret served to TLS clients whose host has no certificate of its
+    /// own (and without SNI), as NAMESPACE/NAME. Without it, or when it cannot be loaded, a
+    /// generated self-signed "Kubernetes Ingress Controller Fake Certificate" is served.
+    #[arg(long, value_name = "NS/NAME")]
+    pub default_ssl_certificate: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +121,7 @@ impl ControllerArgs {
             annotations_prefix: self.annotations_prefix.clone(),
             configmap: key("configmap", &self.configmap)?,
             default_backend_service: key("default-backend-service", &self.default_backend_service)?,
+            default_ssl_certificate: key("default-ssl-certificate", &self.default_ssl_certificate)?,
         })
     }
 }

@@ -30,6 +30,8 @@ pub(crate) struct Extracted {
     pub no_rules: bool,
     /// `spec.tls` is non-empty: every rule host counts as having a certificate (§1.4).
     pub has_tls: bool,
+    /// `spec.tls`, in order (for certificate assignment, §3.1).
+    pub tls: Vec<crate::tls::TlsEntry>,
     pub rules: Vec<Rule>,
 }
 
@@ -114,6 +116,7 @@ pub(crate) fn extract(
         default_backend,
         no_rules: spec.rules.as_ref().is_none_or(Vec::is_empty),
         has_tls: spec.tls.as_ref().is_some_and(|tls| !tls.is_empty()),
+        tls: crate::tls::entries(spec.tls.as_deref().unwrap_or_default()),
         rules,
     };
     Extraction { extracted: Some(extracted), diagnostics }

@@ -3,7 +3,8 @@
 //!
 //! One build, in order: global config ([`config`]) → our Ingresses ([`class`]) extracted one by
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
-//! ([`auth`]) → merged per host ([`servers`]) → backends resolved to endpoints ([`backends`]).
+//! ([`auth`]) → merged per host ([`servers`]) → certificates assigned ([`tls`]) → backends
+//! resolved to endpoints ([`backends`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
 
@@ -15,6 +16,7 @@ mod host;
 mod ingress;
 mod policy;
 mod servers;
+mod tls;
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +46,8 @@ pub struct Options {
     pub configmap: Option<ObjectKey>,
     /// `--default-backend-service NS/NAME`.
     pub default_backend_service: Option<ObjectKey>,
+    /// `--default-ssl-certificate NS/NAME`: the certificate of hosts without their own.
+    pub default_ssl_certificate: Option<ObjectKey>,
 }
 
 /// One build's result.
@@ -116,8 +120,15 @@ impl Compiler {
                 Prepared { ingress, policy }
             })
             .collect();
-        let servers =
+        let mut servers =
             servers::build(&prepared, &global, default_target, &mut registry, &mut diagnostics);
+        let by_age = prepared.iter().map(|p| &*p.ingress);
+        tls::assign(by_age, &mut servers.servers, objects, &mut diagnostics);
+        let default_certificate = tls::default_certificate(
+            self.options.default_ssl_certificate.as_ref(),
+            objects,
+            &mut diagnostics,
+        );
         let (backends, remap) = registry.resolve(objects, &slices, &mut diagnostics);
 
         let mut table = RouteTable {
@@ -125,6 +136,7 @@ impl Compiler {
             default_server: servers.default_server,
             backends,
             global,
+            default_certificate,
         };
         for server in table.servers.iter_mut().chain(std::iter::once(&mut table.default_server)) {
             remap_targets(server, &remap);

@@ -8,6 +8,7 @@ mod hosts;
 mod lifecycle;
 mod merge;
 mod server_policy;
+mod tls;
 
 use portico_model::{Diagnostic, Server, Target};
 

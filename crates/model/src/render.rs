@@ -19,6 +19,9 @@ impl fmt::Display for RouteTable {
                 writeln!(f, ": {}", eps.join(", "))?;
             }
         }
+        if let Some(tls) = &self.default_certificate {
+            writeln!(f, "default certificate {}/{}", tls.secret.namespace, tls.secret.name)?;
+        }
         Ok(())
     }
 }
@@ -28,8 +31,10 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
     if server.regex_mode {
         write!(f, " [regex]")?;
     }
-    if server.has_certificate {
-        write!(f, " [tls]")?;
+    match &server.certificate {
+        Some(tls) => write!(f, " [tls {}/{}]", tls.secret.namespace, tls.secret.name)?,
+        None if server.has_certificate => write!(f, " [tls default-certificate]")?,
+        None => {}
     }
     if let Some(root) = &server.app_root {
         write!(f, " [app-root {root}]")?;

@@ -16,6 +16,9 @@ pub struct RouteTable {
     /// Upstreams referenced by [`Target::Backend`].
     pub backends: Vec<Backend>,
     pub global: GlobalConfig,
+    /// `--default-ssl-certificate`, when its Secret was found with both PEM fields; `None`: the
+    /// generated fake certificate is the default (§3.1).
+    pub default_certificate: Option<Arc<TlsSecret>>,
 }
 
 /// The host a server answers for.
@@ -46,6 +49,9 @@ pub struct Server {
     /// A certificate is configured for this host (a `spec.tls` entry covers it, or the default
     /// certificate was assigned): drives `ssl-redirect` (§1.4).
     pub has_certificate: bool,
+    /// The Secret assigned to this host by §3.1; `None` means the default certificate. The TLS
+    /// layer still checks that it parses and covers the host (falling back to the default).
+    pub certificate: Option<Arc<TlsSecret>>,
 }
 
 /// The `pathType` of an Ingress path.
@@ -112,8 +118,9 @@ impl PathType {
 }
 
 /// PEM material of a `kubernetes.io/tls` Secret, as read (not yet parsed or validated: the TLS
-/// crate does that when the table goes live, and reports what it rejects).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// crate does that when the table goes live, and reports what it rejects). `Debug` shows sizes,
+/// never the key material.
+#[derive(Clone, PartialEq, Eq)]
 pub struct TlsSecret {
     /// The Secret it came from.
     pub secret: ObjectRef,
@@ -121,4 +128,16 @@ pub struct TlsSecret {
     pub cert_pem: Arc<[u8]>,
     /// `tls.key`: PKCS#1, PKCS#8 or SEC1.
     pub key_pem: Arc<[u8]>,
+}
+
+// === impl TlsSecret ===
+
+impl std::fmt::Debug for TlsSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsSecret")
+            .field("secret", &self.secret)
+            .field("cert_pem_bytes", &self.cert_pem.len())
+            .field("key_pem_bytes", &self.key_pem.len())
+            .finish()
+    }
 }

@@ -55,6 +55,28 @@ pub fn secret_covers(tls: &TlsSecret, host: &str) -> Result<bool, SecretError> {
     Ok(load(&tls.cert_pem, &tls.key_pem)?.names.covers(host))
 }
 
+/// What a Secret's leaf certificate covers, after a full load (chain, key, key match). For
+/// checking one Secret against many hosts without parsing it again each time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretNames {
+    names: CertNames,
+}
+
+/// Loads `tls` once and returns what its leaf covers; `Err` says why it cannot be served.
+pub fn secret_names(tls: &TlsSecret) -> Result<SecretNames, SecretError> {
+    Ok(SecretNames { names: load(&tls.cert_pem, &tls.key_pem)?.names })
+}
+
+// === impl SecretNames ===
+
+impl SecretNames {
+    /// Whether the certificate is valid for `host` (any case; `*.` matches one label; a
+    /// `*.suffix` host is covered by a literal `*.suffix` name).
+    pub fn covers(&self, host: &str) -> bool {
+        self.names.covers(host)
+    }
+}
+
 fn check_size(field: &'static str, pem: &[u8]) -> Result<(), SecretError> {
     if pem.len() > MAX_PEM_BYTES {
         return Err(SecretError::TooLarge { field, size: pem.len(), limit: MAX_PEM_BYTES });

@@ -81,6 +81,7 @@ impl ServerDraft {
             regex_mode,
             app_root: self.app_root,
             has_certificate: self.has_certificate,
+            certificate: None,
         }
     }
 }

@@ -26,6 +26,7 @@ pub fn options() -> Options {
         annotations_prefix: PREFIX.to_string(),
         configmap: None,
         default_backend_service: None,
+        default_ssl_certificate: None,
     }
 }
 
@@ -68,6 +69,26 @@ impl World {
         let data = data.iter().map(|(k, v)| (k.to_string(), ByteString(v.as_bytes().to_vec())));
         let secret = Secret {
             metadata: meta(namespace, name),
+            data: Some(data.collect()),
+            ..Default::default()
+        };
+        let key = ObjectKey::new(namespace, name);
+        self.objects.secrets.insert(key, Sourced::new(secret, Some(format!("{name}.yaml"))));
+        self
+    }
+
+    /// A Secret of `type_` (`None`: no type) with these data fields.
+    pub fn typed_secret(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        type_: Option<&str>,
+        data: &[(&str, &[u8])],
+    ) -> &mut Self {
+        let data = data.iter().map(|(k, v)| (k.to_string(), ByteString(v.to_vec())));
+        let secret = Secret {
+            metadata: meta(namespace, name),
+            type_: type_.map(str::to_string),
             data: Some(data.collect()),
             ..Default::default()
         };
@@ -175,6 +196,15 @@ impl IngressBuilder {
 
     pub fn default_backend(mut self, svc: &str, port: Port) -> Self {
         self.default_backend = Some(backend(svc, port));
+        self
+    }
+
+    /// A `spec.tls` entry with hosts and a Secret name (empty = none).
+    pub fn tls_secret(mut self, hosts: &[&str], secret: &str) -> Self {
+        self.tls.push(IngressTLS {
+            hosts: (!hosts.is_empty()).then(|| hosts.iter().map(|h| h.to_string()).collect()),
+            secret_name: (!secret.is_empty()).then(|| secret.to_string()),
+        });
         self
     }
 

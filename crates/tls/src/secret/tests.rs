@@ -92,6 +92,9 @@ fn secret_covers_checks_load_and_names() {
     };
     assert_eq!(secret_covers(&tls, "a.example.com"), Ok(true));
     assert_eq!(secret_covers(&tls, "example.com"), Ok(false));
+    let names = secret_names(&tls).unwrap();
+    assert!(names.covers("B.example.com") && !names.covers("a.b.example.com"));
     let broken = TlsSecret { key_pem: Arc::from(&b""[..]), ..tls };
     assert_eq!(secret_covers(&broken, "a.example.com"), Err(SecretError::NoKey));
+    assert_eq!(secret_names(&broken), Err(SecretError::NoKey));
 }
