@@ -115,6 +115,7 @@ impl Proxy {
         }
         let balancer = backend(snap, location)?;
         authorize(&self.auth, policy, &parts.headers).await?;
+        let balancer = balancer.ok_or(ProxyError::NoRoute)?;
         let request = forward::Forward {
             snap,
             policy,
@@ -260,15 +261,19 @@ fn https_redirect(
     Some(redirect(status, HeaderValue::try_from(location).ok()?))
 }
 
-/// Phase 8: the location's backend. `NotFound` target → 404; no endpoints → 503.
-fn backend<'s>(snap: &'s Snapshot, location: &Location) -> Result<&'s Balancer, ProxyError> {
-    let Target::Backend(id) = location.target else { return Err(ProxyError::NoRoute) };
+/// Phase 8: the location's backend; no endpoints → 503. `None` for a `NotFound` target: its
+/// 404 plays nginx's default backend, so it is answered after auth (§2.4).
+fn backend<'s>(
+    snap: &'s Snapshot,
+    location: &Location,
+) -> Result<Option<&'s Balancer>, ProxyError> {
+    let Target::Backend(id) = location.target else { return Ok(None) };
     let unavailable = || {
         let name = snap.table.backend(id).map_or_else(String::new, |b| b.name.clone());
         ProxyError::NoEndpoints(name)
     };
     match snap.balancers.get(id.0) {
-        Some(balancer) if !balancer.is_empty() => Ok(balancer),
+        Some(balancer) if !balancer.is_empty() => Ok(Some(balancer)),
         _ => Err(unavailable()),
     }
 }
