@@ -49,8 +49,8 @@ pub(super) fn auth_map(data: &BTreeMap<&str, &[u8]>) -> Users {
         let Ok(hash) = std::str::from_utf8(value) else {
             report.push(
                 Diagnostic::error(format!(
-                    "user {user:?}: the hash is not valid UTF-8 and can never match; \
-                     requests as {user:?} answer 401"
+                    "the hash is not valid UTF-8 and can never match; requests as {user:?} \
+                     answer 401"
                 ))
                 .with_field(field()),
             );
@@ -91,12 +91,11 @@ impl Report {
             (HashKind::Invalid(error), _) => {
                 let status = if error.is_server_error() { 500 } else { 401 };
                 Diagnostic::error(format!(
-                    "user {user:?}: {error}; this hash can never match, requests as {user:?} \
-                     answer {status}"
+                    "{error}; this hash can never match, requests as {user:?} answer {status}"
                 ))
             }
             (_, _) => Diagnostic::warning(format!(
-                "user {user:?}: {} hash is weak ({}); replace it with bcrypt (htpasswd -B)",
+                "{} hash is weak ({}); replace it with bcrypt (htpasswd -B)",
                 kind.name(),
                 weakness(&kind)
             )),
@@ -106,7 +105,8 @@ impl Report {
 
     fn no_users(&mut self, empty: bool) {
         if empty {
-            self.push(Diagnostic::warning("no users: every request answers 401"));
+            // Never dropped by the cap: it is the one line that says what the Secret does.
+            self.diagnostics.push(Diagnostic::warning("no users: every request answers 401"));
         }
     }
 
