@@ -65,7 +65,7 @@ async fn header_only_on_rewriting_locations() {
 }
 
 #[tokio::test]
-async fn a_line_break_makes_the_ingress_invalid_and_nothing_else() {
+async fn a_line_break_or_bad_charset_makes_the_ingress_invalid_and_nothing_else() {
     let mut case = Case::new("xfp-invalid");
     case.backend("web").await;
     let (bad, good) = (case.host("bad"), case.host("good"));
@@ -75,6 +75,15 @@ async fn a_line_break_makes_the_ingress_invalid_and_nothing_else() {
             .annotation("x-forwarded-prefix", "/foo\r\nX-Injected: 1")
             .annotation("rewrite-target", "/$1")
             .path(Some(&bad), "/foo/(.*)", "ImplementationSpecific", "web"),
+    );
+    // ingress-nginx validates with BasicCharsRegex: `$` and `?` make the Ingress invalid too.
+    let charset = case.host("charset");
+    case.apply(
+        "charset.yaml",
+        case.ingress("charset")
+            .annotation("x-forwarded-prefix", "/foo/$1?x")
+            .annotation("rewrite-target", "/$1")
+            .path(Some(&charset), "/foo/(.*)", "ImplementationSpecific", "web"),
     );
     case.apply(
         "good.yaml",
@@ -87,11 +96,16 @@ async fn a_line_break_makes_the_ingress_invalid_and_nothing_else() {
     let reply = run.served(&good, "/foo/x", 200).await;
     assert_proxied(&reply, "web", "/x", "other Ingress unaffected");
     assert_eq!(run.get(&bad, "/foo/x").await.status, 404, "the Ingress is not loaded");
+    assert_eq!(run.get(&charset, "/foo/x").await.status, 404, "the Ingress is not loaded");
     if let Some(check) = run.check() {
         let line = check
             .lines()
             .find(|l| l.contains("x-forwarded-prefix") && l.contains("xfp-invalid/bad"));
         let line = line.unwrap_or_else(|| panic!("no diagnostic:\n{check}"));
         assert!(line.contains("line break") && line.contains("not loaded"), "{line}");
+        let line = check
+            .lines()
+            .find(|l| l.contains("x-forwarded-prefix") && l.contains("xfp-invalid/charset"));
+        assert!(line.is_some_and(|l| l.contains("not loaded")), "{check}");
     }
 }

@@ -87,11 +87,11 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         name: "x-forwarded-prefix",
         kind: ValueKind::String,
         validator: Validator {
-            describe: "printable ASCII (a header value)",
-            check: check_header_value,
+            describe: "regex ^[-._~a-zA-Z0-9/:]*$ after removing spaces",
+            check: check_basic_chars,
         },
         scope: Scope::Location,
-        risk: Risk::Medium,
+        risk: Risk::Low,
         // Its ingress-nginx parser returns the validation error, so Extract drops the Ingress.
         on_invalid: OnInvalid::Fatal,
         default_from: None,
@@ -143,12 +143,17 @@ fn check_app_root(value: &str) -> Result<(), String> {
     }
 }
 
-/// A header value: printable ASCII and spaces; control characters and non-ASCII rejected.
-fn check_header_value(value: &str) -> Result<(), String> {
-    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+/// ingress-nginx's `BasicCharsRegex` with spaces removed first (`ValidateRegex(_, true)`): the
+/// value must be a plain path-like string; a space is accepted (and sent) as is.
+fn check_basic_chars(value: &str) -> Result<(), String> {
+    let ok = value
+        .bytes()
+        .filter(|&b| b != b' ')
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b));
+    if ok {
         Ok(())
     } else {
-        Err("only printable ASCII is allowed in a header value".to_string())
+        Err("only letters, digits, spaces and / - . _ ~ : are allowed".to_string())
     }
 }
 
