@@ -39,3 +39,36 @@ async fn quickstart_serves_hello() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.echo()["server"], "hello-0");
 }
+
+#[tokio::test]
+async fn rewrite_example_behaves_as_its_readme_says() {
+    let backend = Backends::start("http-svc", 1).await;
+    let dir = Dir::new();
+    for entry in std::fs::read_dir(examples_dir().join("rewrite")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let yaml = std::fs::read_to_string(&path).unwrap();
+            let port = backend.addr(0).port().to_string();
+            dir.write(path.file_name().unwrap().to_str().unwrap(), yaml.replace("9002", &port));
+        }
+    }
+    let portico = Portico::start(dir.path(), &[]).await;
+    let uri = |reply: portico_e2e::Reply| reply.echo()["uri"].as_str().unwrap().to_string();
+    for (sent, received) in
+        [("/something", "/"), ("/something/", "/"), ("/something/new?q", "/new?q")]
+    {
+        let reply = get(portico.http, "rewrite.bar.localtest", sent).await.unwrap();
+        assert_eq!(uri(reply), received, "rewrite {sent}");
+    }
+    let reply = get(portico.http, "approot.bar.localtest:8080", "/").await.unwrap();
+    assert_eq!(reply.status, 302);
+    assert_eq!(reply.header("location"), Some("http://approot.bar.localtest:8080/app1"));
+    let reply = get(portico.http, "secure.bar.localtest:8080", "/docs/").await.unwrap();
+    assert_eq!(reply.status, 308);
+    assert_eq!(reply.header("location"), Some("https://secure.bar.localtest/docs"));
+    let reply = get(portico.http, "secure.bar.localtest", "/public/x").await.unwrap();
+    assert_eq!(uri(reply), "/public/x", "ssl-redirect: false");
+    let reply = get(portico.http, "force.bar.localtest", "/").await.unwrap();
+    assert_eq!(reply.status, 308);
+    assert_eq!(reply.header("location"), Some("https://force.bar.localtest"));
+}
