@@ -15,6 +15,7 @@ mod auth;
 mod balance;
 mod config;
 mod context;
+mod docs;
 mod proxy;
 mod registry;
 mod rewrite;
@@ -22,6 +23,7 @@ mod value;
 
 pub use balance::parse_load_balance;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
+pub use docs::render_reference;
 pub use proxy::parse_next_upstream;
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
