@@ -32,10 +32,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let metrics = Arc::new(Metrics::new());
     let http = bind("http", args.http_addr).await?;
+    let https = bind("https", args.https_addr).await?;
+    let https_port = https.local_addr().context("https listener address")?.port();
     let admin = bind("admin", args.admin_addr).await?;
     let proxy = Proxy::new(
         ProxyConfig {
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+            https_port,
             ..ProxyConfig::default()
         },
         metrics.clone(),
@@ -58,6 +61,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         stopped(stop_rx.clone()),
     ));
     let proxy_task = tokio::spawn(proxy.clone().serve_http(http, stopped(stop_rx.clone())));
+    let tls_task = tokio::spawn(proxy.clone().serve_https(https, stopped(stop_rx.clone())));
     let reload_task = tokio::spawn(async move {
         while watcher.changed().await.is_some() {
             let loaded = source.load();
@@ -70,7 +74,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let _ = stop_tx.send(true);
     reload_task.abort();
     let grace = Duration::from_secs(args.shutdown_grace_secs) + Duration::from_secs(1);
-    if tokio::time::timeout(grace, proxy_task).await.is_err() {
+    let listeners = async {
+        let _ = tokio::join!(proxy_task, tls_task);
+    };
+    if tokio::time::timeout(grace, listeners).await.is_err() {
         tracing::warn!("in-flight requests did not finish within the grace period");
     }
     admin_task.abort();

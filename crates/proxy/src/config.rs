@@ -16,6 +16,8 @@ pub struct ProxyConfig {
     /// Time a client may take to send request headers (`client-header-timeout`), also the idle
     /// bound of a keep-alive connection between requests.
     pub header_read_timeout: Duration,
+    /// Time a client may take to complete a TLS handshake on the https listener.
+    pub tls_handshake_timeout: Duration,
 }
 
 /// Facts about one accepted client connection, computed once per connection.
@@ -40,6 +42,7 @@ impl Default for ProxyConfig {
             https_port: 443,
             shutdown_grace: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(60),
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod phases;
 mod request_id;
 mod server;
 mod snapshot;
+mod tls;
 mod upgrade;
 mod upstream;
 

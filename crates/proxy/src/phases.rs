@@ -67,6 +67,7 @@ impl Proxy {
             None => Err(ProxyError::NotReady),
         };
         let mut response = result.unwrap_or_else(rescue);
+        crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
         let status = response.status().as_u16();
         match &snapshot {
             Some(snapshot) => snapshot.record(trail.routed, status),

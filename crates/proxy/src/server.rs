@@ -30,6 +30,8 @@ pub struct Proxy {
     pub(crate) pool: Arc<Pool>,
     /// Basic-auth checks and their cache of successes, shared across tables.
     pub(crate) auth: Authenticator,
+    /// The https listener's TLS: certificates of the live table, swapped with it.
+    pub(crate) tls: crate::tls::Tls,
     builder: auto::Builder<TokioExecutor>,
 }
 
@@ -45,6 +47,7 @@ impl Proxy {
             snapshot: ArcSwapOption::empty(),
             pool: Arc::new(Pool::new()),
             auth: Authenticator::default(),
+            tls: crate::tls::Tls::new(),
             builder,
         })
     }
@@ -54,6 +57,7 @@ impl Proxy {
         snapshot.attach_metrics(&self.metrics);
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
+        self.tls.swap(&snapshot);
         self.snapshot.store(Some(Arc::new(snapshot)));
     }
 

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use portico_balance::Balancer;
 use portico_metrics::{Metrics, RequestCounters};
+use http::HeaderValue;
 use portico_model::{Diagnostic, RouteTable, Server};
 use portico_router::{Router, ServerId};
+use portico_tls::CertStore;
 
 /// A routing table compiled for serving.
 #[derive(Debug)]
@@ -16,6 +18,10 @@ pub struct Snapshot {
     pub router: Router,
     /// One per [`RouteTable::backends`] entry, same index.
     pub balancers: Vec<Balancer>,
+    /// The certificates of this table; the https listener's resolver serves it from the swap.
+    pub certs: Arc<CertStore>,
+    /// `Strict-Transport-Security` for HTTPS responses (`None`: `hsts: false`).
+    pub(crate) hsts: Option<HeaderValue>,
     pub generation: u64,
     /// Per server (default server last), per location: the owning Ingress `namespace/name`
     /// (empty when none), shared by the access log and metrics.
@@ -29,10 +35,15 @@ pub struct Snapshot {
 // === impl Snapshot ===
 
 impl Snapshot {
-    /// Compiles the router and balancers; the router's diagnostics (e.g. a regex that does not
-    /// compile) are passed through.
+    /// Compiles the router, balancers and certificates; the diagnostics of the router (e.g. a
+    /// regex that does not compile) and of the certificates (a Secret that does not parse) are
+    /// passed through.
     pub fn build(table: RouteTable, generation: u64) -> (Snapshot, Vec<Diagnostic>) {
-        let (router, diagnostics) = Router::build(&table);
+        let (router, mut diagnostics) = Router::build(&table);
+        let (certs, cert_diagnostics) = CertStore::from_table(&table);
+        diagnostics.extend(cert_diagnostics);
+        let hsts = table.global.hsts.enabled.then(|| table.global.hsts.header_value());
+        let hsts = hsts.and_then(|value| HeaderValue::try_from(value).ok());
         let balancers =
             table.backends.iter().map(|b| Balancer::new(&b.endpoints, b.algorithm)).collect();
         let empty: Arc<str> = Arc::from("");
@@ -53,6 +64,8 @@ impl Snapshot {
             table,
             router,
             balancers,
+            certs: Arc::new(certs),
+            hsts,
             generation,
             ingress,
             counters: Vec::new(),

@@ -28,6 +28,11 @@ impl SniResolver {
         self.store.store(Arc::new(store));
     }
 
+    /// [`SniResolver::swap`] for a store also kept elsewhere (e.g. by the routing snapshot).
+    pub fn swap_shared(&self, store: Arc<CertStore>) {
+        self.store.store(store);
+    }
+
     /// The store new handshakes currently see.
     pub fn current(&self) -> Arc<CertStore> {
         self.store.load_full()

@@ -5,13 +5,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use portico_model::{Diagnostic, ObjectRef, TlsSecret};
+use portico_model::{Diagnostic, ObjectRef, RouteTable, TlsSecret};
 use rustls::sign::CertifiedKey;
 
 use crate::error::CERT_FIELD;
 use crate::fake::fake_certificate;
 use crate::names::normalize;
-use crate::secret::{self, LoadedCert};
+use crate::secret::LoadedCert;
+
+mod cache;
 
 /// Every certificate a routing table serves: one per TLS host (exact name or `*.suffix`),
 /// plus the default. Immutable once built; readers share it through an `ArcSwap`.
@@ -27,6 +29,12 @@ pub struct CertStore {
 const HOST_FALLBACK: &str = "hosts using this Secret get the default certificate";
 const DEFAULT_FALLBACK: &str =
     "the default certificate (--default-ssl-certificate) falls back to the fake certificate";
+
+/// The clock and parse-cache generation of one [`CertStore::build`].
+struct Build {
+    now: i64,
+    generation: u64,
+}
 
 /// What a TLS host is served.
 #[derive(Clone)]
@@ -47,9 +55,9 @@ impl CertStore {
         assignments: &[(String, Arc<TlsSecret>)],
         default: Option<&TlsSecret>,
     ) -> (CertStore, Vec<Diagnostic>) {
-        let now = unix_now();
+        let now = Build { now: unix_now(), generation: cache::begin() };
         let mut diagnostics = Vec::new();
-        let default = load_default(default, now, &mut diagnostics);
+        let default = load_default(default, &now, &mut diagnostics);
         let mut loaded: HashMap<&ObjectRef, Option<LoadedCert>> = HashMap::new();
         let mut hosts = HashMap::new();
         for (host, tls) in assignments {
@@ -59,7 +67,7 @@ impl CertStore {
             }
             let cert = loaded
                 .entry(&tls.secret)
-                .or_insert_with(|| load_secret(tls, now, HOST_FALLBACK, &mut diagnostics));
+                .or_insert_with(|| load_secret(tls, &now, HOST_FALLBACK, &mut diagnostics));
             let entry = match cert {
                 Some(cert) if cert.names.covers(&host) => {
                     HostCert::Secret { key: cert.key.clone(), secret: tls.secret.clone() }
@@ -79,7 +87,27 @@ impl CertStore {
             };
             hosts.insert(host, entry);
         }
+        cache::finish(now.generation);
         (CertStore { hosts, default }, diagnostics)
+    }
+
+    /// Builds the store of a routing table: every named server with an assigned Secret, every
+    /// named server with a certificate but no Secret (§3.1 fallbacks) pinned to the default so
+    /// it never falls through to a wildcard's certificate, and the table's default certificate.
+    pub fn from_table(table: &RouteTable) -> (CertStore, Vec<Diagnostic>) {
+        let assignments: Vec<(String, Arc<TlsSecret>)> = table
+            .servers
+            .iter()
+            .filter_map(|server| Some((server.host.to_string(), server.certificate.clone()?)))
+            .collect();
+        let (mut store, diagnostics) =
+            CertStore::build(&assignments, table.default_certificate.as_deref());
+        for server in &table.servers {
+            if server.has_certificate && server.certificate.is_none() {
+                store.hosts.entry(normalize(&server.host.to_string())).or_insert(HostCert::Default);
+            }
+        }
+        (store, diagnostics)
     }
 
     /// The certificate for a handshake with this SNI (any case, trailing dot allowed): exact
@@ -141,13 +169,13 @@ impl fmt::Debug for CertStore {
 /// `fallback` says, for the error message, what is served instead.
 fn load_secret(
     tls: &TlsSecret,
-    now: i64,
+    build: &Build,
     fallback: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<LoadedCert> {
-    match secret::load(&tls.cert_pem, &tls.key_pem) {
+    match cache::load(tls, build.generation) {
         Ok(cert) => {
-            if let Some(problem) = cert.validity.problem_at(now) {
+            if let Some(problem) = cert.validity.problem_at(build.now) {
                 diagnostics.push(
                     Diagnostic::warning(format!("{problem}; served anyway"))
                         .with_object(tls.secret.clone())
@@ -170,11 +198,11 @@ fn load_secret(
 /// The `--default-ssl-certificate` when it loads, else the process-wide fake certificate.
 fn load_default(
     default: Option<&TlsSecret>,
-    now: i64,
+    build: &Build,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Arc<CertifiedKey>> {
     if let Some(tls) = default {
-        if let Some(cert) = load_secret(tls, now, DEFAULT_FALLBACK, diagnostics) {
+        if let Some(cert) = load_secret(tls, build, DEFAULT_FALLBACK, diagnostics) {
             return Some(cert.key);
         }
     }

@@ -35,7 +35,7 @@ fn served_leaf(store: &CertStore, sni: Option<&str>) -> Vec<u8> {
 }
 
 fn leaf_of(tls: &TlsSecret) -> Vec<u8> {
-    secret::load(&tls.cert_pem, &tls.key_pem).unwrap().key.cert[0].to_vec()
+    crate::secret::load(&tls.cert_pem, &tls.key_pem).unwrap().key.cert[0].to_vec()
 }
 
 #[test]
@@ -161,4 +161,50 @@ fn first_assignment_of_a_host_wins() {
         CertStore::build(&assign(&[("A.example.com", &first), ("a.example.com", &second)]), None);
     assert_eq!(store.secret_for("a.example.com").unwrap().name, "first");
     assert!(format!("{store:?}").contains("a.example.com => Secret default/first"));
+}
+
+#[test]
+fn from_table_pins_default_hosts_and_uses_the_table_default() {
+    use portico_model::{HostPattern, RouteTable, Server};
+    let wild = secret("wild", &["*.example.com"]);
+    let fallback = secret("fallback", &["fallback.test"]);
+    let server = |host: HostPattern, certificate: Option<&Arc<TlsSecret>>| Server {
+        host,
+        has_certificate: true,
+        certificate: certificate.cloned(),
+        ..Server::default()
+    };
+    let table = RouteTable {
+        servers: vec![
+            server(HostPattern::Wildcard("example.com".into()), Some(&wild)),
+            // §3.1 fell back to the default for this host: it must not get the wildcard cert.
+            server(HostPattern::Exact("a.example.com".into()), None),
+            Server {
+                has_certificate: false,
+                ..server(HostPattern::Exact("b.example.com".into()), None)
+            },
+        ],
+        default_certificate: Some(fallback.clone()),
+        ..RouteTable::default()
+    };
+    let (store, diags) = CertStore::from_table(&table);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(served_leaf(&store, Some("x.example.com")), leaf_of(&wild));
+    assert_eq!(served_leaf(&store, Some("a.example.com")), leaf_of(&fallback));
+    assert_eq!(served_leaf(&store, Some("b.example.com")), leaf_of(&wild), "no TLS of its own");
+    assert_eq!(served_leaf(&store, None), leaf_of(&fallback));
+}
+
+#[test]
+fn unchanged_secrets_are_not_parsed_again_across_builds() {
+    let v1 = secret("cached", &["c.example.com"]);
+    let copy = Arc::new(TlsSecret::clone(&v1));
+    let (first, _) = CertStore::build(&assign(&[("c.example.com", &v1)]), None);
+    let (second, _) = CertStore::build(&assign(&[("c.example.com", &copy)]), None);
+    let key = |store: &CertStore| store.resolve(Some("c.example.com")).unwrap();
+    assert!(Arc::ptr_eq(&key(&first), &key(&second)), "same bytes: the parsed key is reused");
+    let v2 = secret("cached", &["c.example.com"]);
+    let (third, _) = CertStore::build(&assign(&[("c.example.com", &v2)]), None);
+    assert!(!Arc::ptr_eq(&key(&first), &key(&third)), "new bytes: parsed again");
+    assert_eq!(served_leaf(&third, Some("c.example.com")), leaf_of(&v2));
 }
