@@ -130,7 +130,7 @@ impl Case {
         let namespace =
             format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {}\n", self.name);
         self.dir.write("00-namespace.yaml", namespace);
-        external.apply(self.dir.path()).await;
+        external.apply(self.dir.path(), &self.name).await;
         Some(Running { http: external.http, https: external.https, portico: None, case: self })
     }
 }
@@ -217,7 +217,7 @@ impl Drop for Running {
             eprintln!("===== external controller at {} =====", self.http);
             crate::process::print_manifests(self.case.dir.path());
         }
-        external.delete(self.case.dir.path());
+        external.delete(self.case.dir.path(), &self.case.name);
     }
 }
 

@@ -3,9 +3,11 @@
 //!
 //! - `PORTICO_E2E_HTTP=host:port` turns it on: no `portico` is started.
 //! - `PORTICO_E2E_HTTPS=host:port`: the controller's HTTPS address, for TLS tests.
-//! - `PORTICO_E2E_APPLY`: command applying a manifests directory, `{dir}` substituted
-//!   (e.g. `kubectl apply -f {dir}`); run with `sh -c`. Required in external mode.
-//! - `PORTICO_E2E_DELETE`: optional command run when a test ends (e.g. `kubectl delete -f {dir}`).
+//! - `PORTICO_E2E_APPLY`: command applying a manifests directory, run with `sh -c` after
+//!   substituting `{dir}` (the directory) and `{name}` (the test case's name, also its
+//!   namespace), e.g. `kubectl apply -f {dir}`. Required in external mode.
+//! - `PORTICO_E2E_DELETE`: optional command run when a test ends, same substitutions (e.g.
+//!   `kubectl delete -f {dir}`).
 //! - `PORTICO_E2E_BACKEND_IP`: the address the controller reaches the test's echo backends at
 //!   (default `127.0.0.1`; when set, backends listen on every interface).
 //! - `PORTICO_E2E_CLASS`: `spec.ingressClassName` of the test Ingresses (default `portico`).
@@ -56,16 +58,18 @@ impl External {
         })
     }
 
-    /// Runs the apply command on `dir` (off the async runtime); panics with its output on failure.
-    pub async fn apply(&self, dir: &Path) {
-        let out = run_command(&self.apply, dir).await;
-        assert!(out.0, "{} failed:\n{}", self.apply, out.1);
+    /// Runs the apply command on `dir` of case `name` (off the async runtime); panics with its
+    /// output on failure.
+    pub async fn apply(&self, dir: &Path, name: &str) {
+        let command = substitute(&self.apply, dir, name);
+        let out = run_command(command.clone()).await;
+        assert!(out.0, "{command} failed:\n{}", out.1);
     }
 
     /// Runs the delete command, if any; failures are only printed (cleanup is best effort).
-    pub fn delete(&self, dir: &Path) {
+    pub fn delete(&self, dir: &Path, name: &str) {
         let Some(delete) = &self.delete else { return };
-        let command = delete.replace("{dir}", &dir.display().to_string());
+        let command = substitute(delete, dir, name);
         match std::process::Command::new("sh").arg("-c").arg(&command).output() {
             Ok(out) if out.status.success() => {}
             Ok(out) => eprintln!("{command}: {}", String::from_utf8_lossy(&out.stderr)),
@@ -96,9 +100,13 @@ pub fn ingress_class() -> String {
     std::env::var("PORTICO_E2E_CLASS").unwrap_or_else(|_| "portico".to_string())
 }
 
-/// Runs `sh -c <command with {dir}>` on a blocking thread: (success, stdout + stderr).
-async fn run_command(command: &str, dir: &Path) -> (bool, String) {
-    let command = command.replace("{dir}", &dir.display().to_string());
+/// `{dir}` and `{name}` replaced.
+fn substitute(command: &str, dir: &Path, name: &str) -> String {
+    command.replace("{dir}", &dir.display().to_string()).replace("{name}", name)
+}
+
+/// Runs `sh -c <command>` on a blocking thread: (success, stdout + stderr).
+async fn run_command(command: String) -> (bool, String) {
     tokio::task::spawn_blocking(move || {
         match std::process::Command::new("sh").arg("-c").arg(&command).output() {
             Ok(out) => (
