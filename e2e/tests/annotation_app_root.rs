@@ -98,6 +98,37 @@ async fn app_root_comes_before_the_body_size_check() {
 }
 
 #[tokio::test]
+async fn app_root_comes_before_404_and_denied_locations() {
+    let mut case = Case::new("approot-first");
+    case.backend("web").await;
+    let (no_root, denied) = (case.host("noroot"), case.host("denied"));
+    case.apply(
+        "noroot.yaml",
+        case.ingress("noroot").annotation("app-root", "/app").path(
+            Some(&no_root),
+            "/app",
+            "Exact",
+            "web",
+        ),
+    );
+    case.apply(
+        "denied.yaml",
+        case.ingress("denied")
+            .annotation("app-root", "/app")
+            .annotation("auth-type", "basic")
+            .annotation("auth-secret", "missing")
+            .path(Some(&denied), "/", "Prefix", "web"),
+    );
+    let Some(run) = case.start().await else { return };
+    let reply = run.served(&no_root, "/", 302).await;
+    assert_redirect(&reply, 302, &format!("http://{no_root}/app"), "no location for /");
+    assert_eq!(run.get(&no_root, "/other").await.status, 404);
+    let reply = run.get(&denied, "/").await;
+    assert_redirect(&reply, 302, &format!("http://{denied}/app"), "before the denial");
+    assert_eq!(run.get(&denied, "/app").await.status, 503);
+}
+
+#[tokio::test]
 async fn invalid_app_roots_are_ignored() {
     let mut case = Case::new("approot-invalid");
     case.backend("web").await;

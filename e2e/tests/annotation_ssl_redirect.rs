@@ -110,9 +110,30 @@ async fn denied_503_before_redirect_and_redirect_before_no_endpoints_503() {
         "empty.yaml",
         case.ingress("empty").tls(&empty).path(Some(&empty), "/", "Prefix", "empty"),
     );
+    // Basic auth (user foo, password bar) runs after the redirect: 308, not 401.
+    let (auth, auth_plain) = (case.host("auth"), case.host("authplain"));
+    case.apply("htpasswd.yaml", HTPASSWD_SECRET.replace("{ns}", case.namespace()));
+    for (name, host, tls) in [("auth", &auth, true), ("authplain", &auth_plain, false)] {
+        let mut ingress = case
+            .ingress(name)
+            .annotation("auth-type", "basic")
+            .annotation("auth-secret", "htpasswd")
+            .path(Some(host), "/", "Prefix", "web");
+        if tls {
+            ingress = ingress.tls(host);
+        }
+        case.apply(&format!("{name}.yaml"), ingress);
+    }
     let Some(run) = case.start().await else { return };
     run.served(&empty, "/x", 308).await;
     assert_eq!(run.get(&denied, "/x").await.status, 503, "denied location: 503 first");
     let reply = run.get(&empty, "/x").await;
     assert_redirect(&reply, 308, &format!("https://{empty}/x"), "redirect before no-endpoints");
+    assert_eq!(run.get(&auth_plain, "/x").await.status, 401, "auth is on");
+    let reply = run.get(&auth, "/x").await;
+    assert_redirect(&reply, 308, &format!("https://{auth}/x"), "redirect before auth");
 }
+
+/// An htpasswd Secret with `foo:{SHA}<sha1 of bar>`.
+const HTPASSWD_SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: htpasswd\n  \
+    namespace: {ns}\ntype: Opaque\ndata:\n  auth: Zm9vOntTSEF9WXMyM0FnLzVJT1dxWkN3OVFHYVZEZEh3SDAwPQo=\n";
