@@ -14,6 +14,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once, at start
 pub enum Command {
     /// Run the proxy (standalone with --manifests, or against the Kubernetes API).
     Serve(ServeArgs),
@@ -57,6 +58,26 @@ pub struct ServeArgs {
     /// Serve from a directory of Kubernetes YAML/JSON manifests instead of the API server.
     #[arg(long, value_name = "DIR")]
     pub manifests: Option<PathBuf>,
+    /// Cluster mode: the kubeconfig to reach the API server with. Default: KUBECONFIG, else
+    /// ~/.kube/config, else the pod's service account.
+    #[arg(long, value_name = "PATH", conflicts_with = "manifests")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Cluster mode: read namespaced objects from this namespace only (default: all).
+    #[arg(long, value_name = "NS", conflicts_with = "manifests")]
+    pub watch_namespace: Option<String>,
+    /// Cluster mode: publish this Service's address in the status of our Ingresses, as
+    /// NAMESPACE/NAME: its LoadBalancer IPs/hostnames, else the addresses of the nodes that run
+    /// the controller (NodePort).
+    #[arg(long, value_name = "NS/NAME", conflicts_with = "manifests")]
+    pub publish_service: Option<String>,
+    /// Cluster mode: publish these addresses (comma-separated IPs or host names) in Ingress
+    /// status instead of --publish-service's.
+    #[arg(long, value_name = "ADDR", conflicts_with = "manifests")]
+    pub publish_status_address: Option<String>,
+    /// Cluster mode: the Lease (in the pod's namespace) that elects the one replica writing
+    /// Ingress status and Events.
+    #[arg(long, value_name = "NAME", default_value = "portico-leader")]
+    pub election_id: String,
     /// Plain HTTP listener.
     #[arg(long, default_value = "0.0.0.0:80")]
     pub http_addr: SocketAddr,

@@ -4,6 +4,7 @@
 
 mod check;
 mod cli;
+mod cluster;
 mod echo;
 mod logging;
 mod pipeline;

@@ -23,8 +23,13 @@ impl Pipeline {
     }
 
     /// Compiles `objects` and swaps the result in. `load_diagnostics` come from the source
-    /// (unparsable files and such) and are reported with the compiler's.
-    pub fn rebuild(&mut self, objects: &Objects, load_diagnostics: Vec<Diagnostic>) {
+    /// (unparsable files and such) and are reported with the compiler's. Returns every
+    /// diagnostic of the build (cluster mode turns the Ingresses' into Events).
+    pub fn rebuild(
+        &mut self,
+        objects: &Objects,
+        load_diagnostics: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
         let started = std::time::Instant::now();
         let compiled = self.compiler.compile(objects);
         self.generation += 1;
@@ -52,5 +57,6 @@ impl Pipeline {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "routing table live"
         );
+        diagnostics
     }
 }

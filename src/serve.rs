@@ -1,6 +1,8 @@
-//! `portico serve`: listeners, the manifest source and its watcher, signals.
+//! `portico serve`: listeners, the object source (a watched manifests directory, or the
+//! Kubernetes API in cluster mode), signals.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,14 +23,15 @@ const DEBOUNCE: Duration = Duration::from_millis(100);
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::logging::init(args.log_format);
-    let Some(dir) = args.manifests.clone() else {
-        anyhow::bail!(
-            "cluster mode (watching the Kubernetes API) is not available in this version; \
-             pass --manifests DIR to serve a directory of Kubernetes manifests"
-        );
-    };
-    anyhow::ensure!(dir.is_dir(), "--manifests {}: not a directory", dir.display());
     let options = args.controller.compiler_options()?;
+    // Cluster mode connects before anything listens: no API server, no start.
+    let source = match args.manifests.clone() {
+        Some(dir) => {
+            anyhow::ensure!(dir.is_dir(), "--manifests {}: not a directory", dir.display());
+            Source::Manifests(dir)
+        }
+        None => Source::Cluster(Box::new(crate::cluster::Cluster::connect(&args, &options).await?)),
+    };
 
     let metrics = Arc::new(Metrics::new());
     let http = bind("http", args.http_addr).await?;
@@ -44,14 +47,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         metrics.clone(),
     );
 
-    let mut watcher = portico_store::watch(&dir, DEBOUNCE)
-        .with_context(|| format!("cannot watch {}", dir.display()))?;
-    let mut source = ManifestSource::new(&dir);
-    let mut pipeline = Pipeline::new(Compiler::new(options), proxy.clone(), metrics.clone());
-    let loaded = source.load();
-    pipeline.rebuild(&loaded.objects, loaded.diagnostics);
-
+    let pipeline = Pipeline::new(Compiler::new(options), proxy.clone(), metrics.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
+    let reload_task = match source {
+        Source::Manifests(dir) => manifests(&dir, pipeline, stop_rx.clone())?,
+        Source::Cluster(cluster) => {
+            tokio::spawn(cluster.run(pipeline, metrics.clone(), stop_rx.clone()))
+        }
+    };
     let admin_task = tokio::spawn(portico_admin::serve(
         admin,
         portico_admin::AdminState::new(metrics.clone(), {
@@ -62,17 +65,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     ));
     let proxy_task = tokio::spawn(proxy.clone().serve_http(http, stopped(stop_rx.clone())));
     let tls_task = tokio::spawn(proxy.clone().serve_https(https, stopped(stop_rx.clone())));
-    let reload_task = tokio::spawn(async move {
-        while watcher.changed().await.is_some() {
-            let loaded = source.load();
-            pipeline.rebuild(&loaded.objects, loaded.diagnostics);
-        }
-    });
 
     shutdown_signal().await;
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
     let _ = stop_tx.send(true);
-    reload_task.abort();
+    // Cluster mode hands its leader Lease over on the way out.
+    if tokio::time::timeout(Duration::from_secs(3), reload_task).await.is_err() {
+        tracing::warn!("the object source did not stop in time");
+    }
     let grace = Duration::from_secs(args.shutdown_grace_secs) + Duration::from_secs(1);
     let listeners = async {
         let _ = tokio::join!(proxy_task, tls_task);
@@ -82,6 +82,36 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     admin_task.abort();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the objects come from.
+enum Source {
+    Manifests(PathBuf),
+    Cluster(Box<crate::cluster::Cluster>),
+}
+
+/// Loads `dir` into a first table now, then again on every change until `stop` turns true.
+fn manifests(
+    dir: &Path,
+    mut pipeline: Pipeline,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut watcher = portico_store::watch(dir, DEBOUNCE)
+        .with_context(|| format!("cannot watch {}", dir.display()))?;
+    let mut source = ManifestSource::new(dir);
+    let loaded = source.load();
+    pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+    Ok(tokio::spawn(async move {
+        let mut stopped = std::pin::pin!(stopped(stop));
+        loop {
+            tokio::select! {
+                changed = watcher.changed() => if changed.is_none() { return },
+                () = &mut stopped => return,
+            }
+            let loaded = source.load();
+            pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+        }
+    }))
 }
 
 async fn bind(kind: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -73,14 +73,57 @@ fn check_reports_unsupported_annotations_as_a_migration_report() {
 }
 
 #[test]
-fn serve_without_manifests_says_cluster_mode_is_not_available() {
+fn serve_without_manifests_or_cluster_says_how_to_configure_one() {
+    let home = tempfile::tempdir().unwrap();
     let out = portico()
         .args(["serve", "--http-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"])
+        .env("HOME", home.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--manifests"), "{stderr}");
+    assert!(stderr.contains("no Kubernetes API configured"), "{stderr}");
+    assert!(stderr.contains("--kubeconfig") && stderr.contains("--manifests"), "{stderr}");
+}
+
+#[test]
+fn serve_with_an_unreachable_api_server_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let config = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+         users:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n\
+         current-context: c\n"
+    );
+    std::fs::write(&kubeconfig, config).unwrap();
+    let out = portico()
+        .args(["serve", "--http-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("cannot reach the Kubernetes API at http://127.0.0.1:{port}");
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn cluster_flags_conflict_with_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = portico()
+        .args(["serve", "--manifests"])
+        .arg(dir.path())
+        .args(["--watch-namespace", "apps"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--watch-namespace") && stderr.contains("--manifests"), "{stderr}");
 }
 
 #[test]

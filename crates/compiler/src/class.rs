@@ -8,7 +8,8 @@ use crate::Options;
 /// The legacy class annotation, still honoured when `spec.ingressClassName` is absent.
 pub(crate) const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
-/// Decides whether `ingress` belongs to this controller.
+/// Decides whether `ingress` belongs to this controller (also used by cluster mode to decide
+/// which Ingresses get our status).
 ///
 /// 1. `spec.ingressClassName` set: ours if it equals `--ingress-class` (no IngressClass object
 ///    needed) or names an IngressClass whose `spec.controller` is `--controller-class`. The
@@ -16,7 +17,7 @@ pub(crate) const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 /// 2. else the `kubernetes.io/ingress.class` annotation, when present, must equal
 ///    `--ingress-class` exactly (an empty value is not a match).
 /// 3. else only with `--watch-ingress-without-class`.
-pub(crate) fn is_ours(ingress: &Ingress, objects: &Objects, options: &Options) -> bool {
+pub fn is_ours(ingress: &Ingress, objects: &Objects, options: &Options) -> bool {
     let field = ingress.spec.as_ref().and_then(|spec| spec.ingress_class_name.as_deref());
     if let Some(name) = field {
         return name == options.ingress_class || class_has_our_controller(name, objects, options);

@@ -27,6 +27,8 @@ use std::sync::Arc;
 use portico_model::{Diagnostic, GlobalConfig, RouteTable, Server, Target};
 use portico_store::{ObjectKey, Objects};
 
+pub use class::is_ours;
+
 use backends::{Registry, SliceIndex};
 use ingress::{Extracted, Extraction};
 use servers::Prepared;

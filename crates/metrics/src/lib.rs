@@ -32,6 +32,14 @@ pub struct Metrics {
     table_age: Gauge<f64, AtomicU64>,
     /// Unix time (ms) of the last swap; 0 = never. Read at scrape time to compute the age.
     last_swap_ms: AtomicU64,
+    /// Cluster mode: watches restarted after an error, by kind (a handful of label values).
+    watch_restarts: Family<KindLabels, Counter>,
+}
+
+/// Label set of `portico_watch_restarts_total`: the Kubernetes kind watched.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
 }
 
 /// The request counters of one Ingress, one per status class: incrementing is one atomic add.
@@ -88,6 +96,12 @@ impl Metrics {
             "Seconds since the live routing table was swapped in",
             table_age.clone(),
         );
+        let watch_restarts = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "watch_restarts",
+            "Kubernetes API watches restarted after an error (disconnect, 410 Gone, 403), by kind",
+            watch_restarts.clone(),
+        );
         Self {
             registry,
             requests,
@@ -97,6 +111,7 @@ impl Metrics {
             generation,
             table_age,
             last_swap_ms: AtomicU64::new(0),
+            watch_restarts,
         }
     }
 
@@ -137,6 +152,11 @@ impl Metrics {
     pub fn table_swapped(&self, generation: u64) {
         self.generation.set(i64::try_from(generation).unwrap_or(i64::MAX));
         self.last_swap_ms.store(now_ms().max(1), Ordering::Relaxed);
+    }
+
+    /// Counts one watch of `kind` (e.g. `Ingress`) restarted after an error.
+    pub fn watch_restarted(&self, kind: &'static str) {
+        self.watch_restarts.get_or_create(&KindLabels { kind }).inc();
     }
 
     /// All metrics in the Prometheus/OpenMetrics text format.
@@ -237,6 +257,7 @@ mod tests {
         m.table_rebuilt(2);
         m.table_rebuilt(0);
         m.table_swapped(7);
+        m.watch_restarted("Ingress");
         let text = m.encode();
         assert!(
             text.contains(r#"portico_upstream_response_seconds_bucket{le="0.005"} 1"#),
@@ -251,5 +272,6 @@ mod tests {
         assert!(text.contains("portico_table_rebuild_errors_total 2"), "{text}");
         assert!(text.contains("portico_table_generation 7"), "{text}");
         assert!(text.contains("portico_table_age_seconds"), "{text}");
+        assert!(text.contains(r#"portico_watch_restarts_total{kind="Ingress"} 1"#), "{text}");
     }
 }
