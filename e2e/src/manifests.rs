@@ -140,7 +140,7 @@ impl std::fmt::Display for Ingress {
         if !self.tls_hosts.is_empty() {
             writeln!(f, "  tls:\n  - hosts:")?;
             for host in &self.tls_hosts {
-                writeln!(f, "    - {host}")?;
+                writeln!(f, "    - \"{host}\"")?;
             }
             writeln!(f, "    secretName: {}-tls", self.name)?;
         }

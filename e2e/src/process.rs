@@ -36,6 +36,8 @@ pub fn binary() -> PathBuf {
 pub struct Portico {
     child: Child,
     pub http: SocketAddr,
+    /// The https listener (`--https-addr`), logged as `listening https <addr>`.
+    pub https: SocketAddr,
     pub admin: SocketAddr,
     dir: PathBuf,
     /// The controller flags among the start flags, for `portico check`.
@@ -51,6 +53,7 @@ const CHECK_FLAGS: &[(&str, bool)] = &[
     ("--annotations-prefix", true),
     ("--configmap", true),
     ("--default-backend-service", true),
+    ("--default-ssl-certificate", true),
 ];
 
 impl Portico {
@@ -87,6 +90,7 @@ impl Portico {
         let mut portico = Portico {
             child,
             http: "0.0.0.0:0".parse().expect("addr"),
+            https: "0.0.0.0:0".parse().expect("addr"),
             admin: "0.0.0.0:0".parse().expect("addr"),
             dir: dir.to_path_buf(),
             check_flags: check_flags(extra),
@@ -94,10 +98,13 @@ impl Portico {
         };
         let deadline = tokio::time::Instant::now() + patience();
         loop {
-            if let (Some(http), Some(admin)) =
-                (portico.listen_addr("http"), portico.listen_addr("admin"))
-            {
+            if let (Some(http), Some(https), Some(admin)) = (
+                portico.listen_addr("http"),
+                portico.listen_addr("https"),
+                portico.listen_addr("admin"),
+            ) {
                 portico.http = http;
+                portico.https = https;
                 portico.admin = admin;
                 break;
             }
