@@ -23,6 +23,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .chain(router_diagnostics)
         .collect();
     print!("{}", snapshot.table);
+    print_certificates(&snapshot);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if !diagnostics.is_empty() {
         println!();
@@ -32,4 +33,27 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     println!("\n{errors} error(s), {} warning(s)", diagnostics.len() - errors);
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// What each TLS host is served once the Secrets are parsed (a Secret that failed falls back to
+/// the default certificate; the diagnostics below say why).
+fn print_certificates(snapshot: &Snapshot) {
+    let tls_hosts: Vec<_> = snapshot.table.servers.iter().filter(|s| s.has_certificate).collect();
+    if tls_hosts.is_empty() && snapshot.table.default_certificate.is_none() {
+        return;
+    }
+    let default = match &snapshot.table.default_certificate {
+        Some(tls) if !snapshot.certs.default_is_fake() => {
+            format!("Secret {}/{}", tls.secret.namespace, tls.secret.name)
+        }
+        _ => "the generated fake certificate".to_string(),
+    };
+    println!("\ncertificates (default: {default}):");
+    for server in tls_hosts {
+        let host = server.host.to_string();
+        match snapshot.certs.secret_for(&host) {
+            Some(secret) => println!("  {host}: Secret {}/{}", secret.namespace, secret.name),
+            None => println!("  {host}: default certificate"),
+        }
+    }
 }

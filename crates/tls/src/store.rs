@@ -137,6 +137,15 @@ impl CertStore {
         self.default.as_ref()
     }
 
+    /// Whether the default certificate is the generated fake one (no
+    /// `--default-ssl-certificate`, or it did not load).
+    pub fn default_is_fake(&self) -> bool {
+        match (&self.default, fake_certificate()) {
+            (Some(default), Ok(fake)) => Arc::ptr_eq(default, &fake),
+            _ => true,
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<&HostCert> {
         let name = normalize(name);
         if let Some(found) = self.hosts.get(&name) {

@@ -29,7 +29,10 @@ async fn broken_secrets_cost_their_host_the_certificate_only() {
     dir.write("badpem.s.yaml", secret("badpem-tls", garbage, &good_key));
     dir.write("mismatch.s.yaml", secret("mismatch-tls", &other, &good_key));
     let fields = [("tls.crt", other.as_str()), ("tls.key", other_key.as_str())];
-    dir.write("wrongtype.s.yaml", secret_fields("wrongtype-tls", Some("kubernetes.io/basic-auth"), &fields));
+    dir.write(
+        "wrongtype.s.yaml",
+        secret_fields("wrongtype-tls", Some("kubernetes.io/basic-auth"), &fields),
+    );
     dir.write("nokey.s.yaml", secret_fields("nokey-tls", TLS, &[("tls.crt", &other)]));
     dir.write("keyonly.s.yaml", secret_fields("keyonly-tls", TLS, &[("tls.key", &other_key)]));
 
@@ -54,13 +57,15 @@ async fn broken_secrets_cost_their_host_the_certificate_only() {
     ];
     for (secret, file, reason) in expected {
         let prefix = format!("error: Secret default/{secret} ");
-        let found = report.lines().any(|l| {
-            l.starts_with(&prefix) && l.contains(file) && l.contains(reason)
-        });
+        let found = report
+            .lines()
+            .any(|l| l.starts_with(&prefix) && l.contains(file) && l.contains(reason));
         assert!(found, "no diagnostic for {secret} ({reason}) in\n{report}");
     }
     assert!(report.contains("5 error(s)"), "{report}");
     assert!(report.contains("server good.test [tls default/good-tls]"), "{report}");
+    assert!(report.contains("  good.test: Secret default/good-tls"), "{report}");
+    assert!(report.contains("  mismatch.test: default certificate"), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,7 +86,10 @@ async fn fifty_megabyte_secret_is_refused_by_name() {
     .await;
     eprintln!("50 MB Secret loaded and reported after {:?}", written.elapsed());
     let logged = portico.log_lines("over the 1048576 byte limit").join("\n");
-    assert!(logged.contains("error: Secret default/big-tls (") && logged.contains(needle), "{logged}");
+    assert!(
+        logged.contains("error: Secret default/big-tls (") && logged.contains(needle),
+        "{logged}"
+    );
     let https = portico.https;
     assert_eq!(served_cn(https, Some("big.test")).await, FAKE_CN);
     assert_eq!(served_cn(https, Some("good.test")).await, "good.test");

@@ -58,9 +58,13 @@ async fn hsts_settings_and_upstream_header_replaced() {
     let upstream = raw_backend().await;
     let dir = Dir::new();
     dir.write("svc.yaml", service("default", "raw", &[upstream]));
-    dir.write("ing.yaml", ingress("raw").tls("raw.test").path(Some("raw.test"), "/", "Prefix", "raw"));
+    dir.write(
+        "ing.yaml",
+        ingress("raw").tls("raw.test").path(Some("raw.test"), "/", "Prefix", "raw"),
+    );
     with_cert(&dir, "raw-tls", "raw.test").await;
-    let settings = "  hsts-max-age: \"100\"\n  hsts-include-subdomains: \"false\"\n  hsts-preload: \"true\"\n";
+    let settings =
+        "  hsts-max-age: \"100\"\n  hsts-include-subdomains: \"false\"\n  hsts-preload: \"true\"\n";
     dir.write("cm.yaml", configmap(settings));
     let portico = Portico::start(dir.path(), &CONFIGMAP).await;
     let reply = https_get(portico.https, "raw.test", "/").await;
@@ -82,7 +86,10 @@ async fn grpc_style_trailers_survive_h2_to_http1() {
     let upstream = raw_backend().await;
     let dir = Dir::new();
     dir.write("svc.yaml", service("default", "raw", &[upstream]));
-    dir.write("ing.yaml", ingress("raw").tls("raw.test").path(Some("raw.test"), "/", "Prefix", "raw"));
+    dir.write(
+        "ing.yaml",
+        ingress("raw").tls("raw.test").path(Some("raw.test"), "/", "Prefix", "raw"),
+    );
     with_cert(&dir, "raw-tls", "raw.test").await;
     let portico = Portico::start(dir.path(), &[]).await;
     let (reply, trailers) = h2_get(portico.https, "raw.test", "/pkg.Service/Method").await;
@@ -96,7 +103,8 @@ async fn grpc_style_trailers_survive_h2_to_http1() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ssl_redirect_round_trip_including_a_missing_secret() {
-    let (_b, dir, portico) = tls_site(&[("site", "secure.test"), ("nosecret", "quirk.test")], &[]).await;
+    let (_b, dir, portico) =
+        tls_site(&[("site", "secure.test"), ("nosecret", "quirk.test")], &[]).await;
     with_cert(&dir, "site-tls", "secure.test").await;
     for host in ["secure.test", "quirk.test"] {
         let redirect = get(portico.http, host, "/path/?q=1").await.unwrap();

@@ -7,7 +7,9 @@ use std::time::Duration;
 use portico_e2e::eventually;
 use tokio::time::Instant;
 
-use crate::support::{connect, leaf_der, openssl_cert, presented, secret, served_cn, TlsConn, FAKE_CN};
+use crate::support::{
+    connect, leaf_der, openssl_cert, presented, secret, served_cn, TlsConn, FAKE_CN,
+};
 use crate::tls_site;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

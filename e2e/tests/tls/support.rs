@@ -52,9 +52,8 @@ pub fn secret(name: &str, crt: &str, key: &str) -> String {
 
 /// A Secret manifest of `type_` with these `stringData` fields (block literals).
 pub fn secret_fields(name: &str, type_: Option<&str>, fields: &[(&str, &str)]) -> String {
-    let mut yaml = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: default\n"
-    );
+    let mut yaml =
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: default\n");
     if let Some(type_) = type_ {
         yaml.push_str(&format!("type: {type_}\n"));
     }

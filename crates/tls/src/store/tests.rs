@@ -208,3 +208,12 @@ fn unchanged_secrets_are_not_parsed_again_across_builds() {
     assert!(!Arc::ptr_eq(&key(&first), &key(&third)), "new bytes: parsed again");
     assert_eq!(served_leaf(&third, Some("c.example.com")), leaf_of(&v2));
 }
+
+#[test]
+fn default_is_fake_unless_the_default_secret_loads() {
+    assert!(CertStore::build(&[], None).0.default_is_fake());
+    let default = secret("default-cert", &["fallback.example.com"]);
+    assert!(!CertStore::build(&[], Some(&default)).0.default_is_fake());
+    let broken = TlsSecret { key_pem: Arc::from(&b""[..]), ..TlsSecret::clone(&default) };
+    assert!(CertStore::build(&[], Some(&broken)).0.default_is_fake());
+}

@@ -1,0 +1,28 @@
+//! examples/tls (the seed's HTTPS recipe: RSA-2048 certificate by openssl, Secret as
+//! `kubectl create secret tls` writes it) served through the real binary.
+
+use std::path::Path;
+
+use portico_e2e::{get, Backends, Dir, Portico};
+
+use crate::support::curl;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_example_serves_https_with_its_secret() {
+    let backend = Backends::start("nginxsvc", 1).await;
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tls");
+    let dir = Dir::new();
+    for file in ["ingress.yaml", "secret.yaml"] {
+        let yaml = std::fs::read_to_string(example.join(file)).unwrap();
+        dir.write(file, yaml.replace("9002", &backend.addr(0).port().to_string()));
+    }
+    let portico = Portico::start(dir.path(), &[]).await;
+    let seen = curl(portico.https, "nginxsvc", "/", &[]).await;
+    assert!(seen.subject.starts_with("CN=nginxsvc"), "{}", seen.verbose);
+    assert_eq!(seen.http_version, "2");
+    let echo: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
+    assert_eq!(echo["server"], "nginxsvc-0");
+    let redirect = get(portico.http, "nginxsvc", "/").await.unwrap();
+    assert_eq!(redirect.status, 308);
+    assert_eq!(redirect.header("location"), Some("https://nginxsvc"));
+}
