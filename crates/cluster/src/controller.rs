@@ -145,7 +145,7 @@ pub async fn run<F>(
     let mut updates = watch_objects(&client, &config, metrics);
     let (leading_tx, leading_rx) = watch::channel(false);
     let elector = Elector::new(client.clone(), config.lease.clone());
-    let election = tokio::spawn(crate::leader::run(elector, leading_tx, stop.clone()));
+    let mut election = Task(tokio::spawn(crate::leader::run(elector, leading_tx, stop.clone())));
     let (published_tx, published_rx) = watch::channel(None);
     let status = StatusWriter::new(
         client.clone(),
@@ -162,7 +162,7 @@ pub async fn run<F>(
         leading: leading_rx,
         resync: config.status_resync,
     };
-    let leader_task = tokio::spawn(leader.run(stop.clone()));
+    let _leader_task = Task(tokio::spawn(leader.run(stop.clone())));
 
     let mut table = 0;
     let mut diagnostics = Arc::new(Vec::new());
@@ -180,9 +180,18 @@ pub async fn run<F>(
             .send(Some(Published { objects: batch.objects, diagnostics: diagnostics.clone() }));
     }
     drop(updates);
-    leader_task.abort();
     // The election task releases the Lease when it sees `stop`; give it a moment to.
-    let _ = tokio::time::timeout(Duration::from_secs(2), election).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), &mut election.0).await;
+}
+
+/// A task that ends with its owner: when [`run`] is dropped mid-way (the process going down
+/// without `stop`), nothing it started keeps running (and the Lease is simply not renewed).
+struct Task(tokio::task::JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The leader's duties, idle while not leading.
