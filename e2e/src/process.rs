@@ -59,10 +59,21 @@ const CHECK_FLAGS: &[(&str, bool)] = &[
 impl Portico {
     /// Starts portico on `dir` with `extra` flags and waits until `/readyz` answers 200.
     pub async fn start(dir: &Path, extra: &[&str]) -> Portico {
+        Self::launch(&["--manifests".as_ref(), dir.as_os_str()], dir, extra).await
+    }
+
+    /// Starts portico in cluster mode (no `--manifests`) against the API server `kubeconfig`
+    /// names, and waits until `/readyz` answers 200 (every watch synced, first table live).
+    /// On failure the files beside `kubeconfig` are printed: give it a directory of its own.
+    pub async fn start_cluster(kubeconfig: &Path, extra: &[&str]) -> Portico {
+        let dir = kubeconfig.parent().expect("kubeconfig directory");
+        Self::launch(&["--kubeconfig".as_ref(), kubeconfig.as_os_str()], dir, extra).await
+    }
+
+    async fn launch(source: &[&std::ffi::OsStr], dir: &Path, extra: &[&str]) -> Portico {
         let mut child = Command::new(binary())
             .arg("serve")
-            .arg("--manifests")
-            .arg(dir)
+            .args(source)
             .args(["--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0"])
             .args(["--admin-addr", "127.0.0.1:0", "--shutdown-grace-secs", "2"])
             .args(extra)
