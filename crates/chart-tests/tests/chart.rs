@@ -543,10 +543,12 @@ fn namespaced_scenario_grants_namespaced_kinds_in_that_namespace_only() {
     };
     let watched = role_in("team-a");
     assert_eq!(grants(watched.rules.as_deref().unwrap_or_default()), namespaced_grants());
-    // Its own namespace: the Lease, plus its ConfigMap, Service and default certificate.
+    // Its own namespace: the Lease, plus its ConfigMap, Service (with its EndpointSlices) and
+    // default certificate.
     let own = role_in("portico");
     let mut expected = lease_grants("portico-team-a");
     expected.extend(grant("", &["configmaps", "secrets", "services"], &["list", "watch"]));
+    expected.extend(grant("discovery.k8s.io", &["endpointslices"], &["list", "watch"]));
     assert_eq!(grants(own.rules.as_deref().unwrap_or_default()), expected);
 
     let binding = s
