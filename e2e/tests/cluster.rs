@@ -45,11 +45,13 @@ async fn routing_follows_the_api_and_status_is_published() {
     assert_eq!(server_name(&portico, "app.test").await.as_deref(), Some("blue-0"));
 
     // An Ingress change in the API is served.
+    let changed = std::time::Instant::now();
     server.apply_yaml(&ingress("app").path(Some("app.test"), "/", "Prefix", "green").to_string());
     eventually("app.test served by green", || async {
         server_name(&portico, "app.test").await.is_some_and(|s| s.starts_with("green-"))
     })
     .await;
+    eprintln!("API change served after {:?}", changed.elapsed());
     // Endpoint churn: green-1's slice goes away, only green-0 answers.
     server.delete_kind("EndpointSlice", "default", "green-1");
     eventually("only green-0 left", || async {
