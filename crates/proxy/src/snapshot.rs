@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use http::HeaderValue;
 use portico_balance::Balancer;
 use portico_metrics::{Metrics, RequestCounters};
-use http::HeaderValue;
 use portico_model::{Diagnostic, RouteTable, Server};
 use portico_router::{Router, ServerId};
 use portico_tls::CertStore;
