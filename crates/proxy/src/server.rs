@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use portico_metrics::Metrics;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::{ConnInfo, ProxyConfig};
 use crate::phases::Authenticator;
@@ -87,6 +88,27 @@ impl Proxy {
         shutdown: impl Future<Output = ()>,
     ) {
         let port = listener.local_addr().map_or(0, |addr| addr.port());
+        self.accept_until(listener, shutdown, "connections", |stream, peer, watcher| {
+            self.serve_connection(stream, self.conn_info(peer, port, false), watcher)
+        })
+        .await;
+    }
+
+    /// The accept loop of every proxy listener: accepts on `listener` (backing off after a
+    /// failure such as EMFILE instead of spinning) until `shutdown` resolves, and spawns
+    /// `serve(stream, peer, watcher)` for each connection (TCP_NODELAY set). Then drops the
+    /// listener and waits for the watched connections, for at most
+    /// [`ProxyConfig::shutdown_grace`]; `what` names them in the log if the wait runs out.
+    pub(crate) async fn accept_until<F, S>(
+        &self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+        what: &str,
+        mut serve: F,
+    ) where
+        F: FnMut(TcpStream, SocketAddr, Watcher) -> S,
+        S: Future<Output = ()> + Send + 'static,
+    {
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
@@ -103,14 +125,13 @@ impl Proxy {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
-            let conn = self.conn_info(peer, port, false);
-            tokio::spawn(self.serve_connection(stream, conn, graceful.watcher()));
+            tokio::spawn(serve(stream, peer, graceful.watcher()));
         }
         drop(listener);
         tokio::select! {
             () = graceful.shutdown() => {}
             () = tokio::time::sleep(self.config.shutdown_grace) => {
-                tracing::warn!("shutdown grace period over; closing remaining connections");
+                tracing::warn!("shutdown grace period over; closing remaining {what}");
             }
         }
     }

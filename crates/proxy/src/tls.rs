@@ -4,11 +4,9 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::header::STRICT_TRANSPORT_SECURITY;
 use http::Response;
-use hyper_util::server::graceful::GracefulShutdown;
 use portico_tls::tokio_rustls::TlsAcceptor;
 use portico_tls::{server_config, CertStore, SniResolver};
 use tokio::net::TcpListener;
@@ -62,26 +60,10 @@ impl Proxy {
         let Some(acceptor) = self.tls.acceptor.clone() else { return };
         let port = listener.local_addr().map_or(0, |addr| addr.port());
         let timeout = self.config.tls_handshake_timeout;
-        let graceful = GracefulShutdown::new();
-        let mut shutdown = std::pin::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        // Typically EMFILE: back off instead of spinning.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => break,
-            };
-            let _ = stream.set_nodelay(true);
+        self.accept_until(listener, shutdown, "TLS connections", |stream, peer, watcher| {
             let proxy = Arc::clone(&self);
             let acceptor = acceptor.clone();
-            let watcher = graceful.watcher();
-            tokio::spawn(async move {
+            async move {
                 match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                     Ok(Ok(tls)) => {
                         let conn = proxy.conn_info(peer, port, true);
@@ -90,15 +72,9 @@ impl Proxy {
                     Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
                     Err(_) => tracing::debug!(%peer, ?timeout, "TLS handshake timed out"),
                 }
-            });
-        }
-        drop(listener);
-        tokio::select! {
-            () = graceful.shutdown() => {}
-            () = tokio::time::sleep(self.config.shutdown_grace) => {
-                tracing::warn!("shutdown grace period over; closing remaining TLS connections");
             }
-        }
+        })
+        .await;
     }
 }
 
