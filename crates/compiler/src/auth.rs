@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Secret;
 use portico_annotations::{AuthRequest, AuthSecretType};
-use portico_model::{BasicAuth, Diagnostic, GlobalConfig, LocationPolicy, ObjectRef};
+use portico_model::{BasicAuth, Diagnostic, GlobalConfig, LocationPolicy};
 use portico_store::{ObjectKey, Objects, Sourced};
 
 use crate::ingress::{attach, Extracted};
+use crate::secret;
 
 /// The Ingress's policy with its basic auth resolved: `auth` set when the Secret loads,
 /// `denied` set (every location answers 503) when it cannot. Diagnostics name the Ingress, or
@@ -65,7 +66,7 @@ fn resolve(
         ));
     }
     let sourced = objects.secrets.get(&key).ok_or_else(|| format!("secret {key} not found"))?;
-    let data = secret_data(&sourced.object);
+    let data = secret::data(&sourced.object);
     let (users, problems) = match request.secret_type {
         AuthSecretType::AuthFile => {
             let file = data
@@ -75,25 +76,13 @@ fn resolve(
         }
         AuthSecretType::AuthMap => htpasswd::auth_map(&data),
     };
-    let object = ObjectRef::new("Secret", &key.namespace, &key.name);
+    let object = secret::object_ref(&key);
     diagnostics.extend(problems.into_iter().map(|d| attach(d, &object, sourced.file.as_deref())));
     Ok(BasicAuth {
         realm: request.realm.clone(),
         secret_version: secret_version(&key, sourced, &data),
         users,
     })
-}
-
-/// `data` merged with `stringData` (which wins, as the API server applies it).
-fn secret_data(secret: &Secret) -> BTreeMap<&str, &[u8]> {
-    let mut data: BTreeMap<&str, &[u8]> = BTreeMap::new();
-    for (key, value) in secret.data.iter().flatten() {
-        data.insert(key, &value.0);
-    }
-    for (key, value) in secret.string_data.iter().flatten() {
-        data.insert(key, value.as_bytes());
-    }
-    data
 }
 
 /// `<ns>/<name>@<resourceVersion>`, or `@<hash of the data>` when the object has no version

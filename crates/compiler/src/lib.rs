@@ -15,6 +15,7 @@ mod config;
 mod host;
 mod ingress;
 mod policy;
+mod secret;
 mod servers;
 mod tls;
 

@@ -21,6 +21,7 @@ use portico_store::{ObjectKey, Objects};
 use portico_tls::SecretNames;
 
 use crate::ingress::{attach, Extracted};
+use crate::secret::object_ref;
 use secret::{read, ReadError};
 
 /// One `spec.tls[i]`: the hosts it lists (lowercase) and its Secret name.
@@ -81,7 +82,7 @@ pub(crate) fn default_certificate(
         Err(error) => {
             let d = error
                 .diagnostic("--default-ssl-certificate", "the fake certificate is the default")
-                .with_object(ObjectRef::new("Secret", &key.namespace, &key.name));
+                .with_object(object_ref(key));
             diagnostics.push(d);
             None
         }
@@ -160,7 +161,7 @@ impl Secrets<'_> {
                     let file = self.objects.secrets.get(&key).and_then(|s| s.file.clone());
                     let mut d = error
                         .diagnostic("spec.tls", "its hosts are served the default certificate")
-                        .with_object(ObjectRef::new("Secret", &key.namespace, &key.name));
+                        .with_object(object_ref(&key));
                     d.file = file;
                     diagnostics.push(d);
                     Loaded::Unusable

@@ -92,5 +92,5 @@ fn string_data_wins_over_data() {
         string_data: Some([("auth".to_string(), "new:y".to_string())].into()),
         ..Default::default()
     };
-    assert_eq!(super::secret_data(&secret).get("auth"), Some(&&b"new:y"[..]));
+    assert_eq!(crate::secret::data(&secret).get("auth"), Some(&&b"new:y"[..]));
 }

@@ -1,10 +1,8 @@
 //! Reading a TLS Secret's PEM fields into the model (not parsing them: `portico-tls` does).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Secret;
-use portico_model::{Diagnostic, ObjectRef, TlsSecret};
+use portico_model::{Diagnostic, TlsSecret};
 use portico_store::{ObjectKey, Objects};
 use portico_tls::MAX_PEM_BYTES;
 
@@ -41,7 +39,7 @@ pub(super) fn read(
 ) -> Result<Arc<TlsSecret>, ReadError> {
     let sourced = objects.secrets.get(key).ok_or(ReadError::NotFound)?;
     let secret = &sourced.object;
-    let object = ObjectRef::new("Secret", &key.namespace, &key.name);
+    let object = crate::secret::object_ref(key);
     match secret.type_.as_deref() {
         Some(TLS_TYPE) => {}
         None | Some(OPAQUE_TYPE) => {
@@ -56,7 +54,7 @@ pub(super) fn read(
         }
         Some(other) => return Err(ReadError::WrongType(other.to_string())),
     }
-    let data = data(secret);
+    let data = crate::secret::data(secret);
     let (cert, key_pem) = match (data.get(CERT_KEY), data.get(KEY_KEY)) {
         (Some(cert), Some(key)) => (*cert, *key),
         (None, None) => return Err(ReadError::NoPem),
@@ -73,18 +71,6 @@ pub(super) fn read(
         cert_pem: Arc::from(cert),
         key_pem: Arc::from(key_pem),
     }))
-}
-
-/// `data` merged with `stringData` (which wins, as the API server applies it).
-fn data(secret: &Secret) -> BTreeMap<&str, &[u8]> {
-    let mut data: BTreeMap<&str, &[u8]> = BTreeMap::new();
-    for (key, value) in secret.data.iter().flatten() {
-        data.insert(key, &value.0);
-    }
-    for (key, value) in secret.string_data.iter().flatten() {
-        data.insert(key, value.as_bytes());
-    }
-    data
 }
 
 // === impl ReadError ===
