@@ -2,7 +2,7 @@
 
 use std::sync::atomic::AtomicUsize;
 
-use crate::selection::{least, load, next_start, Selection};
+use crate::selection::{least, load, Selection};
 use crate::PickContext;
 
 #[derive(Debug, Default)]
@@ -18,8 +18,7 @@ impl Selection for LeastConnections {
         inflight: &[AtomicUsize],
         tried: &[usize],
     ) -> Option<usize> {
-        let len = inflight.len();
-        least(next_start(&self.next, len), len, tried, |a, b| load(inflight, a) < load(inflight, b))
+        least(&self.next, inflight.len(), tried, |a, b| load(inflight, a) < load(inflight, b))
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::atomic::AtomicUsize;
 
 use crate::sed::ShortestExpectedDelay;
-use crate::selection::{load, next_start, rotation, Selection};
+use crate::selection::{load, untried, Selection};
 use crate::PickContext;
 
 #[derive(Debug)]
@@ -25,9 +25,8 @@ impl Selection for NeverQueue {
         inflight: &[AtomicUsize],
         tried: &[usize],
     ) -> Option<usize> {
-        let len = inflight.len();
-        rotation(next_start(&self.next, len), len)
-            .find(|i| !tried.contains(i) && load(inflight, *i) == 0)
+        untried(&self.next, inflight.len(), tried)
+            .find(|&i| load(inflight, i) == 0)
             .or_else(|| self.fallback.select_untried(inflight, tried))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::AtomicUsize;
 
-use crate::selection::{next_start, rotation, Selection};
+use crate::selection::{untried, Selection};
 use crate::PickContext;
 
 /// A shared turn counter; a tried endpoint is skipped for the next one in turn.
@@ -18,8 +18,7 @@ impl Selection for RoundRobin {
         inflight: &[AtomicUsize],
         tried: &[usize],
     ) -> Option<usize> {
-        let len = inflight.len();
-        rotation(next_start(&self.next, len), len).find(|i| !tried.contains(i))
+        untried(&self.next, inflight.len(), tried).next()
     }
 }
 

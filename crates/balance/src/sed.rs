@@ -4,7 +4,7 @@
 
 use std::sync::atomic::AtomicUsize;
 
-use crate::selection::{least, load, next_start, Selection};
+use crate::selection::{least, load, Selection};
 use crate::PickContext;
 
 #[derive(Debug)]
@@ -31,8 +31,7 @@ impl ShortestExpectedDelay {
         inflight: &[AtomicUsize],
         tried: &[usize],
     ) -> Option<usize> {
-        let len = inflight.len();
-        least(next_start(&self.next, len), len, tried, |a, b| self.cheaper(inflight, a, b))
+        least(&self.next, inflight.len(), tried, |a, b| self.cheaper(inflight, a, b))
     }
 }
 

@@ -19,34 +19,44 @@ pub(crate) trait Selection: Send + Sync + fmt::Debug {
     ) -> Option<usize>;
 }
 
-/// Endpoint indexes starting at `start`, wrapping around: `start, start+1, ..., start-1`.
-pub(crate) fn rotation(start: usize, len: usize) -> impl Iterator<Item = usize> {
-    (0..len).map(move |k| (start.wrapping_add(k)) % len)
+/// The endpoints not in `tried`, starting at the next turn of `turn` and wrapping around: the
+/// scan every rotating algorithm shares. The turn is taken when this is called.
+pub(crate) fn untried<'a>(
+    turn: &AtomicUsize,
+    len: usize,
+    tried: &'a [usize],
+) -> impl Iterator<Item = usize> + 'a {
+    rotation(next_start(turn, len), len).filter(move |i| !tried.contains(i))
 }
 
-/// The next start position of a rotating counter (spreads ties and round robin turns).
-pub(crate) fn next_start(counter: &AtomicUsize, len: usize) -> usize {
-    if len == 0 {
-        0
-    } else {
-        counter.fetch_add(1, Ordering::Relaxed) % len
-    }
+/// The untried endpoint that minimises cost, scanning from the next turn of `turn` so that
+/// equal costs take turns. `better(a, b)` must be true when `a` is strictly cheaper than `b`.
+pub(crate) fn least(
+    turn: &AtomicUsize,
+    len: usize,
+    tried: &[usize],
+    better: impl Fn(usize, usize) -> bool,
+) -> Option<usize> {
+    untried(turn, len, tried).fold(None, |best, i| match best {
+        Some(b) if !better(i, b) => Some(b),
+        _ => Some(i),
+    })
 }
 
 pub(crate) fn load(inflight: &[AtomicUsize], index: usize) -> usize {
     inflight.get(index).map_or(usize::MAX, |n| n.load(Ordering::Relaxed))
 }
 
-/// The untried endpoint that minimises `cost`, scanning from `start` so that equal costs take
-/// turns. `better(a, b)` must be true when `a` is strictly cheaper than `b`.
-pub(crate) fn least(
-    start: usize,
-    len: usize,
-    tried: &[usize],
-    better: impl Fn(usize, usize) -> bool,
-) -> Option<usize> {
-    rotation(start, len).filter(|i| !tried.contains(i)).fold(None, |best, i| match best {
-        Some(b) if !better(i, b) => Some(b),
-        _ => Some(i),
-    })
+/// Endpoint indexes starting at `start`, wrapping around: `start, start+1, ..., start-1`.
+fn rotation(start: usize, len: usize) -> impl Iterator<Item = usize> {
+    (0..len).map(move |k| (start.wrapping_add(k)) % len)
+}
+
+/// The next start position of a rotating counter (spreads ties and round robin turns).
+fn next_start(counter: &AtomicUsize, len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        counter.fetch_add(1, Ordering::Relaxed) % len
+    }
 }
