@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use kube::ResourceExt;
-use portico_store::{ObjectKey, Objects, Sourced};
+use portico_store::{ObjectKey, Objects};
 use serde::de::DeserializeOwned;
 
 /// A kind the table is built from.
@@ -22,14 +22,13 @@ pub enum Kind {
 }
 
 /// An object of any watched kind, shared with the store without copying.
-#[derive(Debug, Clone)]
-pub(crate) enum AnyObject {
-    Ingress(Arc<Ingress>),
-    IngressClass(Arc<IngressClass>),
-    Service(Arc<Service>),
-    EndpointSlice(Arc<EndpointSlice>),
-    Secret(Arc<Secret>),
-    ConfigMap(Arc<ConfigMap>),
+pub(crate) use portico_store::AnyObject;
+
+/// What cluster mode reads off an object of any watched kind.
+pub(crate) trait AnyObjectExt {
+    /// `namespace/name` (empty namespace for cluster-scoped kinds).
+    fn key(&self) -> ObjectKey;
+    fn resource_version(&self) -> Option<String>;
 }
 
 /// A Kubernetes type cluster mode watches: how to wrap it and which map of [`Objects`] holds it.
@@ -51,30 +50,20 @@ macro_rules! watched {
 
         // === impl AnyObject ===
 
-        impl AnyObject {
-            /// `namespace/name` (empty namespace for cluster-scoped kinds).
-            pub(crate) fn key(&self) -> ObjectKey {
+        impl AnyObjectExt for AnyObject {
+            fn key(&self) -> ObjectKey {
                 match self { $(Self::$ty(o) => key_of(o.as_ref()),)* }
             }
 
-            pub(crate) fn resource_version(&self) -> Option<String> {
+            fn resource_version(&self) -> Option<String> {
                 match self { $(Self::$ty(o) => o.resource_version(),)* }
             }
+        }
 
-            /// Stores the object in its map; returns the object it replaced.
-            pub(crate) fn insert_into(self, objects: &mut Objects) -> Option<AnyObject> {
-                match self {
-                    $(Self::$ty(o) => objects.$field
-                        .insert(key_of(o.as_ref()), Sourced { object: o, file: None })
-                        .map(|old| AnyObject::$ty(old.object)),)*
-                }
-            }
-
-            /// Removes `key` of `kind`; returns what was stored.
-            pub(crate) fn remove(kind: Kind, objects: &mut Objects, key: &ObjectKey) -> Option<AnyObject> {
-                match kind {
-                    $(Kind::$ty => objects.$field.remove(key).map(|s| AnyObject::$ty(s.object)),)*
-                }
+        /// Removes `key` of `kind` from `objects`; returns what was stored.
+        pub(crate) fn remove(kind: Kind, objects: &mut Objects, key: &ObjectKey) -> Option<AnyObject> {
+            match kind {
+                $(Kind::$ty => objects.$field.remove(key).map(|s| AnyObject::$ty(s.object)),)*
             }
         }
     };

@@ -12,7 +12,7 @@ use portico_store::{ObjectKey, Objects};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::kinds::{AnyObject, Kind};
+use crate::kinds::{self, AnyObject, AnyObjectExt, Kind};
 use crate::watch::{Delta, Message};
 
 pub(crate) use depends::{Effect, Fixed, References};
@@ -64,13 +64,13 @@ impl Store {
         match message.delta {
             Delta::Apply(object) => {
                 owned.insert(object.key());
-                let old = object.clone().insert_into(&mut self.objects);
+                let old = self.objects.insert(object.key(), object.clone(), None);
                 self.note(old.as_ref(), Some(&object));
             }
             Delta::Delete(object) => {
                 let key = object.key();
                 owned.remove(&key);
-                if let Some(old) = AnyObject::remove(kind, &mut self.objects, &key) {
+                if let Some(old) = kinds::remove(kind, &mut self.objects, &key) {
                     self.note(Some(&old), None);
                 }
             }
@@ -81,12 +81,12 @@ impl Store {
                 let gone: Vec<ObjectKey> =
                     previous.into_iter().filter(|k| !owned.contains(k)).collect();
                 for key in gone {
-                    if let Some(old) = AnyObject::remove(kind, &mut self.objects, &key) {
+                    if let Some(old) = kinds::remove(kind, &mut self.objects, &key) {
                         self.note(Some(&old), None);
                     }
                 }
                 for object in list {
-                    let old = object.clone().insert_into(&mut self.objects);
+                    let old = self.objects.insert(object.key(), object.clone(), None);
                     self.note(old.as_ref(), Some(&object));
                 }
                 if !self.synced[w] {

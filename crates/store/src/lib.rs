@@ -12,5 +12,5 @@ mod watch;
 
 pub use error::{StoreError, WatchError};
 pub use manifests::{Loaded, ManifestSource, MAX_FILE_BYTES, SERVICE_NAME_LABEL};
-pub use objects::{ObjectKey, Objects, Sourced};
+pub use objects::{AnyObject, ObjectKey, Objects, Sourced};
 pub use watch::{watch, ManifestWatcher};

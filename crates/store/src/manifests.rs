@@ -114,7 +114,7 @@ impl ManifestSource {
             let file = label(path);
             for entry in &state.entries {
                 let id = (entry.object.kind(), &entry.key);
-                if entry.object.present_in(&objects, &entry.key) {
+                if objects.contains(&entry.object, &entry.key) {
                     let winner = first_file.get(&id).map_or_else(String::new, |p| label(p));
                     let d = Diagnostic::error(format!(
                         "duplicate {} {}: already defined in {winner}; this definition is ignored",
@@ -125,7 +125,7 @@ impl ManifestSource {
                     continue;
                 }
                 first_file.insert(id, path);
-                entry.object.insert_into(&mut objects, entry.key.clone(), Some(file.clone()));
+                objects.insert(entry.key.clone(), entry.object.clone(), Some(file.clone()));
             }
         }
         objects

@@ -34,6 +34,18 @@ pub struct Objects {
     pub config_maps: BTreeMap<ObjectKey, Sourced<ConfigMap>>,
 }
 
+/// One object of any kind [`Objects`] holds, shared (`Arc`) so that moving it between a
+/// source (manifest file, watcher) and the maps copies nothing.
+#[derive(Debug, Clone)]
+pub enum AnyObject {
+    Ingress(Arc<Ingress>),
+    IngressClass(Arc<IngressClass>),
+    Service(Arc<Service>),
+    EndpointSlice(Arc<EndpointSlice>),
+    Secret(Arc<Secret>),
+    ConfigMap(Arc<ConfigMap>),
+}
+
 // === impl ObjectKey ===
 
 impl ObjectKey {
@@ -60,6 +72,67 @@ impl std::fmt::Display for ObjectKey {
             f.write_str(&self.name)
         } else {
             write!(f, "{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+// === impl Objects ===
+
+impl Objects {
+    /// Stores `object` under `key` in the map of its kind, replacing (and returning) any object
+    /// of that kind already there.
+    pub fn insert(
+        &mut self,
+        key: ObjectKey,
+        object: AnyObject,
+        file: Option<String>,
+    ) -> Option<AnyObject> {
+        fn put<T>(
+            map: &mut BTreeMap<ObjectKey, Sourced<T>>,
+            key: ObjectKey,
+            object: Arc<T>,
+            file: Option<String>,
+        ) -> Option<Arc<T>> {
+            map.insert(key, Sourced { object, file }).map(|old| old.object)
+        }
+        use AnyObject as A;
+        match object {
+            A::Ingress(o) => put(&mut self.ingresses, key, o, file).map(A::Ingress),
+            A::IngressClass(o) => put(&mut self.ingress_classes, key, o, file).map(A::IngressClass),
+            A::Service(o) => put(&mut self.services, key, o, file).map(A::Service),
+            A::EndpointSlice(o) => {
+                put(&mut self.endpoint_slices, key, o, file).map(A::EndpointSlice)
+            }
+            A::Secret(o) => put(&mut self.secrets, key, o, file).map(A::Secret),
+            A::ConfigMap(o) => put(&mut self.config_maps, key, o, file).map(A::ConfigMap),
+        }
+    }
+
+    /// Whether the map of `object`'s kind already holds an object under `key`.
+    pub fn contains(&self, object: &AnyObject, key: &ObjectKey) -> bool {
+        match object {
+            AnyObject::Ingress(_) => self.ingresses.contains_key(key),
+            AnyObject::IngressClass(_) => self.ingress_classes.contains_key(key),
+            AnyObject::Service(_) => self.services.contains_key(key),
+            AnyObject::EndpointSlice(_) => self.endpoint_slices.contains_key(key),
+            AnyObject::Secret(_) => self.secrets.contains_key(key),
+            AnyObject::ConfigMap(_) => self.config_maps.contains_key(key),
+        }
+    }
+}
+
+// === impl AnyObject ===
+
+impl AnyObject {
+    /// The kind, as in `kind:`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Ingress(_) => "Ingress",
+            Self::IngressClass(_) => "IngressClass",
+            Self::Service(_) => "Service",
+            Self::EndpointSlice(_) => "EndpointSlice",
+            Self::Secret(_) => "Secret",
+            Self::ConfigMap(_) => "ConfigMap",
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use k8s_openapi::api::networking::v1::Ingress;
 use portico_store::{ObjectKey, Objects, SERVICE_NAME_LABEL};
 
-use crate::kinds::AnyObject;
+use crate::kinds::{AnyObject, AnyObjectExt};
 
 /// Longest annotation value read as an object name (a namespace and a name, each a DNS label
 /// or subdomain).

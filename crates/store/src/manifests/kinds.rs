@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::convert;
-use super::entry::AnyObject;
+use crate::AnyObject;
 use crate::ObjectKey;
 
 /// The kinds Portico reads, with the one apiVersion each is read at.

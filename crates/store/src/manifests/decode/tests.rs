@@ -1,6 +1,6 @@
 use super::*;
 use crate::manifests::convert;
-use crate::manifests::entry::AnyObject;
+use crate::AnyObject;
 use portico_model::Severity;
 
 fn parse_yaml(text: &str) -> FileParse {
