@@ -102,24 +102,16 @@ impl Body for RequestBody {
             *this.armed = true;
             this.idle.as_mut().reset(Instant::now() + *this.send_timeout);
         }
-        match this.inner.poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    *this.seen += data.len() as u64;
-                    if *this.seen > *this.limit {
-                        return Poll::Ready(Some(Err(BodyError::TooLarge { limit: *this.limit })));
-                    }
-                }
-                this.idle.as_mut().reset(Instant::now() + *this.send_timeout);
-                Poll::Ready(Some(Ok(frame)))
+        let (seen, limit) = (this.seen, *this.limit);
+        let timeout = *this.send_timeout;
+        let (failed, expired) = (BodyError::Client, BodyError::SendTimeout);
+        poll_idle(cx, this.inner, Some(this.idle), timeout, failed, expired, |len| {
+            *seen += len;
+            if *seen > limit {
+                return Err(BodyError::TooLarge { limit });
             }
-            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(BodyError::Client(error)))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match this.idle.poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(BodyError::SendTimeout))),
-                Poll::Pending => Poll::Pending,
-            },
-        }
+            Ok(())
+        })
     }
 
     fn is_end_stream(&self) -> bool {
@@ -177,23 +169,13 @@ impl Body for ResponseBody {
         let Some(upstream) = this.upstream.as_pin_mut() else {
             return Poll::Ready(None);
         };
-        match upstream.poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    *this.bytes += data.len() as u64;
-                }
-                if let Some(idle) = this.idle.as_pin_mut() {
-                    idle.reset(Instant::now() + *this.read_timeout);
-                }
-                Poll::Ready(Some(Ok(frame)))
-            }
-            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(BodyError::Upstream(error)))),
-            Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match this.idle.as_pin_mut().map(|idle| idle.poll(cx)) {
-                Some(Poll::Ready(())) => Poll::Ready(Some(Err(BodyError::ReadTimeout))),
-                _ => Poll::Pending,
-            },
-        }
+        let bytes = this.bytes;
+        let (idle, timeout) = (this.idle.as_pin_mut(), *this.read_timeout);
+        let (failed, expired) = (BodyError::Upstream, BodyError::ReadTimeout);
+        poll_idle(cx, upstream, idle, timeout, failed, expired, |len| {
+            *bytes += len;
+            Ok(())
+        })
     }
 
     fn is_end_stream(&self) -> bool {
@@ -206,5 +188,39 @@ impl Body for ResponseBody {
             (None, Some(upstream)) => upstream.size_hint(),
             (None, None) => SizeHint::with_exact(0),
         }
+    }
+}
+
+/// One `poll_frame` of a streamed body under an idle timer, shared by both directions: each
+/// data frame's length goes to `count` (which may refuse it), then the frame restarts `idle`
+/// for `timeout`; while `inner` is pending, a fired `idle` ends the body with `expired`, and an
+/// error from `inner` becomes `failed(error)`. Without a timer the body never times out.
+fn poll_idle(
+    cx: &mut Context<'_>,
+    inner: Pin<&mut Incoming>,
+    idle: Option<Pin<&mut Sleep>>,
+    timeout: Duration,
+    failed: fn(hyper::Error) -> BodyError,
+    expired: BodyError,
+    count: impl FnOnce(u64) -> Result<(), BodyError>,
+) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+    match inner.poll_frame(cx) {
+        Poll::Ready(Some(Ok(frame))) => {
+            if let Some(data) = frame.data_ref() {
+                if let Err(error) = count(data.len() as u64) {
+                    return Poll::Ready(Some(Err(error)));
+                }
+            }
+            if let Some(idle) = idle {
+                idle.reset(Instant::now() + timeout);
+            }
+            Poll::Ready(Some(Ok(frame)))
+        }
+        Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(failed(error)))),
+        Poll::Ready(None) => Poll::Ready(None),
+        Poll::Pending => match idle.map(|idle| idle.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Some(Err(expired))),
+            _ => Poll::Pending,
+        },
     }
 }
