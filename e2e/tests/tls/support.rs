@@ -9,14 +9,10 @@ use bytes::Bytes;
 use http::{Request, Version};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use portico_e2e::{binary, Reply};
-use portico_tls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use portico_tls::rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature};
+use portico_e2e::{accept_any_client, binary, Reply};
+use portico_tls::rustls;
 use portico_tls::rustls::pki_types::pem::PemObject;
-use portico_tls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use portico_tls::rustls::{self, ClientConfig, DigitallySignedStruct, SignatureScheme};
+use portico_tls::rustls::pki_types::{CertificateDer, ServerName};
 use portico_tls::tokio_rustls::client::TlsStream;
 use portico_tls::tokio_rustls::TlsConnector;
 use tokio::net::TcpStream;
@@ -81,14 +77,7 @@ pub fn leaf_der(crt: &str) -> Vec<u8> {
 
 /// A TLS connection to Portico: `sni` (`None`: no SNI is sent) and ALPN `alpn`.
 pub async fn connect(addr: SocketAddr, sni: Option<&str>, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
-    let provider = Arc::new(ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
-        .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let config = accept_any_client(alpn, rustls::DEFAULT_VERSIONS);
     let name = match sni {
         Some(sni) => ServerName::try_from(sni.to_string()).unwrap(),
         // An IP address as the server name: rustls sends no SNI.
@@ -194,43 +183,4 @@ pub async fn curl(addr: SocketAddr, host: &str, path: &str, extra: &[&str]) -> C
 pub async fn check(dir: &Path, flags: &[&str]) -> String {
     let out = Command::new(binary()).arg("check").arg(dir).args(flags).output().await.unwrap();
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-/// Accepts any certificate whose signature verifies: the tests look at what was presented.
-#[derive(Debug)]
-struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }

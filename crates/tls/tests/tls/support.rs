@@ -5,16 +5,11 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
+use portico_e2e::accept_any_client;
 use portico_model::{ObjectRef, TlsSecret};
-use portico_tls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use portico_tls::rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature};
 use portico_tls::rustls::pki_types::pem::PemObject;
-use portico_tls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use portico_tls::rustls::{
-    self, ClientConfig, DigitallySignedStruct, ServerConfig, SignatureScheme,
-};
+use portico_tls::rustls::pki_types::{CertificateDer, ServerName};
+use portico_tls::rustls::{self, ClientConfig, ServerConfig};
 use portico_tls::tokio_rustls::client::TlsStream;
 use portico_tls::tokio_rustls::{TlsAcceptor, TlsConnector};
 use portico_tls::{server_config, CertStore, SniResolver};
@@ -71,15 +66,7 @@ pub fn client(
     alpn: &[&[u8]],
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> Arc<ClientConfig> {
-    let provider = Arc::new(ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions)
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
-        .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Arc::new(config)
+    Arc::new(accept_any_client(alpn, versions))
 }
 
 /// TLS 1.2 + 1.3 client offering `h2` and `http/1.1`, like curl.
@@ -155,42 +142,4 @@ pub fn run_openssl(dir: &Path, args: &[&str]) {
 
 pub fn read(dir: &Path, file: &str) -> Vec<u8> {
     std::fs::read(dir.join(file)).unwrap()
-}
-
-#[derive(Debug)]
-struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
