@@ -18,8 +18,10 @@ use tokio::sync::watch;
 use crate::cli::ServeArgs;
 use crate::pipeline::Pipeline;
 
-/// Debounce of manifest directory changes: edits within this window become one rebuild.
-const DEBOUNCE: Duration = Duration::from_millis(100);
+/// Debounce of manifest directory changes: edits followed by this much quiet become one rebuild.
+/// Short, because "one change live in under 50 ms" is a target; long enough that an editor's
+/// write-then-rename or a multi-file `cp` lands as one batch.
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::logging::init(args.log_format);
