@@ -61,7 +61,10 @@ impl Cluster {
         metrics: Arc<Metrics>,
         stop: watch::Receiver<bool>,
     ) {
-        let rebuild = move |objects: &portico_store::Objects| pipeline.rebuild(objects, Vec::new());
+        // Compiling is CPU work: the runtime worker hands its other tasks over first.
+        let rebuild = move |objects: &portico_store::Objects| {
+            tokio::task::block_in_place(|| pipeline.rebuild(objects, Vec::new()))
+        };
         portico_cluster::run(self.client, self.config, metrics, rebuild, stop).await;
     }
 }

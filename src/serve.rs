@@ -101,8 +101,7 @@ fn manifests(
     let mut watcher = portico_store::watch(dir, DEBOUNCE)
         .with_context(|| format!("cannot watch {}", dir.display()))?;
     let mut source = ManifestSource::new(dir);
-    let loaded = source.load();
-    pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+    reload(&mut source, &mut pipeline);
     Ok(tokio::spawn(async move {
         let mut stopped = std::pin::pin!(stopped(stop));
         loop {
@@ -110,10 +109,18 @@ fn manifests(
                 changed = watcher.changed() => if changed.is_none() { return },
                 () = &mut stopped => return,
             }
-            let loaded = source.load();
-            pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+            reload(&mut source, &mut pipeline);
         }
     }))
+}
+
+/// Reads the directory and swaps in a new table. Parsing and compiling are CPU work (a large
+/// directory takes hundreds of milliseconds): the runtime worker hands its other tasks over first.
+fn reload(source: &mut ManifestSource, pipeline: &mut Pipeline) {
+    tokio::task::block_in_place(|| {
+        let loaded = source.load();
+        pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+    });
 }
 
 async fn bind(kind: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
