@@ -16,6 +16,7 @@ mod decode;
 mod entry;
 mod file;
 mod kinds;
+mod par;
 mod scan;
 mod yaml;
 

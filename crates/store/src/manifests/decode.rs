@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::entry::Entry;
 use super::kinds::{self, Kind};
-use super::yaml;
+use super::{par, yaml};
 
 /// What one file yields. Diagnostic indexes point into `diagnostics`.
 #[derive(Debug, Default)]
@@ -20,17 +20,18 @@ pub(super) struct FileParse {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Decodes every document of a file; `file` is only used to label diagnostics.
+/// Decodes every document of a file; `file` is only used to label diagnostics. Large files are
+/// decoded in parallel runs of documents, joined in order: the result is the same either way.
 pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
-    let mut decoder = Decoder { file, out: FileParse::default() };
+    let mut documents = Vec::new();
     if json {
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         for (index, value) in stream.enumerate() {
             let at = Loc { doc: index + 1, line: None, items: String::new() };
             match value {
-                Ok(value) => decoder.value(value, &at),
+                Ok(value) => documents.push((Ok(value), at)),
                 Err(error) => {
-                    decoder.opaque(&at, None, format!("invalid JSON: {error}"));
+                    documents.push((Err(format!("invalid JSON: {error}")), at));
                     break;
                 }
             }
@@ -38,13 +39,36 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
     } else {
         for document in yaml::documents(text) {
             let at = Loc { doc: document.index, line: Some(document.line), items: String::new() };
-            match document.value {
-                Ok(value) => decoder.value(value, &at),
-                Err(error) => decoder.opaque(&at, None, format!("invalid YAML: {error}")),
-            }
+            documents.push((document.value.map_err(|error| format!("invalid YAML: {error}")), at));
         }
     }
-    decoder.out
+    let runs = par::map_runs(documents, |run| {
+        let mut decoder = Decoder { file, out: FileParse::default() };
+        for (value, at) in run {
+            match value {
+                Ok(value) => decoder.value(value, &at),
+                Err(message) => decoder.opaque(&at, None, message),
+            }
+        }
+        decoder.out
+    });
+    runs.into_iter().reduce(FileParse::append).unwrap_or_default()
+}
+
+// === impl FileParse ===
+
+impl FileParse {
+    /// `self` followed by `next`, as if one decoder had seen both runs of documents in order.
+    fn append(mut self, next: FileParse) -> FileParse {
+        let offset = self.diagnostics.len();
+        self.entries.extend(next.entries);
+        self.failed.extend(next.failed.into_iter().map(|(origin, index)| (origin, index + offset)));
+        if self.opaque.is_none() {
+            self.opaque = next.opaque.map(|index| index + offset);
+        }
+        self.diagnostics.extend(next.diagnostics);
+        self
+    }
 }
 
 /// Where in a file an object is: `document 2 (line 14) items[3]`.

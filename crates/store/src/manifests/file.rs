@@ -64,9 +64,15 @@ impl FileState {
 /// of the file could not be read at all, every previous object the new parse does not define.
 fn retain(parse: FileParse, previous: Vec<Entry>) -> FileState {
     let FileParse { mut entries, failed, opaque, mut diagnostics } = parse;
-    let defined: HashSet<ObjectRef> = entries.iter().map(|e| e.origin.clone()).collect();
+    // Borrowed, and skipped on a first parse: the file may define tens of thousands of objects.
+    let defined: HashSet<&ObjectRef> = if previous.is_empty() {
+        HashSet::new()
+    } else {
+        entries.iter().map(|e| &e.origin).collect()
+    };
     let mut kept_by_failure = vec![0usize; diagnostics.len()];
     let mut kept_opaque = 0;
+    let mut kept = Vec::new();
     for entry in previous {
         if defined.contains(&entry.origin) {
             continue;
@@ -78,8 +84,10 @@ fn retain(parse: FileParse, previous: Vec<Entry>) -> FileState {
         } else {
             continue;
         }
-        entries.push(entry);
+        kept.push(entry);
     }
+    drop(defined);
+    entries.extend(kept);
     for (index, kept) in kept_by_failure.into_iter().enumerate() {
         if kept > 0 {
             diagnostics[index].message.push_str("; keeping its last good version");

@@ -13,11 +13,17 @@ pub(super) struct Document {
     pub value: Result<Value, String>,
 }
 
-/// Parses every document of `text`. Empty documents come out as `Value::Null`.
+/// Parses every document of `text` (chunks in parallel on large files; the result is the same
+/// as parsing in order). Empty documents come out as `Value::Null`.
 pub(super) fn documents(text: &str) -> Vec<Document> {
+    let parsed = super::par::map_runs(chunks(text), |run| {
+        run.into_iter()
+            .map(|(line, chunk)| (line, chunk_documents(chunk, line)))
+            .collect::<Vec<_>>()
+    });
     let mut out = Vec::new();
-    for (line, chunk) in chunks(text) {
-        for value in chunk_documents(chunk, line) {
+    for (line, values) in parsed.into_iter().flatten() {
+        for value in values {
             out.push(Document { index: out.len() + 1, line: line + 1, value });
         }
     }

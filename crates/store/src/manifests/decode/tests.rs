@@ -158,3 +158,41 @@ fn empty_documents_are_skipped_silently() {
     let parse = parse_yaml("---\n# nothing\n---\n\n");
     assert!(parse.entries.is_empty() && parse.diagnostics.is_empty());
 }
+
+/// One document of each shape the decoder tells apart: good, broken YAML, failing to decode,
+/// unnamed, skipped kinds, a list, an `Endpoints` that becomes slices.
+fn mixed_document(i: usize) -> String {
+    match i % 8 {
+        0 => format!("{INGRESS}  namespace: n{i}\n"),
+        1 => format!("a: [{i}\n"),
+        2 => format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: bad{i}}}\nspec: {{rules: [{{host: [1]}}]}}\n"),
+        3 => format!("apiVersion: v1\nkind: Service\nmetadata: {{namespace: n{i}}}\n"),
+        4 => format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\n"),
+        5 => format!("apiVersion: v1\nkind: ServiceList\nitems:\n- metadata: {{name: s{i}}}\n- metadata: {{name: t{i}}}\n  spec: 7\n"),
+        6 => format!("apiVersion: v1\nkind: Endpoints\nmetadata: {{name: e{i}}}\nsubsets: [{{addresses: [{{ip: 10.0.0.{}}}], ports: [{{port: 80}}]}}]\n", i % 250),
+        _ => format!("# comment {i}\n---\n- {i}\n"),
+    }
+}
+
+#[test]
+fn parallel_parse_equals_sequential_parse() {
+    let docs: Vec<String> = (0..403).map(mixed_document).collect();
+    let text = docs.join("---\n");
+    let json: String = (0..300)
+        .map(|i| format!("{{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {{\"name\": \"s{i}\"}}, \"spec\": {}}}\n", if i % 7 == 0 { "1" } else { "{}" }))
+        .chain(["{broken".to_string()])
+        .collect();
+    for (text, is_json) in [(text.as_str(), false), (json.as_str(), true)] {
+        let one = crate::manifests::par::with_threads(1, || parse("big", text, is_json));
+        assert!(one.entries.len() > 100 && one.diagnostics.len() > 40 && one.opaque.is_some());
+        assert!(!one.failed.is_empty());
+        for threads in [2, 3, 7] {
+            let many = crate::manifests::par::with_threads(threads, || parse("big", text, is_json));
+            assert_eq!(
+                format!("{many:?}"),
+                format!("{one:?}"),
+                "{threads} threads, json {is_json}"
+            );
+        }
+    }
+}
