@@ -27,7 +27,7 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
     if json {
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         for (index, value) in stream.enumerate() {
-            let at = Loc { doc: index + 1, line: None, items: String::new() };
+            let at = Loc { doc: index + 1, line: None, error_at: None, items: String::new() };
             match value {
                 Ok(value) => documents.push((Ok(value), at)),
                 Err(error) => {
@@ -38,8 +38,20 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
         }
     } else {
         for document in yaml::documents(text) {
-            let at = Loc { doc: document.index, line: Some(document.line), items: String::new() };
-            documents.push((document.value.map_err(|error| format!("invalid YAML: {error}")), at));
+            let mut at = Loc {
+                doc: document.index,
+                line: Some(document.line),
+                error_at: None,
+                items: String::new(),
+            };
+            let value = document.value.map_err(|error| match yaml::error_position(&error) {
+                Some((line, column, rest)) => {
+                    at.error_at = Some((line, column));
+                    format!("invalid YAML: {rest}")
+                }
+                None => format!("invalid YAML: {error}"),
+            });
+            documents.push((value, at));
         }
     }
     let runs = par::map_runs(documents, |run| {
@@ -71,10 +83,14 @@ impl FileParse {
     }
 }
 
-/// Where in a file an object is: `document 2 (line 14) items[3]`.
+/// Where in a file an object is: `document 2 (line 14) items[3]`; for a document that does not
+/// parse, where the error is: `line 17 column 3 (document 2)`. Lines are the file's.
 struct Loc {
     doc: usize,
+    /// The document's first line.
     line: Option<usize>,
+    /// The line and column of a parse error.
+    error_at: Option<(usize, usize)>,
     items: String,
 }
 
@@ -87,12 +103,20 @@ struct Decoder<'a> {
 
 impl Loc {
     fn item(&self, index: usize) -> Loc {
-        Loc { doc: self.doc, line: self.line, items: format!("{}.items[{index}]", self.items) }
+        Loc {
+            doc: self.doc,
+            line: self.line,
+            error_at: None,
+            items: format!("{}.items[{index}]", self.items),
+        }
     }
 }
 
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((line, column)) = self.error_at {
+            return write!(f, "line {line} column {column} (document {})", self.doc);
+        }
         write!(f, "document {}", self.doc)?;
         if let Some(line) = self.line {
             write!(f, " (line {line})")?;
@@ -138,6 +162,8 @@ impl Decoder<'_> {
             let d = Diagnostic::warning(format!(
                 "{at}: apiVersion {written} is not supported for {kind} (use {wanted_api}); skipped"
             ));
+            // The kind is known, so is its scope: name it as it would be served.
+            let namespace = namespace.or_else(|| namespaced.then(|| "default".into()));
             self.push(written_ref(&kind, namespace, name), d);
             return;
         }

@@ -60,7 +60,8 @@ fn a_broken_file_keeps_its_last_good_objects() {
     let errors = errors(&loaded);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].contains("a.yaml") && errors[0].contains("document 2 (line 5): invalid YAML"),
+        errors[0].contains("a.yaml")
+            && errors[0].contains("line 8 column 1 (document 2): invalid YAML"),
         "{}",
         errors[0]
     );

@@ -5,6 +5,10 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 use serde_yaml_ng::Value as Yaml;
 
+mod depth;
+
+pub(crate) use depth::MAX_FLOW_DEPTH;
+
 /// One YAML document: 1-based index in its file, 1-based first line, and its value or error.
 #[derive(Debug)]
 pub(super) struct Document {
@@ -62,6 +66,13 @@ fn is_document_start(line: &str) -> bool {
 /// The documents of one chunk (usually one). Stops at the first error; on error, re-parses with
 /// the chunk shifted to its place in the file so the error's line numbers match the file.
 fn chunk_documents(chunk: &str, line: usize) -> Vec<Result<Value, String>> {
+    if let Some((deep, column)) = depth::too_deep(chunk) {
+        let at = line + deep + 1;
+        return vec![Err(format!(
+            "flow collections ([ or {{) nested deeper than {MAX_FLOW_DEPTH} levels at line {at} \
+             column {column}; the document is not parsed"
+        ))];
+    }
     let mut out = Vec::new();
     for document in serde_yaml_ng::Deserializer::from_str(chunk) {
         match Yaml::deserialize(document) {
@@ -74,6 +85,19 @@ fn chunk_documents(chunk: &str, line: usize) -> Vec<Result<Value, String>> {
         }
     }
     out
+}
+
+/// Splits the first `at line L column C` out of a YAML error message (lines are the file's,
+/// see [`chunk_documents`]): `(L, C, message without it)`.
+pub(super) fn error_position(message: &str) -> Option<(usize, usize, String)> {
+    let start = message.find(" at line ")?;
+    let rest = &message[start + " at line ".len()..];
+    let (line, rest) = rest.split_once(" column ")?;
+    let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let line = line.parse().ok()?;
+    let column = rest[..digits].parse().ok()?;
+    let without = format!("{}{}", &message[..start], &rest[digits..]);
+    Some((line, column, without))
 }
 
 fn first_error(text: &str) -> String {
@@ -151,6 +175,9 @@ mod tests {
         assert_eq!(docs[0].value, Ok(json!({"a": 1})));
         let error = docs[1].value.as_ref().unwrap_err();
         assert!(error.contains("line 6"), "error names the line in the file: {error}");
+        let (line, _, rest) = error_position(error).unwrap();
+        assert_eq!(line, 6, "{error}");
+        assert!(!rest.contains("at line 6 column"), "{rest}");
         assert_eq!((docs[2].index, docs[2].line), (3, 6));
         assert_eq!(docs[2].value, Ok(json!({"c": 3})));
     }

@@ -113,7 +113,9 @@ fn unknown_kind_and_api_version_are_warnings() {
         d[0].1
     );
     assert!(
-        d[1].1.contains("networking.k8s.io/v1beta1") && d[1].1.contains("document 2 (line 4)"),
+        d[1].1.contains("Ingress default/old (test.yaml)")
+            && d[1].1.contains("networking.k8s.io/v1beta1")
+            && d[1].1.contains("document 2 (line 4)"),
         "{}",
         d[1].1
     );
@@ -195,4 +197,20 @@ fn parallel_parse_equals_sequential_parse() {
             );
         }
     }
+}
+
+#[test]
+fn deep_flow_nesting_is_refused_in_linear_time_naming_file_and_line() {
+    let text = format!("{INGRESS}---\na: 1\nb: {}\n---\n{INGRESS}", "[".repeat(100 * 1024));
+    let started = std::time::Instant::now();
+    let parse = parse_yaml(&text);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(parse.diagnostics.len(), 1, "{:?}", parse.diagnostics);
+    let d = parse.diagnostics[0].to_string();
+    assert!(
+        d.starts_with("error: (test.yaml): line 7 column 132 (document 2): invalid YAML: flow")
+            && d.contains("nested deeper than 128 levels;"),
+        "{d}"
+    );
+    assert_eq!(keys(&parse), ["Ingress default/web", "Ingress default/web"]);
 }
