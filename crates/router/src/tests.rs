@@ -248,4 +248,5 @@ fn default_server_routes_its_locations() {
     assert_eq!(router.find_location(id, "/y"), L(0));
 }
 
+mod props;
 mod regex_mode;
