@@ -179,3 +179,5 @@ fn strengths_for_diagnostics() {
     assert_eq!(classify("").strength(), Strength::Invalid);
     assert_eq!(classify("").name(), "invalid");
 }
+
+mod props;
