@@ -29,6 +29,40 @@ pub fn is_ours(ingress: &Ingress, objects: &Objects, options: &Options) -> bool 
     }
 }
 
+/// An Ingress skipped because it is of another class (for `portico check --show-skipped`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub key: ObjectKey,
+    pub file: Option<String>,
+    /// The class it names: `ingressClassName nginx`, `annotation kubernetes.io/ingress.class
+    /// nginx`, or that it names none.
+    pub class: String,
+}
+
+/// Every Ingress of `objects` that [`is_ours`] skips, in key order.
+pub fn skipped(objects: &Objects, options: &Options) -> Vec<Skipped> {
+    objects
+        .ingresses
+        .iter()
+        .filter(|(_, sourced)| !is_ours(&sourced.object, objects, options))
+        .map(|(key, sourced)| Skipped {
+            key: key.clone(),
+            file: sourced.file.clone(),
+            class: class_of(&sourced.object),
+        })
+        .collect()
+}
+
+fn class_of(ingress: &Ingress) -> String {
+    let field = ingress.spec.as_ref().and_then(|spec| spec.ingress_class_name.as_deref());
+    let annotations = ingress.metadata.annotations.as_ref();
+    match (field, annotations.and_then(|a| a.get(CLASS_ANNOTATION))) {
+        (Some(class), _) => format!("ingressClassName {class}"),
+        (None, Some(class)) => format!("annotation {CLASS_ANNOTATION} {class}"),
+        (None, None) => "no class (see --watch-ingress-without-class)".to_string(),
+    }
+}
+
 /// An IngressClass `name` exists and its `spec.controller` is our controller class.
 fn class_has_our_controller(name: &str, objects: &Objects, options: &Options) -> bool {
     objects

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use portico_model::{Diagnostic, GlobalConfig, RouteTable, Server, Target};
 use portico_store::{ObjectKey, Objects};
 
-pub use class::is_ours;
+pub use class::{is_ours, skipped, Skipped};
 
 use backends::{Registry, SliceIndex};
 use ingress::{Extracted, Extraction};
@@ -76,7 +76,8 @@ pub struct Stats {
 }
 
 /// Turns [`Objects`] into tables. Keeps the last good version of each Ingress across builds, so
-/// an Ingress that turns invalid keeps serving what it served before.
+/// an Ingress that turns invalid keeps serving what it served before; likewise each TLS Secret
+/// it served (a Secret whose PEM turns bad keeps serving its last good certificate).
 ///
 /// The last good version is the extraction itself (spec and annotations, not Services or
 /// Secrets, which are read fresh every build). Extraction is cheap, so every build re-extracts
@@ -87,13 +88,15 @@ pub struct Compiler {
     options: Options,
     /// Last good extraction of every Ingress that was ours in the previous build.
     last_good: HashMap<ObjectKey, Arc<Extracted>>,
+    /// Last good version of every TLS Secret the previous build served.
+    last_good_tls: tls::LastGood,
 }
 
 // === impl Compiler ===
 
 impl Compiler {
     pub fn new(options: Options) -> Self {
-        Self { options, last_good: HashMap::new() }
+        Self { options, last_good: HashMap::new(), last_good_tls: tls::LastGood::default() }
     }
 
     /// Builds a complete table from `objects`. Never fails: bad input becomes diagnostics.
@@ -126,12 +129,15 @@ impl Compiler {
         let mut servers =
             servers::build(&prepared, &global, default_target, &mut registry, &mut diagnostics);
         let by_age = prepared.iter().map(|p| &*p.ingress);
-        tls::assign(by_age, &mut servers.servers, objects, &mut diagnostics);
+        let last_good_tls = &mut self.last_good_tls;
+        tls::assign(by_age, &mut servers.servers, objects, last_good_tls, &mut diagnostics);
         let default_certificate = tls::default_certificate(
             self.options.default_ssl_certificate.as_ref(),
             objects,
+            last_good_tls,
             &mut diagnostics,
         );
+        last_good_tls.finish();
         let (backends, remap) = registry.resolve(objects, &slices, &mut diagnostics);
 
         let mut table = RouteTable {

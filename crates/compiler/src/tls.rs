@@ -6,10 +6,13 @@
 //! (empty → the default certificate); else the first of that Ingress's Secrets whose
 //! certificate covers the host; else the default certificate. A Secret that is missing, of the
 //! wrong type or lacks a PEM field also leaves the host on the default certificate, with a
-//! diagnostic naming it. The host still counts as having a certificate either way (§1.4 quirk:
+//! diagnostic naming it (a missing one with a warning, as in ingress-nginx: cert-manager has not
+//! issued it yet); one that was served and turned bad keeps serving its last good version
+//! ([`last_good`]). The host still counts as having a certificate either way (§1.4 quirk:
 //! `ssl-redirect` applies). PEM parsing, key match and coverage of the chosen Secret are checked
 //! again by `portico-tls` when the table goes live.
 
+mod last_good;
 mod secret;
 
 use std::collections::{HashMap, HashSet};
@@ -22,6 +25,9 @@ use portico_tls::SecretNames;
 
 use crate::ingress::{attach, Extracted};
 use crate::secret::object_ref;
+pub(crate) use last_good::LastGood;
+
+use last_good::Settled;
 use secret::{read, ReadError};
 
 /// One `spec.tls[i]`: the hosts it lists (lowercase) and its Secret name.
@@ -46,11 +52,13 @@ pub(crate) fn entries(tls: &[IngressTLS]) -> Vec<TlsEntry> {
         .collect()
 }
 
-/// Sets [`Server::certificate`] on every named server. `ingresses` are in age order.
+/// Sets [`Server::certificate`] on every named server. `ingresses` are in age order. A Secret
+/// that turned bad is served in its last good version from `last_good`.
 pub(crate) fn assign<'a>(
     ingresses: impl IntoIterator<Item = &'a Extracted>,
     servers: &mut [Server],
     objects: &Objects,
+    last_good: &mut LastGood,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut deciding: HashMap<&HostPattern, &Extracted> = HashMap::new();
@@ -62,7 +70,8 @@ pub(crate) fn assign<'a>(
             deciding.entry(host).or_insert(ingress);
         }
     }
-    let mut secrets = Secrets { objects, loaded: HashMap::new(), reported: HashSet::new() };
+    let mut secrets =
+        Secrets { objects, last_good, loaded: HashMap::new(), reported: HashSet::new() };
     for server in servers {
         let Some(ingress) = deciding.get(&server.host) else { continue };
         let host = server.host.to_string();
@@ -70,19 +79,28 @@ pub(crate) fn assign<'a>(
     }
 }
 
-/// The `--default-ssl-certificate` Secret, when it can be read; else the fake one is used.
+/// The `--default-ssl-certificate` Secret, when it can be read (or its last good version);
+/// else the fake one is used.
 pub(crate) fn default_certificate(
     key: Option<&ObjectKey>,
     objects: &Objects,
+    last_good: &mut LastGood,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Arc<TlsSecret>> {
     let key = key?;
-    match read(key, objects, diagnostics) {
-        Ok(tls) => Some(tls),
-        Err(error) => {
-            let d = error
+    let file = objects.secrets.get(key).and_then(|s| s.file.clone());
+    let read = read(key, objects, diagnostics);
+    match last_good.settle(key, read, file.as_deref()) {
+        Settled::Current { tls, .. } => Some(tls),
+        Settled::Kept { tls, diagnostic } => {
+            diagnostics.push(diagnostic);
+            Some(tls)
+        }
+        Settled::Unusable(error) => {
+            let mut d = error
                 .diagnostic("--default-ssl-certificate", "the fake certificate is the default")
                 .with_object(object_ref(key));
+            d.file = file;
             diagnostics.push(d);
             None
         }
@@ -93,6 +111,7 @@ pub(crate) fn default_certificate(
 /// and each problem is reported once.
 struct Secrets<'o> {
     objects: &'o Objects,
+    last_good: &'o mut LastGood,
     loaded: HashMap<ObjectKey, Loaded>,
     /// (Ingress, `spec.tls[i]`) pairs already reported as pointing at a missing Secret.
     reported: HashSet<(ObjectRef, String)>,
@@ -142,13 +161,20 @@ impl Secrets<'_> {
         let name = entry.secret_name.as_deref()?;
         let key = ObjectKey::new(&ingress.key.namespace, name);
         if !self.loaded.contains_key(&key) {
-            let loaded = match read(&key, self.objects, diagnostics) {
-                Ok(tls) => Loaded::Usable { tls, names: None },
-                Err(ReadError::NotFound) => {
+            let file = self.objects.secrets.get(&key).and_then(|s| s.file.clone());
+            let read = read(&key, self.objects, diagnostics);
+            let loaded = match self.last_good.settle(&key, read, file.as_deref()) {
+                Settled::Current { tls, names } => Loaded::Usable { tls, names: names.map(Ok) },
+                Settled::Kept { tls, diagnostic } => {
+                    diagnostics.push(diagnostic);
+                    Loaded::Usable { tls, names: None }
+                }
+                Settled::Unusable(ReadError::NotFound) => {
                     // Reported per referencing Ingress (below), not cached as a Secret problem.
+                    // A warning, as ingress-nginx: usual while cert-manager has not issued yet.
                     let reported = (ingress.object.clone(), entry.field.clone());
                     if self.reported.insert(reported) {
-                        let d = Diagnostic::error(format!(
+                        let d = Diagnostic::warning(format!(
                             "Secret {key} not found; its hosts are served the default \
                              certificate"
                         ))
@@ -157,8 +183,7 @@ impl Secrets<'_> {
                     }
                     return None;
                 }
-                Err(error) => {
-                    let file = self.objects.secrets.get(&key).and_then(|s| s.file.clone());
+                Settled::Unusable(error) => {
                     let mut d = error
                         .diagnostic("spec.tls", "its hosts are served the default certificate")
                         .with_object(object_ref(&key));
@@ -180,12 +205,13 @@ impl Secrets<'_> {
         let key = ObjectKey::new(&tls.secret.namespace, &tls.secret.name);
         let Some(Loaded::Usable { names, .. }) = self.loaded.get_mut(&key) else { return false };
         let names = names.get_or_insert_with(|| {
-            portico_tls::secret_names(tls).map_err(|error| {
-                let d = Diagnostic::error(format!(
+            portico_tls::check_secret(tls).map_err(|error| {
+                let mut d = Diagnostic::error(format!(
                     "{error}; not usable for hosts that no spec.tls entry lists"
                 ))
                 .with_object(tls.secret.clone())
                 .with_field(error.field());
+                d.file.clone_from(&tls.file);
                 out.push(d);
             })
         });

@@ -128,6 +128,8 @@ pub struct TlsSecret {
     pub cert_pem: Arc<[u8]>,
     /// `tls.key`: PKCS#1, PKCS#8 or SEC1.
     pub key_pem: Arc<[u8]>,
+    /// The manifest file it was read from (standalone mode), for diagnostics.
+    pub file: Option<String>,
 }
 
 // === impl TlsSecret ===
@@ -138,6 +140,7 @@ impl std::fmt::Debug for TlsSecret {
             .field("secret", &self.secret)
             .field("cert_pem_bytes", &self.cert_pem.len())
             .field("key_pem_bytes", &self.key_pem.len())
+            .field("file", &self.file)
             .finish()
     }
 }

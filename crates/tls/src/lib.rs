@@ -25,7 +25,7 @@ pub use crate::error::{Error, SecretError};
 pub use crate::fake::{fake_certificate, FAKE_CERT_CN, FAKE_CERT_ORG, FAKE_CERT_SAN};
 pub use crate::resolver::SniResolver;
 pub use crate::secret::{secret_covers, secret_names, SecretNames, MAX_CHAIN_LEN, MAX_PEM_BYTES};
-pub use crate::store::CertStore;
+pub use crate::store::{check_secret, CertStore};
 
 /// The rustls and tokio-rustls this crate is built against, so callers use the same versions
 /// (and the same single crypto provider).

@@ -70,6 +70,10 @@ pub fn secret_names(tls: &TlsSecret) -> Result<SecretNames, SecretError> {
 // === impl SecretNames ===
 
 impl SecretNames {
+    pub(crate) fn of(cert: &LoadedCert) -> SecretNames {
+        SecretNames { names: cert.names.clone() }
+    }
+
     /// Whether the certificate is valid for `host` (any case; `*.` matches one label; a
     /// `*.suffix` host is covered by a literal `*.suffix` name).
     pub fn covers(&self, host: &str) -> bool {
@@ -88,7 +92,7 @@ fn check_size(field: &'static str, pem: &[u8]) -> Result<(), SecretError> {
 fn parse_chain(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, SecretError> {
     let mut chain = Vec::new();
     for cert in CertificateDer::pem_slice_iter(pem) {
-        let cert = cert.map_err(|e| SecretError::CertificatePem(e.to_string()))?;
+        let cert = cert.map_err(|e| SecretError::CertificatePem(pem_error(&e)))?;
         chain.push(cert);
         if chain.len() > MAX_CHAIN_LEN {
             let count = CertificateDer::pem_slice_iter(pem).count();
@@ -99,6 +103,21 @@ fn parse_chain(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, SecretError> 
         return Err(SecretError::NoCertificate);
     }
     Ok(chain)
+}
+
+/// A PEM error as text: rustls prints the markers and lines it quotes as byte arrays
+/// (`[67, 69, 82, ...]`).
+fn pem_error(error: &pem::Error) -> String {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).trim().to_string();
+    match error {
+        pem::Error::MissingSectionEnd { end_marker } => {
+            format!("missing section end marker \"-----END {}-----\"", text(end_marker))
+        }
+        pem::Error::IllegalSectionStart { line } => {
+            format!("illegal section start line \"{}\"", text(line))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Checks every certificate is X.509 and reads the leaf's names and validity.
@@ -120,7 +139,7 @@ fn parse_key(pem: &[u8]) -> Result<Arc<dyn rustls::sign::SigningKey>, SecretErro
     let der = match PrivateKeyDer::from_pem_slice(pem) {
         Ok(der) => der,
         Err(pem::Error::NoItemsFound) => return Err(SecretError::NoKey),
-        Err(e) => return Err(SecretError::KeyPem(e.to_string())),
+        Err(e) => return Err(SecretError::KeyPem(pem_error(&e))),
     };
     rustls::crypto::ring::sign::any_supported_type(&der)
         .map_err(|e| SecretError::UnsupportedKey(e.to_string()))

@@ -8,10 +8,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use portico_model::{Diagnostic, ObjectRef, RouteTable, TlsSecret};
 use rustls::sign::CertifiedKey;
 
-use crate::error::CERT_FIELD;
+use crate::error::{SecretError, CERT_FIELD};
 use crate::fake::fake_certificate;
 use crate::names::normalize;
-use crate::secret::LoadedCert;
+use crate::secret::{LoadedCert, SecretNames};
 
 mod cache;
 
@@ -73,14 +73,14 @@ impl CertStore {
                     HostCert::Secret { key: cert.key.clone(), secret: tls.secret.clone() }
                 }
                 Some(_) => {
-                    diagnostics.push(
+                    diagnostics.push(about(
                         Diagnostic::error(format!(
                             "certificate does not cover host {host}; serving the default \
                              certificate for it"
                         ))
-                        .with_object(tls.secret.clone())
                         .with_field(CERT_FIELD),
-                    );
+                        tls,
+                    ));
                     HostCert::Default
                 }
                 None => HostCert::Default,
@@ -174,6 +174,13 @@ impl fmt::Debug for CertStore {
     }
 }
 
+/// Parses `tls` as [`CertStore::build`] does, through the same parse cache (so a build that
+/// follows with the same bytes does not parse it again), and returns what its leaf covers.
+/// For the compiler, which must know whether a Secret is servable before it picks a version.
+pub fn check_secret(tls: &TlsSecret) -> Result<SecretNames, SecretError> {
+    cache::load(tls, cache::current()).map(|cert| SecretNames::of(&cert))
+}
+
 /// Parses one Secret, reporting a failure (error) or a validity problem (warning).
 /// `fallback` says, for the error message, what is served instead.
 fn load_secret(
@@ -185,22 +192,25 @@ fn load_secret(
     match cache::load(tls, build.generation) {
         Ok(cert) => {
             if let Some(problem) = cert.validity.problem_at(build.now) {
-                diagnostics.push(
-                    Diagnostic::warning(format!("{problem}; served anyway"))
-                        .with_object(tls.secret.clone())
-                        .with_field(CERT_FIELD),
-                );
+                let d = Diagnostic::warning(format!("{problem}; served anyway"));
+                diagnostics.push(about(d.with_field(CERT_FIELD), tls));
             }
             Some(cert)
         }
         Err(e) => {
-            diagnostics.push(
-                Diagnostic::error(format!("{e}; {fallback}"))
-                    .with_object(tls.secret.clone())
-                    .with_field(e.field()),
-            );
+            let d = Diagnostic::error(format!("{e}; {fallback}")).with_field(e.field());
+            diagnostics.push(about(d, tls));
             None
         }
+    }
+}
+
+/// Names the Secret (and its file, when known) in a diagnostic about it.
+fn about(d: Diagnostic, tls: &TlsSecret) -> Diagnostic {
+    let d = d.with_object(tls.secret.clone());
+    match &tls.file {
+        Some(file) => d.with_file(file.clone()),
+        None => d,
     }
 }
 

@@ -49,8 +49,8 @@ async fn broken_secrets_cost_their_host_the_certificate_only() {
 
     let report = check(dir.path(), &[]).await;
     let expected = [
-        ("badpem-tls", "", "data[\"tls.crt\"]: invalid PEM certificate"),
-        ("mismatch-tls", "", "data[\"tls.key\"]: private key does not match"),
+        ("badpem-tls", "badpem.s.yaml)", "data[\"tls.crt\"]: invalid PEM certificate"),
+        ("mismatch-tls", "mismatch.s.yaml)", "data[\"tls.key\"]: private key does not match"),
         ("wrongtype-tls", "wrongtype.s.yaml)", "type: type kubernetes.io/basic-auth cannot hold"),
         ("nokey-tls", "nokey.s.yaml)", "data[\"tls.key\"]: missing: tls.crt is present"),
         ("keyonly-tls", "keyonly.s.yaml)", "data[\"tls.crt\"]: missing: tls.key is present"),

@@ -6,6 +6,7 @@
 mod broken;
 mod example;
 mod http;
+mod last_good;
 mod rotation;
 mod sni;
 mod support;

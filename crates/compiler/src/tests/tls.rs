@@ -99,7 +99,8 @@ fn missing_secret_keeps_the_certificate_flag_and_is_reported_once() {
     assert_eq!(cert(&compiled, "a.io"), "default");
     assert_eq!(cert(&compiled, "b.io"), "default");
     let d = one_diagnostic(&compiled, "Secret default/gone not found");
-    assert!(d.is_error());
+    // A warning, as in ingress-nginx: usual while cert-manager has not issued the Secret yet.
+    assert!(!d.is_error());
     assert_eq!(d.field.as_deref(), Some("spec.tls[0].secretName"));
     assert_eq!(d.object.as_ref().map(|o| o.name.as_str()), Some("web"));
 }
@@ -218,4 +219,68 @@ fn default_ssl_certificate_flag() {
     let d = one_diagnostic(&compiled, "the fake certificate is the default");
     assert_eq!(d.field.as_deref(), Some("--default-ssl-certificate"));
     assert_eq!(d.object.as_ref().map(|o| o.to_string()).as_deref(), Some("Secret infra/nope"));
+}
+
+/// A compiler that has served a good `s` for `h.io`, and the world it compiled.
+fn served_good() -> (crate::Compiler, World, (String, String)) {
+    let mut world = World::new();
+    let good = pair(&["h.io"]);
+    world.typed_secret(
+        "default",
+        "s",
+        TLS,
+        &[("tls.crt", good.0.as_bytes()), ("tls.key", good.1.as_bytes())],
+    );
+    world.ingress(ingress("default", "web").tls_secret(&["h.io"], "s").rule("h.io", &[]));
+    let mut compiler = crate::Compiler::new(options());
+    let compiled = compiler.compile(&world.objects);
+    assert!(compiled.diagnostics.is_empty(), "{:#?}", messages(&compiled));
+    (compiler, world, good)
+}
+
+#[test]
+fn secret_turned_bad_keeps_serving_its_last_good_version() {
+    let (mut compiler, mut world, good) = served_good();
+    let garbage = b"-----BEGIN CERTIFICATE-----\nnot base64!!\n-----END CERTIFICATE-----\n";
+    let other_key = pair(&["h.io"]).1;
+    let turned_bad: [&[(&str, &[u8])]; 3] = [
+        &[("tls.crt", garbage), ("tls.key", good.1.as_bytes())],
+        &[("tls.crt", good.0.as_bytes()), ("tls.key", other_key.as_bytes())],
+        &[("tls.key", good.1.as_bytes())],
+    ];
+    for fields in turned_bad {
+        world.typed_secret("default", "s", TLS, fields);
+        for _ in 0..2 {
+            let compiled = compiler.compile(&world.objects);
+            let tls = server(&compiled, "h.io").certificate.clone().expect("still a Secret");
+            assert_eq!(&*tls.cert_pem, good.0.as_bytes(), "the last good version is served");
+            let d = one_diagnostic(&compiled, "the last good version of the Secret keeps serving");
+            assert!(d.is_error());
+            assert_eq!(
+                d.object.as_ref().map(|o| o.to_string()).as_deref(),
+                Some("Secret default/s")
+            );
+        }
+    }
+    // Deleting the Secret is deliberate: the default certificate, nothing kept.
+    world.objects.secrets.clear();
+    let compiled = compiler.compile(&world.objects);
+    assert_eq!(cert(&compiled, "h.io"), "default");
+    one_diagnostic(&compiled, "Secret default/s not found");
+}
+
+#[test]
+fn a_fresh_compiler_has_no_last_good_version() {
+    let (_, mut world, good) = served_good();
+    world.typed_secret(
+        "default",
+        "s",
+        TLS,
+        &[("tls.crt", &b"junk"[..]), ("tls.key", good.1.as_bytes())],
+    );
+    let compiled = crate::Compiler::new(options()).compile(&world.objects);
+    // The bad version goes to the table; portico-tls reports it and serves the default.
+    let tls = server(&compiled, "h.io").certificate.clone().unwrap();
+    assert_eq!(&*tls.cert_pem, b"junk");
+    assert!(compiled.diagnostics.is_empty(), "{:#?}", messages(&compiled));
 }

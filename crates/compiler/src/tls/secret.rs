@@ -70,6 +70,7 @@ pub(super) fn read(
         secret: object,
         cert_pem: Arc::from(cert),
         key_pem: Arc::from(key_pem),
+        file: sourced.file.clone(),
     }))
 }
 

@@ -89,6 +89,7 @@ fn secret_covers_checks_load_and_names() {
         secret: portico_model::ObjectRef::new("Secret", "ns", "s"),
         cert_pem: crt.into_bytes().into(),
         key_pem: key.into_bytes().into(),
+        file: None,
     };
     assert_eq!(secret_covers(&tls, "a.example.com"), Ok(true));
     assert_eq!(secret_covers(&tls, "example.com"), Ok(false));
@@ -97,4 +98,21 @@ fn secret_covers_checks_load_and_names() {
     let broken = TlsSecret { key_pem: Arc::from(&b""[..]), ..tls };
     assert_eq!(secret_covers(&broken, "a.example.com"), Err(SecretError::NoKey));
     assert_eq!(secret_names(&broken), Err(SecretError::NoKey));
+}
+
+#[test]
+fn pem_errors_quote_markers_as_text() {
+    let cut = "-----BEGIN CERTIFICATE-----\nMIIB\n";
+    let Err(SecretError::CertificatePem(reason)) = load(cut.as_bytes(), b"") else {
+        panic!("a certificate without its END line is a PEM error")
+    };
+    assert_eq!(reason, "missing section end marker \"-----END CERTIFICATE-----\"");
+    let (crt, _) = rcgen_pair(&["h.io"]);
+    let Err(SecretError::KeyPem(reason)) =
+        load(crt.as_bytes(), b"-----BEGIN PRIVATE KEY-----\nMIIB\n")
+    else {
+        panic!("a key without its END line is a PEM error")
+    };
+    assert!(!reason.contains('['), "{reason}");
+    assert!(reason.contains("\"-----END PRIVATE KEY-----\""), "{reason}");
 }

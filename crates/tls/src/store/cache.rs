@@ -63,6 +63,13 @@ pub(super) fn load(tls: &TlsSecret, generation: u64) -> Result<LoadedCert, Secre
     result
 }
 
+/// The generation of the latest build (for a parse outside a build: the entry it leaves counts
+/// as used by that build).
+pub(super) fn current() -> u64 {
+    let mut cache = CACHE.lock();
+    cache.get_or_insert_with(Cache::default).generation
+}
+
 /// Starts a build: returns its generation number.
 pub(super) fn begin() -> u64 {
     let mut cache = CACHE.lock();

@@ -23,6 +23,7 @@ fn secret_with(
         secret: ObjectRef::new("Secret", "default", name),
         cert_pem: cert.pem().into_bytes().into(),
         key_pem: key.serialize_pem().into_bytes().into(),
+        file: None,
     })
 }
 

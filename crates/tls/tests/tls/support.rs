@@ -22,6 +22,7 @@ pub fn tls_secret(name: &str, crt: impl AsRef<[u8]>, key: impl AsRef<[u8]>) -> A
         secret: ObjectRef::new("Secret", "default", name),
         cert_pem: Arc::from(crt.as_ref()),
         key_pem: Arc::from(key.as_ref()),
+        file: None,
     })
 }
 
