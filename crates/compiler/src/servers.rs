@@ -12,10 +12,26 @@ use portico_model::{
     PathType, Server, Target,
 };
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
 use crate::backends::{Registry, Use};
 use crate::ingress::{Extracted, PathRule, ServiceRef};
 use crate::policy;
 use draft::{PathKey, ServerDraft};
+
+/// Why the owner of a path, merged before `loser` in age order ([`crate::ingress::age_order`]),
+/// keeps it: it is older, or (same creationTimestamp, or none on either) it sorts last by
+/// `namespace/name`, as in ingress-nginx.
+fn precedence(owner_created: Option<&Time>, loser: &Extracted) -> &'static str {
+    match (owner_created, loser.created.as_ref()) {
+        (None, None) => "no creationTimestamp on either; kept: the one last by namespace/name",
+        (None, Some(_)) => "it has no creationTimestamp, which counts as oldest",
+        (Some(a), Some(b)) if a == b => {
+            "same creationTimestamp; kept: the one last by namespace/name"
+        }
+        _ => "created earlier",
+    }
+}
 
 /// One of our Ingresses, ready to merge: its extraction and its policy with auth resolved.
 #[derive(Debug, Clone)]
@@ -38,19 +54,24 @@ struct Merge<'a> {
     default_target: Target,
     servers: HashMap<HostPattern, ServerDraft>,
     default_server: ServerDraft,
+    /// Each Ingress's creationTimestamp, to say why an older path won.
+    created: HashMap<&'a ObjectRef, Option<&'a Time>>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
 /// Merges `ingresses` (in age order, oldest first) into servers. `default_target` is the
 /// global default backend (or `NotFound`). Backends used by kept locations are registered.
-pub(crate) fn build(
-    ingresses: &[Prepared],
-    global: &GlobalConfig,
+pub(crate) fn build<'a>(
+    ingresses: &'a [Prepared],
+    global: &'a GlobalConfig,
     default_target: Target,
-    registry: &mut Registry,
-    diagnostics: &mut Vec<Diagnostic>,
+    registry: &'a mut Registry,
+    diagnostics: &'a mut Vec<Diagnostic>,
 ) -> Servers {
+    let created =
+        ingresses.iter().map(|p| (&p.ingress.object, p.ingress.created.as_ref())).collect();
     let mut merge = Merge {
+        created,
         global,
         registry,
         default_target,
@@ -185,7 +206,10 @@ impl Merge<'_> {
         let ingress = &prepared.ingress;
         let owner = match owner {
             Some(owner) if owner == ingress.object => "earlier in this Ingress".to_string(),
-            Some(owner) => format!("by {owner} (older or first by name)"),
+            Some(owner) => {
+                let why = precedence(self.created.get(&owner).copied().flatten(), ingress);
+                format!("by {owner} ({why})")
+            }
             None => "already".to_string(),
         };
         let message = format!(

@@ -42,17 +42,18 @@ fn paths_sorted_by_length_then_descending() {
 
 #[test]
 fn oldest_ingress_wins_duplicates() {
-    // (name, creationTimestamp) of two Ingresses declaring the same host+path; the winner.
+    // (name, creationTimestamp) of two Ingresses declaring the same host+path; the winner and
+    // what the diagnostic says decided.
     let cases = [
-        (("old", Some(10)), ("new", Some(20)), "old"),
-        (("new", Some(20)), ("old", Some(10)), "old"),
+        (("old", Some(10)), ("new", Some(20)), "old", "(created earlier)"),
+        (("new", Some(20)), ("old", Some(10)), "old", "(created earlier)"),
         // No timestamp sorts as the oldest (Go's zero time).
-        (("stamped", Some(10)), ("unstamped", None), "unstamped"),
+        (("stamped", Some(10)), ("unstamped", None), "unstamped", "counts as oldest"),
         // Equal timestamps: namespace/name descending (sortIngressSlice).
-        (("a", Some(10)), ("b", Some(10)), "b"),
-        (("a", None), ("b", None), "b"),
+        (("a", Some(10)), ("b", Some(10)), "b", "(same creationTimestamp; kept: the one last by"),
+        (("a", None), ("b", None), "b", "(no creationTimestamp on either; kept: the one last"),
     ];
-    for ((first, first_at), (second, second_at), winner) in cases {
+    for ((first, first_at), (second, second_at), winner, why) in cases {
         let mut world = world();
         for (name, at, svc) in [(first, first_at, "a"), (second, second_at, "b")] {
             let mut ing =
@@ -69,7 +70,8 @@ fn oldest_ingress_wins_duplicates() {
         let d = one_diagnostic(&compiled, "already defined");
         assert_eq!(d.severity, Severity::Warning);
         assert_eq!(d.object.as_ref().map(|o| o.name.as_str()), Some(loser));
-        assert!(d.message.contains(&format!("Ingress default/{winner}")), "{}", d.message);
+        assert!(d.message.contains(&format!("Ingress default/{winner} ")), "{}", d.message);
+        assert!(d.message.contains(why), "{}", d.message);
         assert_eq!(d.field.as_deref(), Some("spec.rules[0].http.paths[0].path"));
     }
 }
