@@ -202,3 +202,5 @@ fn generated_tables_are_well_formed() {
     assert_eq!(render_config_markdown().lines().count(), config_keys().len() + 2);
     assert_eq!(render_markdown(DEFAULT_PREFIX).lines().count(), registry().len() + 2);
 }
+
+mod props;
