@@ -3,27 +3,37 @@
 
 use std::process::ExitCode;
 
-use portico_compiler::Compiler;
+use portico_compiler::{Compiler, Options};
 use portico_model::Diagnostic;
 use portico_proxy::Snapshot;
-use portico_store::ManifestSource;
+use portico_store::{ManifestSource, Objects};
 
 use crate::cli::CheckArgs;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.dir.is_dir(), "{}: not a directory", args.dir.display());
+    crate::serve::ensure_dir(&args.dir, "")?;
     let options = args.controller.compiler_options()?;
     let loaded = ManifestSource::new(&args.dir).load();
-    let compiled = Compiler::new(options).compile(&loaded.objects);
+    let compiled = Compiler::new(options.clone()).compile(&loaded.objects);
     let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, 1);
-    let diagnostics: Vec<Diagnostic> = loaded
+    let mut diagnostics: Vec<Diagnostic> = loaded
         .diagnostics
         .into_iter()
         .chain(compiled.diagnostics)
         .chain(router_diagnostics)
         .collect();
+    if is_empty(&loaded.objects) {
+        diagnostics.push(
+            Diagnostic::warning(
+                "nothing was loaded: no Kubernetes objects Portico reads in any *.yaml, *.yml \
+                 or *.json file below this directory",
+            )
+            .with_file(args.dir.display().to_string()),
+        );
+    }
     print!("{}", snapshot.table);
     print_certificates(&snapshot);
+    print_skipped(&loaded.objects, &options, args.show_skipped);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if !diagnostics.is_empty() {
         println!();
@@ -35,6 +45,37 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
+fn is_empty(objects: &Objects) -> bool {
+    objects.ingresses.is_empty()
+        && objects.ingress_classes.is_empty()
+        && objects.services.is_empty()
+        && objects.endpoint_slices.is_empty()
+        && objects.secrets.is_empty()
+        && objects.config_maps.is_empty()
+}
+
+/// How many Ingresses were skipped for their class (not ours: no diagnostic each), and with
+/// `--show-skipped` which, with the class each names.
+fn print_skipped(objects: &Objects, options: &Options, show: bool) {
+    let skipped = portico_compiler::skipped(objects, options);
+    if skipped.is_empty() {
+        return;
+    }
+    let hint = if show { "" } else { " (--show-skipped lists them)" };
+    println!(
+        "\n{} Ingress(es) skipped: not of ingress class {} (controller {}){hint}",
+        skipped.len(),
+        options.ingress_class,
+        options.controller_class
+    );
+    if !show {
+        return;
+    }
+    for skipped in skipped {
+        let file = skipped.file.map(|f| format!(" ({f})")).unwrap_or_default();
+        println!("  Ingress {}{file}: {}", skipped.key, skipped.class);
+    }
+}
 /// What each TLS host is served once the Secrets are parsed (a Secret that failed falls back to
 /// the default certificate; the diagnostics below say why).
 fn print_certificates(snapshot: &Snapshot) {

@@ -101,6 +101,10 @@ pub struct ServeArgs {
 pub struct CheckArgs {
     /// Directory of Kubernetes manifests.
     pub dir: PathBuf,
+    /// List the Ingresses skipped because they are of another ingress class (else only their
+    /// number is printed).
+    #[arg(long)]
+    pub show_skipped: bool,
     #[command(flatten)]
     pub controller: ControllerArgs,
 }

@@ -63,7 +63,8 @@ impl Cluster {
     ) {
         // Compiling is CPU work: the runtime worker hands its other tasks over first.
         let rebuild = move |objects: &portico_store::Objects| {
-            tokio::task::block_in_place(|| pipeline.rebuild(objects, Vec::new()))
+            let started = std::time::Instant::now();
+            tokio::task::block_in_place(|| pipeline.rebuild(objects, Vec::new(), started))
         };
         portico_cluster::run(self.client, self.config, metrics, rebuild, stop).await;
     }

@@ -2,6 +2,7 @@
 //! One writer; the proxy's readers never wait for it.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use portico_compiler::Compiler;
 use portico_metrics::Metrics;
@@ -23,14 +24,16 @@ impl Pipeline {
     }
 
     /// Compiles `objects` and swaps the result in. `load_diagnostics` come from the source
-    /// (unparsable files and such) and are reported with the compiler's. Returns every
-    /// diagnostic of the build (cluster mode turns the Ingresses' into Events).
+    /// (unparsable files and such) and are reported with the compiler's. `started` is when the
+    /// reload began (before the source was read), so the logged `elapsed_ms` is the whole
+    /// reload, parsing included. Returns every diagnostic of the build (cluster mode turns the
+    /// Ingresses' into Events).
     pub fn rebuild(
         &mut self,
         objects: &Objects,
         load_diagnostics: Vec<Diagnostic>,
+        started: Instant,
     ) -> Vec<Diagnostic> {
-        let started = std::time::Instant::now();
         let compiled = self.compiler.compile(objects);
         self.generation += 1;
         let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, self.generation);

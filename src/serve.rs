@@ -29,7 +29,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Cluster mode connects before anything listens: no API server, no start.
     let source = match args.manifests.clone() {
         Some(dir) => {
-            anyhow::ensure!(dir.is_dir(), "--manifests {}: not a directory", dir.display());
+            ensure_dir(&dir, "--manifests ")?;
             Source::Manifests(dir)
         }
         None => Source::Cluster(Box::new(crate::cluster::Cluster::connect(&args, &options).await?)),
@@ -86,6 +86,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Fails unless `dir` is a readable directory, saying which of missing / not a directory /
+/// unreadable it is (`flag` prefixes the message, e.g. `--manifests `).
+pub fn ensure_dir(dir: &Path, flag: &str) -> anyhow::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => anyhow::bail!("{flag}{}: not a directory", dir.display()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            anyhow::bail!("{flag}{}: no such file or directory", dir.display())
+        }
+        Err(error) => anyhow::bail!("{flag}{}: {error}", dir.display()),
+    }
+}
+
 /// Where the objects come from.
 enum Source {
     Manifests(PathBuf),
@@ -118,8 +131,9 @@ fn manifests(
 /// directory takes hundreds of milliseconds): the runtime worker hands its other tasks over first.
 fn reload(source: &mut ManifestSource, pipeline: &mut Pipeline) {
     tokio::task::block_in_place(|| {
+        let started = std::time::Instant::now();
         let loaded = source.load();
-        pipeline.rebuild(&loaded.objects, loaded.diagnostics);
+        pipeline.rebuild(&loaded.objects, loaded.diagnostics, started);
     });
 }
 
