@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use portico_model::Diagnostic;
 
 use crate::registry::{self, AnnotationSpec, OnInvalid};
+use crate::unsupported::{self, Verdict};
 use crate::value;
 
 /// One Ingress's annotations being parsed. Family parsers read values through it so that
@@ -16,6 +17,8 @@ pub(crate) struct Ctx<'a> {
     present: BTreeMap<&'static str, &'a str>,
     pub diagnostics: Vec<Diagnostic>,
     pub fatal: bool,
+    /// Full keys of the unsupported access-restricting annotations that deny the Ingress.
+    pub denied: Vec<String>,
 }
 
 /// An invalid value was found and reported.
@@ -25,11 +28,17 @@ pub(crate) struct Reported;
 // === impl Ctx ===
 
 impl<'a> Ctx<'a> {
-    /// Collects the `<prefix>/*` annotations; unknown ones are reported as a migration warning.
-    /// Annotations outside the prefix are ignored silently.
+    /// Collects the `<prefix>/*` annotations. Unsupported ones are reported: an error and a
+    /// denial for those restricting access (see [`unsupported`]), a migration warning for the
+    /// rest. Annotations outside the prefix are ignored silently.
     pub fn new(raw: &'a BTreeMap<String, String>, prefix: &'a str) -> Self {
-        let mut ctx =
-            Self { prefix, present: BTreeMap::new(), diagnostics: Vec::new(), fatal: false };
+        let mut ctx = Self {
+            prefix,
+            present: BTreeMap::new(),
+            diagnostics: Vec::new(),
+            fatal: false,
+            denied: Vec::new(),
+        };
         for (key, value) in raw {
             let Some(name) = key.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('/'))
             else {
@@ -39,15 +48,41 @@ impl<'a> Ctx<'a> {
                 Some(spec) => {
                     ctx.present.insert(spec.name, value.as_str());
                 }
-                None => ctx.diagnostics.push(
-                    Diagnostic::warning(format!(
-                        "annotation {key} is not supported by Portico (ignored)"
-                    ))
-                    .with_field(field(key)),
-                ),
+                None => ctx.report_unsupported(raw, key, name, value),
             }
         }
         ctx
+    }
+
+    /// Reports annotation `key` (`<prefix>/<name>`), which is not in the registry.
+    fn report_unsupported(
+        &mut self,
+        raw: &'a BTreeMap<String, String>,
+        key: &str,
+        name: &str,
+        value: &str,
+    ) {
+        let verdict = unsupported::lookup_unsupported(name).map(|spec| {
+            spec.verdict(value, |other| {
+                raw.get(&format!("{}/{other}", self.prefix)).map(String::as_str)
+            })
+        });
+        let diagnostic = match verdict.unwrap_or(Verdict::Ignored(None)) {
+            Verdict::Denies => {
+                self.denied.push(key.to_string());
+                Diagnostic::error(format!(
+                    "annotation {key} restricts access and is not supported by Portico yet: \
+                     every path of this Ingress answers 503 until it is (fails closed)"
+                ))
+            }
+            Verdict::Ignored(None) => Diagnostic::warning(format!(
+                "annotation {key} is not supported by Portico (ignored)"
+            )),
+            Verdict::Ignored(Some(note)) => Diagnostic::warning(format!(
+                "annotation {key} is not supported by Portico (ignored: {note})"
+            )),
+        };
+        self.diagnostics.push(diagnostic.with_field(field(key)));
     }
 
     /// Whether the annotation is set at all (even to an empty or invalid value).

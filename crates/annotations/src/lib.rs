@@ -3,8 +3,10 @@
 //!
 //! Each family (rewrite, proxy, balance, auth) declares its annotations in the registry
 //! ([`registry()`]) beside its parser; [`parse_ingress`] validates every `<prefix>/*` annotation
-//! through it and reports unknown ones. [`parse_configmap`] does the same for ConfigMap keys
-//! ([`config_keys()`]). Values are only ever data: nothing is interpreted as configuration.
+//! through it and reports unknown ones; those of ingress-nginx that restrict access deny the
+//! Ingress's locations (503) until Portico implements them ([`unsupported()`], fail closed).
+//! [`parse_configmap`] does the same for ConfigMap keys ([`config_keys()`]). Values are only
+//! ever data: nothing is interpreted as configuration.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -19,6 +21,7 @@ mod docs;
 mod proxy;
 mod registry;
 mod rewrite;
+mod unsupported;
 mod value;
 
 pub use balance::parse_load_balance;
@@ -27,6 +30,9 @@ pub use docs::render_reference;
 pub use proxy::parse_next_upstream;
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
+};
+pub use unsupported::{
+    lookup_unsupported, render_unsupported_markdown, unsupported, Effect, UnsupportedSpec, When,
 };
 pub use value::{parse_bool, parse_size};
 
@@ -38,7 +44,8 @@ pub const DEFAULT_PREFIX: &str = "nginx.ingress.kubernetes.io";
 pub struct IngressAnnotations {
     /// Location behaviour shared by every path of the Ingress, starting from the ConfigMap
     /// defaults. `rewrite_target` is the validated raw target: the compiler drops it where it
-    /// equals the path; `no_tls_redirect` is decided per path by the compiler.
+    /// equals the path; `no_tls_redirect` is decided per path by the compiler. `denied` is set
+    /// when an unsupported access-restricting annotation is present (its reason names them).
     pub policy: LocationPolicy,
     /// `app-root` (host-wide effect).
     pub app_root: Option<String>,
@@ -97,6 +104,11 @@ pub fn parse_ingress(
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
+    if !ctx.denied.is_empty() {
+        let reason =
+            format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));
+        annotations.policy.denied = Some(reason.into());
+    }
     Parsed { annotations, diagnostics: ctx.diagnostics, fatal: ctx.fatal }
 }
 

@@ -1,0 +1,369 @@
+//! Every ingress-nginx annotation Portico does not implement (yet), each classified by what
+//! ignoring it would do (issue 9 §1: unsupported access control fails closed).
+//!
+//! - [`Effect::Denies`]: the annotation restricts who may reach the location (source ranges,
+//!   rate limits, external and client-certificate auth, ModSecurity). Serving the location
+//!   without it would hand to everyone what ingress-nginx refuses, so every path of the Ingress
+//!   answers 503 (ingress-nginx's "location denied") and the diagnostic is an error, until
+//!   Portico implements the annotation. A value that disables it does not deny.
+//! - [`Effect::Ignored`]: ignoring it cannot open access (a feature is missing, the answer may
+//!   differ): a warning, the location is served.
+//!
+//! Annotations under the prefix that are in neither this list nor the registry (typos, removed
+//! ingress-nginx annotations) are ignored with the same warning. When an annotation is
+//! implemented it moves to the registry; a test keeps the two lists disjoint and together
+//! covering every annotation of ingress-nginx v1.15.
+
+use std::fmt::Write as _;
+
+use crate::value;
+
+/// One ingress-nginx annotation Portico does not implement.
+#[derive(Debug, Clone, Copy)]
+pub struct UnsupportedSpec {
+    /// The key after `<prefix>/`, e.g. `whitelist-source-range`.
+    pub name: &'static str,
+    pub effect: Effect,
+    /// What the annotation does in ingress-nginx, and why it is classified so.
+    pub doc: &'static str,
+}
+
+/// What an unsupported annotation does to the locations of its Ingress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Restricts access: the locations answer 503 when the value is [`When`].
+    Denies(When),
+    /// Ignored with a warning: ignoring it never serves what ingress-nginx would refuse.
+    Ignored,
+}
+
+/// Which (non-empty, trimmed) values of an access-restricting annotation restrict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Any value.
+    Set,
+    /// Any value but a Go `ParseBool` false (`false`, `0`, `f`, ...).
+    Enabled,
+    /// Any value but an integer <= 0 (ingress-nginx's "no limit").
+    Positive,
+    /// Only when one of these annotations restricts too: it modifies them and does nothing
+    /// alone. Its own value does not matter.
+    With(&'static [&'static str]),
+}
+
+/// What one unsupported annotation does on one Ingress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Every path of the Ingress answers 503.
+    Denies,
+    /// Ignored; the note says why when the annotation could restrict with another value.
+    Ignored(Option<String>),
+}
+
+const SOURCE: When = When::Set;
+const LIMITS: &[&str] = &["limit-connections", "limit-rps", "limit-rpm"];
+const AUTH_URL: When = When::With(&["auth-url"]);
+const AUTH_TLS: When = When::With(&["auth-tls-secret"]);
+
+const fn denies(name: &'static str, when: When, doc: &'static str) -> UnsupportedSpec {
+    UnsupportedSpec { name, effect: Effect::Denies(when), doc }
+}
+
+const fn ignored(name: &'static str, doc: &'static str) -> UnsupportedSpec {
+    UnsupportedSpec { name, effect: Effect::Ignored, doc }
+}
+
+/// The list, grouped by ingress-nginx family (access-restricting families first).
+pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
+    // Source ranges (ipallowlist, ipdenylist).
+    denies(
+        "whitelist-source-range",
+        SOURCE,
+        "Client CIDRs allowed (alias of allowlist-source-range).",
+    ),
+    denies("allowlist-source-range", SOURCE, "Client CIDRs allowed; others get 403."),
+    denies("denylist-source-range", SOURCE, "Client CIDRs refused with 403."),
+    // Rate limits (ratelimit; global-rate-limit* left ingress-nginx in v1.12, older versions
+    // enforce them, so an Ingress carrying them still expects a limit).
+    denies("limit-connections", When::Positive, "Concurrent connections per client IP; 0 = none."),
+    denies("limit-rps", When::Positive, "Requests per second per client IP; 0 = none."),
+    denies("limit-rpm", When::Positive, "Requests per minute per client IP; 0 = none."),
+    denies("limit-rate", When::Positive, "Response bandwidth per connection (KB/s); 0 = none."),
+    denies(
+        "limit-rate-after",
+        When::With(&["limit-rate"]),
+        "Bytes sent before limit-rate applies.",
+    ),
+    denies(
+        "limit-burst-multiplier",
+        When::With(&["limit-rps", "limit-rpm"]),
+        "Burst size of limit-rps/limit-rpm.",
+    ),
+    denies(
+        "limit-allowlist",
+        When::With(LIMITS),
+        "Client CIDRs exempt from the limits (loosens them).",
+    ),
+    denies("limit-whitelist", When::With(LIMITS), "Alias of limit-allowlist."),
+    denies(
+        "global-rate-limit",
+        When::Positive,
+        "Cluster-wide request limit (ingress-nginx < 1.12).",
+    ),
+    denies(
+        "global-rate-limit-window",
+        When::With(&["global-rate-limit"]),
+        "Window of global-rate-limit.",
+    ),
+    denies(
+        "global-rate-limit-key",
+        When::With(&["global-rate-limit"]),
+        "Key of global-rate-limit.",
+    ),
+    denies(
+        "global-rate-limit-ignored-cidrs",
+        When::With(&["global-rate-limit"]),
+        "Client CIDRs exempt from global-rate-limit.",
+    ),
+    // ModSecurity WAF. The OWASP rules and a snippet also restrict alone: with the ConfigMap's
+    // enable-modsecurity (which Portico does not read either) they apply without the annotation.
+    denies("enable-modsecurity", When::Enabled, "ModSecurity WAF on the location."),
+    denies("enable-owasp-core-rules", When::Enabled, "OWASP Core Rule Set in ModSecurity."),
+    denies("modsecurity-snippet", When::Set, "ModSecurity rules for the location."),
+    denies(
+        "modsecurity-transaction-id",
+        When::With(&["enable-modsecurity"]),
+        "Transaction id logged by ModSecurity.",
+    ),
+    // External authentication (authreq): auth-url asks a service before each request; the rest
+    // configures that request and does nothing without auth-url.
+    denies("auth-url", SOURCE, "External auth service asked before each request (auth_request)."),
+    denies("auth-signin", AUTH_URL, "Where a 401 from auth-url redirects."),
+    denies("auth-signin-redirect-param", AUTH_URL, "Query parameter naming the original URL."),
+    denies("auth-method", AUTH_URL, "HTTP method of the auth request."),
+    denies("auth-response-headers", AUTH_URL, "Auth response headers copied to the request."),
+    denies("auth-proxy-set-headers", AUTH_URL, "ConfigMap of headers sent to the auth service."),
+    denies("auth-request-redirect", AUTH_URL, "X-Auth-Request-Redirect sent to the auth service."),
+    denies("auth-snippet", AUTH_URL, "nginx configuration in the auth location."),
+    denies("auth-cache-key", AUTH_URL, "Cache key of auth responses."),
+    denies("auth-cache-duration", AUTH_URL, "How long auth responses are cached."),
+    denies("auth-keepalive", AUTH_URL, "Keep-alive connections to the auth service."),
+    denies("auth-keepalive-requests", AUTH_URL, "Requests per auth keep-alive connection."),
+    denies("auth-keepalive-timeout", AUTH_URL, "Idle timeout of auth keep-alive connections."),
+    denies("auth-keepalive-share-vars", AUTH_URL, "Share nginx variables with the auth request."),
+    denies("auth-always-set-cookie", AUTH_URL, "Set-Cookie from the auth service on every answer."),
+    // Client certificate authentication (authtls): auth-tls-secret turns it on (denied even with
+    // auth-tls-verify-client: off, for simplicity); the rest does nothing without it.
+    denies("auth-tls-secret", SOURCE, "CA Secret verifying client certificates."),
+    denies("auth-tls-verify-client", AUTH_TLS, "on, off, optional or optional_no_ca."),
+    denies("auth-tls-verify-depth", AUTH_TLS, "Client certificate chain depth."),
+    denies("auth-tls-error-page", AUTH_TLS, "Redirect target when verification fails."),
+    denies("auth-tls-pass-certificate-to-upstream", AUTH_TLS, "Send ssl-client-cert upstream."),
+    denies("auth-tls-match-cn", AUTH_TLS, "Regex the client certificate CN must match."),
+    // Access-related but not restricting when ignored.
+    ignored(
+        "satisfy",
+        "any lets one of several access checks suffice, all is the default: ignoring it can \
+         only be stricter.",
+    ),
+    ignored(
+        "enable-global-auth",
+        "false opts out of the ConfigMap's global-auth-url (not read by Portico); true is the \
+         default.",
+    ),
+    // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
+    // successors). They may hold access rules (allow/deny): check them by hand.
+    ignored("configuration-snippet", "nginx configuration in the location; never run."),
+    ignored("server-snippet", "nginx configuration in the server; never run."),
+    ignored("stream-snippet", "nginx stream configuration; never run."),
+    // Canary.
+    ignored("canary", "Marks the Ingress as a canary of another; served as a normal Ingress."),
+    ignored("canary-by-header", "Header routing to the canary."),
+    ignored("canary-by-header-value", "Header value routing to the canary."),
+    ignored("canary-by-header-pattern", "Header regex routing to the canary."),
+    ignored("canary-by-cookie", "Cookie routing to the canary."),
+    ignored("canary-weight", "Share of requests sent to the canary."),
+    ignored("canary-weight-total", "Total weight of canary-weight."),
+    // Session affinity and hashing.
+    ignored("affinity", "Cookie session affinity; requests are balanced without it."),
+    ignored("affinity-mode", "balanced or persistent affinity."),
+    ignored("affinity-canary-behavior", "Affinity between canary and main backends."),
+    ignored("session-cookie-name", "Affinity cookie name."),
+    ignored("session-cookie-path", "Affinity cookie path."),
+    ignored("session-cookie-domain", "Affinity cookie domain."),
+    ignored("session-cookie-expires", "Affinity cookie Expires."),
+    ignored("session-cookie-max-age", "Affinity cookie Max-Age."),
+    ignored("session-cookie-samesite", "Affinity cookie SameSite."),
+    ignored("session-cookie-conditional-samesite-none", "Omit SameSite=None for old browsers."),
+    ignored("session-cookie-secure", "Affinity cookie Secure flag."),
+    ignored("session-cookie-change-on-failure", "New affinity cookie when the endpoint fails."),
+    ignored("upstream-hash-by", "Consistent hashing key; requests are balanced without it."),
+    ignored("upstream-hash-by-subset", "Hash onto a subset of endpoints."),
+    ignored("upstream-hash-by-subset-size", "Size of the upstream-hash-by subset."),
+    // Redirects.
+    ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
+    ignored("permanent-redirect-code", "Status of permanent-redirect."),
+    ignored("temporal-redirect", "Answer every request with a 302 to this URL."),
+    ignored("temporal-redirect-code", "Status of temporal-redirect."),
+    ignored("from-to-www-redirect", "Redirect between www.<host> and <host>."),
+    ignored("relative-redirects", "Relative Location headers in nginx redirects."),
+    ignored("use-port-in-redirects", "Port in nginx's own redirects."),
+    // Backends and upstream requests.
+    ignored("backend-protocol", "HTTP, HTTPS, GRPC, GRPCS, AJP or FCGI to the backend."),
+    ignored("service-upstream", "Proxy to the Service's ClusterIP instead of the endpoints."),
+    ignored("upstream-vhost", "Host header sent to the backend."),
+    ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
+    ignored("custom-http-errors", "Status codes answered by the default backend."),
+    ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
+    ignored(
+        "proxy-next-upstream-timeout",
+        "Time limit for passing a request to the next endpoint.",
+    ),
+    ignored("proxy-request-buffering", "Buffer request bodies (Portico streams them)."),
+    ignored("proxy-buffering", "Buffer responses."),
+    ignored("proxy-buffers-number", "Number of response buffers."),
+    ignored("proxy-busy-buffers-size", "Response buffers busy sending."),
+    ignored("proxy-max-temp-file-size", "Response temp file size."),
+    ignored("client-body-buffer-size", "Request body buffer size."),
+    ignored("proxy-http-version", "HTTP version to the backend."),
+    ignored("proxy-cookie-domain", "Rewrite the Domain of backend cookies."),
+    ignored("proxy-cookie-path", "Rewrite the Path of backend cookies."),
+    ignored("proxy-redirect-from", "Rewrite backend Location headers (from)."),
+    ignored("proxy-redirect-to", "Rewrite backend Location headers (to)."),
+    ignored("connection-proxy-header", "Connection header sent to the backend."),
+    ignored("custom-headers", "ConfigMap of headers added to responses."),
+    ignored("fastcgi-index", "FastCGI index file."),
+    ignored("fastcgi-params-configmap", "ConfigMap of FastCGI parameters."),
+    ignored("mirror-target", "Copy requests to this URL."),
+    ignored("mirror-request-body", "Copy request bodies to the mirror."),
+    ignored("mirror-host", "Host header of mirrored requests."),
+    // Backend TLS (proxy-ssl): Portico authenticating to the backend, not clients to Portico.
+    ignored("proxy-ssl-secret", "Client certificate and CA for HTTPS backends."),
+    ignored("proxy-ssl-verify", "Verify the HTTPS backend's certificate."),
+    ignored("proxy-ssl-verify-depth", "Backend certificate chain depth."),
+    ignored("proxy-ssl-ciphers", "Ciphers toward HTTPS backends."),
+    ignored("proxy-ssl-protocols", "TLS versions toward HTTPS backends."),
+    ignored("proxy-ssl-name", "Server name verified on HTTPS backends."),
+    ignored("proxy-ssl-server-name", "Send SNI to HTTPS backends."),
+    // Client TLS, CORS and the server.
+    ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
+    ignored("ssl-ciphers", "Ciphers of the host."),
+    ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
+    ignored("server-alias", "More host names for the server."),
+    ignored("enable-cors", "CORS headers; without them browsers refuse cross-origin reads."),
+    ignored("cors-allow-origin", "Access-Control-Allow-Origin."),
+    ignored("cors-allow-methods", "Access-Control-Allow-Methods."),
+    ignored("cors-allow-headers", "Access-Control-Allow-Headers."),
+    ignored("cors-expose-headers", "Access-Control-Expose-Headers."),
+    ignored("cors-allow-credentials", "Access-Control-Allow-Credentials."),
+    ignored("cors-max-age", "Access-Control-Max-Age."),
+    ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
+    // Logs and tracing.
+    ignored("enable-access-log", "Access log on or off for the location."),
+    ignored("enable-rewrite-log", "nginx rewrite log."),
+    ignored("enable-opentelemetry", "OpenTelemetry tracing."),
+    ignored("opentelemetry-trust-incoming-span", "Continue incoming trace spans."),
+    ignored("opentelemetry-operation-name", "Span name."),
+];
+
+/// Every ingress-nginx annotation Portico does not implement yet, with its classification.
+pub fn unsupported() -> &'static [UnsupportedSpec] {
+    UNSUPPORTED
+}
+
+/// The entry of `name` (the key without prefix), when it is a known unsupported annotation.
+pub fn lookup_unsupported(name: &str) -> Option<&'static UnsupportedSpec> {
+    UNSUPPORTED.iter().find(|spec| spec.name == name)
+}
+
+/// A Markdown table of the unsupported annotations; `prefix` as `--annotations-prefix`.
+pub fn render_unsupported_markdown(prefix: &str) -> String {
+    let mut out =
+        String::from("| annotation | unsupported effect | ingress-nginx |\n|---|---|---|\n");
+    for spec in UNSUPPORTED {
+        let _ = writeln!(
+            out,
+            "| `{prefix}/{}` | {} | {} |",
+            spec.name,
+            spec.effect.describe(),
+            spec.doc
+        );
+    }
+    out
+}
+
+// === impl Effect ===
+
+impl Effect {
+    /// The "unsupported effect" column of the docs.
+    pub fn describe(self) -> String {
+        const DENY: &str = "503 (fails closed)";
+        match self {
+            Effect::Ignored => "ignored (warning)".to_string(),
+            Effect::Denies(When::Set) => DENY.to_string(),
+            Effect::Denies(When::Enabled) => format!("{DENY} unless false"),
+            Effect::Denies(When::Positive) => format!("{DENY} unless 0"),
+            Effect::Denies(When::With(others)) => {
+                let others: Vec<_> = others.iter().map(|n| format!("`{n}`")).collect();
+                format!("{DENY} with {}, else ignored (warning)", others.join(" or "))
+            }
+        }
+    }
+}
+
+// === impl UnsupportedSpec ===
+
+impl UnsupportedSpec {
+    /// What this annotation with raw value `raw` does, given the Ingress's other annotations
+    /// (`other(name)`: the raw value of `<prefix>/<name>`, if set).
+    pub(crate) fn verdict<'v>(
+        &self,
+        raw: &str,
+        other: impl Fn(&str) -> Option<&'v str>,
+    ) -> Verdict {
+        let Effect::Denies(when) = self.effect else {
+            return Verdict::Ignored(None);
+        };
+        let value = raw.trim();
+        if value.is_empty() {
+            return Verdict::Ignored(Some("empty".to_string()));
+        }
+        match when {
+            When::With(others) => {
+                let restricting = others.iter().any(|name| {
+                    let own = lookup_unsupported(name).and_then(|spec| match spec.effect {
+                        Effect::Denies(own) => Some(own),
+                        Effect::Ignored => None,
+                    });
+                    matches!((own, other(name)), (Some(own), Some(raw)) if restricts_alone(own, raw))
+                });
+                if restricting {
+                    return Verdict::Denies;
+                }
+                Verdict::Ignored(Some(format!("no effect without {}", others.join(" or "))))
+            }
+            _ if disables(when, value) => Verdict::Ignored(Some(format!("{value:?} disables it"))),
+            _ => Verdict::Denies,
+        }
+    }
+}
+
+/// Whether raw value `raw` of an annotation restricting `when` restricts by itself (a
+/// modifier never does: modifiers of modifiers are not a thing, see the tests).
+fn restricts_alone(when: When, raw: &str) -> bool {
+    let value = raw.trim();
+    !value.is_empty() && !matches!(when, When::With(_)) && !disables(when, value)
+}
+
+/// Whether `value` turns the annotation off: only a well-formed "off" value does; anything
+/// else, invalid values included, restricts (fail closed).
+fn disables(when: When, value: &str) -> bool {
+    match when {
+        When::Enabled => value::parse_bool(value) == Ok(false),
+        When::Positive => value::parse_int(value).is_ok_and(|n| n <= 0),
+        When::Set | When::With(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
