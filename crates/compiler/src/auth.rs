@@ -31,9 +31,10 @@ pub(crate) fn apply(
     };
     let request = match request {
         Ok(request) => request,
-        // The annotation parser reported why; the denial is all that is left to do.
+        // The annotation parser reported why; the denial is all that is left to do. An earlier
+        // denial (an unsupported access-restricting annotation) keeps its reason.
         Err(reason) => {
-            policy.denied = Some(Arc::from(reason.as_str()));
+            policy.denied.get_or_insert_with(|| Arc::from(reason.as_str()));
             return Arc::new(policy);
         }
     };
@@ -44,7 +45,7 @@ pub(crate) fn apply(
             let field = format!("metadata.annotations[\"{prefix}/auth-secret\"]");
             let d = Diagnostic::error(message).with_field(field);
             diagnostics.push(attach(d, &ingress.object, ingress.file.as_deref()));
-            policy.denied = Some(Arc::from(reason.as_str()));
+            policy.denied.get_or_insert_with(|| Arc::from(reason.as_str()));
         }
     }
     Arc::new(policy)

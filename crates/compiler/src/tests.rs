@@ -9,6 +9,7 @@ mod lifecycle;
 mod merge;
 mod server_policy;
 mod tls;
+mod unsupported;
 
 use portico_model::{Diagnostic, Server, Target};
 
