@@ -138,3 +138,24 @@ fn skipped_v1beta1_ingress_is_named_with_its_namespace() {
         "{report}"
     );
 }
+
+#[test]
+fn regex_path_left_out_is_named_by_field_and_not_listed() {
+    let dir = site();
+    let re = ingress("re")
+        .annotation("use-regex", "true")
+        .path(Some("re.test"), "/ok/[0-9]+", "ImplementationSpecific", "app")
+        .path(Some("re.test"), "/bad(", "ImplementationSpecific", "app");
+    dir.write("re.yaml", re);
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains(
+            "error: Ingress default/re (re.yaml) spec.rules[1].http.paths[0].path: path \"/bad(\""
+        ) || report.contains("re.yaml) spec.rules[0].http.paths[1].path: path \"/bad(\""),
+        "{report}"
+    );
+    assert!(report.contains("/ok/[0-9]+"), "{report}");
+    let listed = report.lines().filter(|l| l.contains("/bad(")).count();
+    assert_eq!(listed, 1, "only the diagnostic names /bad(, the table does not:\n{report}");
+}

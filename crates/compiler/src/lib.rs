@@ -3,7 +3,8 @@
 //!
 //! One build, in order: global config ([`config`]) → our Ingresses ([`class`]) extracted one by
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
-//! ([`auth`]) → merged per host ([`servers`]) → certificates assigned ([`tls`]) → backends
+//! ([`auth`]) → merged per host ([`servers`]) → regex-mode paths that do not compile left out
+//! ([`regex`]) → certificates assigned ([`tls`]) → backends
 //! resolved to endpoints ([`backends`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@ mod config;
 mod host;
 mod ingress;
 mod policy;
+mod regex;
 mod secret;
 mod servers;
 mod tls;
@@ -128,6 +130,9 @@ impl Compiler {
             .collect();
         let mut servers =
             servers::build(&prepared, &global, default_target, &mut registry, &mut diagnostics);
+        let all_servers =
+            servers.servers.iter_mut().chain(std::iter::once(&mut servers.default_server));
+        regex::drop_invalid(all_servers, &prepared, &mut diagnostics);
         let by_age = prepared.iter().map(|p| &*p.ingress);
         let last_good_tls = &mut self.last_good_tls;
         tls::assign(by_age, &mut servers.servers, objects, last_good_tls, &mut diagnostics);

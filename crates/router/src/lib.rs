@@ -133,6 +133,17 @@ impl ServerRoutes {
     }
 }
 
+/// The locations of `server` that regex mode leaves out because their regex does not compile,
+/// each with the diagnostic [`Router::build`] would give; empty when the server is not in regex
+/// mode. For the compiler, which drops them from the table (so nothing lists what is not
+/// served) and names the Ingress field.
+pub fn regex_failures(server: &Server) -> Vec<(usize, Diagnostic)> {
+    if !server.regex_mode {
+        return Vec::new();
+    }
+    path::regex_failures(&server.locations)
+}
+
 /// The server behind an id.
 pub fn server(table: &RouteTable, id: ServerId) -> &Server {
     table.servers.get(id.0).unwrap_or(&table.default_server)

@@ -303,3 +303,30 @@ fn global_default_backend_without_endpoints_is_404() {
     assert_eq!(d.severity, Severity::Warning);
     assert_eq!(d.object.as_ref().map(|o| o.to_string()).as_deref(), Some("Service default/empty"));
 }
+
+#[test]
+fn regex_path_that_does_not_compile_is_left_out_of_the_table_naming_its_field() {
+    let mut world = world();
+    world.ingress(ingress("default", "re").nginx("use-regex", "true").rule(
+        "h.io",
+        &[
+            ("/ok/[0-9]+", "ImplementationSpecific", "a", Port::N(80)),
+            ("/bad(", "Prefix", "b", Port::N(80)),
+        ],
+    ));
+    world.ingress(
+        ingress("default", "other")
+            .rule("", &[("/x(", "ImplementationSpecific", "a", Port::N(80))]),
+    );
+    let compiled = world.compile();
+    let routes = routes(&compiled, "h.io");
+    assert!(routes.iter().all(|r| !r.contains("/bad(")), "left out of the table: {routes:?}");
+    assert!(routes.iter().any(|r| r.contains("/ok/[0-9]+")), "{routes:?}");
+    let d = one_diagnostic(&compiled, "\"/bad(\" is not a valid regular expression");
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.field.as_deref(), Some("spec.rules[0].http.paths[1].path"));
+    assert_eq!(d.file.as_deref(), Some("re.yaml"));
+    // Not in regex mode (no use-regex on the default server): `/x(` is a plain prefix.
+    assert!(super::routes(&compiled, "_").iter().any(|r| r.contains("/x(")), "{}", compiled.table);
+    assert_eq!(compiled.diagnostics.len(), 1, "{:#?}", messages(&compiled));
+}

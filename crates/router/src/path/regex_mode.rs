@@ -59,12 +59,7 @@ impl RegexMatcher {
             let (a, b) = (&locations[a].path, &locations[b].path);
             b.len().cmp(&a.len()).then_with(|| b.cmp(a))
         });
-        let exact_paths: HashSet<&str> = locations
-            .iter()
-            .filter(|l| l.path_type == PathType::Exact)
-            .map(|l| l.path.as_str())
-            .collect();
-
+        let exact_paths = exact_paths(locations);
         let mut matcher = Self::default();
         let mut failed = HashSet::new();
         for i in order {
@@ -92,6 +87,22 @@ impl RegexMatcher {
             .find(|entry| entry.regex.is_match(path.as_bytes()))
             .map_or(PathMatch::NoMatch, |entry| PathMatch::Location(entry.location))
     }
+}
+
+/// The locations whose regexes do not compile, each with its diagnostic, in table order. Compiles
+/// what [`RegexMatcher::build`] compiles, without building a matcher.
+pub(crate) fn failures(locations: &[Location]) -> Vec<(usize, Diagnostic)> {
+    let exact_paths = exact_paths(locations);
+    let failure = |(i, location): (usize, &Location)| {
+        let sources = sources(location, &exact_paths);
+        let error = sources.iter().find_map(|source| compile_anchored(source).err())?;
+        Some((i, regex_diagnostic(location, &error)))
+    };
+    locations.iter().enumerate().filter_map(failure).collect()
+}
+
+fn exact_paths(locations: &[Location]) -> HashSet<&str> {
+    locations.iter().filter(|l| l.path_type == PathType::Exact).map(|l| l.path.as_str()).collect()
 }
 
 /// The regex sources nginx gets for one location, in emitted order (step 2 above).

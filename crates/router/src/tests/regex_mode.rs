@@ -124,6 +124,23 @@ fn ascii_case_folding_and_non_ascii_literals() {
 }
 
 #[test]
+fn regex_failures_name_the_locations_the_router_leaves_out() {
+    let locations = vec![regex_loc("/foo(", Impl), regex_loc("/ok", Impl), loc("/a[", Prefix)];
+    let srv = server(exact_host("h"), locations.clone());
+    let failures = crate::regex_failures(&srv);
+    let failed: Vec<usize> = failures.iter().map(|(i, _)| *i).collect();
+    assert_eq!(failed, [0, 2]);
+    let (_, _, diagnostics) = one_server(locations);
+    let mut from_router: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let mut reported: Vec<String> = failures.iter().map(|(_, d)| d.to_string()).collect();
+    from_router.sort();
+    reported.sort();
+    assert_eq!(reported, from_router, "the same diagnostics as a router build");
+    let plain = server(exact_host("h"), vec![loc("/a[", Prefix)]);
+    assert!(crate::regex_failures(&plain).is_empty(), "not in regex mode: nothing is a regex");
+}
+
+#[test]
 fn invalid_regex_is_reported_and_left_out() {
     let cases = [
         ("/foo(", "unclosed group"),
