@@ -178,10 +178,65 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
     key!(
         "keep-alive",
         "75",
-        client_keepalive,
+        client.keepalive,
         parse_seconds_or_zero,
-        "Idle timeout of client connections, in seconds (0 disables)."
+        "Idle timeout of client connections between requests, in seconds (0 disables keep-alive)."
     ),
+    key!(
+        "keep-alive-requests",
+        "1000",
+        client.keepalive_requests,
+        parse_count,
+        "Requests served on one client connection before it is closed."
+    ),
+    key!(
+        "client-header-timeout",
+        "60",
+        client.header_timeout,
+        parse_seconds,
+        "Time to send the request head, in seconds: from accept for the first request, from \
+         its first byte for later ones. The connection is closed."
+    ),
+    key!(
+        "client-body-timeout",
+        "60",
+        client.body_timeout,
+        parse_seconds,
+        "Longest wait between two reads of the request body, in seconds (then 408)."
+    ),
+    key!(
+        "client-header-buffer-size",
+        "1k",
+        client.header_buffer_size,
+        value::parse_positive_size,
+        "nginx's first header buffer; accepted and validated (Portico's buffers grow as needed)."
+    ),
+    key!(
+        "large-client-header-buffers",
+        "4 8k",
+        client.large_header_buffers,
+        value::parse_header_buffers,
+        "Number and size of header buffers: a longer request line is 414, a longer header line \
+         or a larger head 400 (at most 256k in all)."
+    ),
+    key!(
+        "proxy-buffer-size",
+        "4k",
+        location_defaults.proxy_buffer_size,
+        value::parse_positive_size,
+        "Largest upstream response head; a larger one is 502 (upstream sent too big header)."
+    ),
+    ConfigKeySpec {
+        key: "worker-shutdown-timeout",
+        default: "",
+        doc: "Grace period of in-flight requests and WebSocket connections on shutdown, as an \
+              nginx time (240s). Unset: --shutdown-grace-secs (10 s); ingress-nginx's is 240s.",
+        empty_is_value: false,
+        apply: |v, c| {
+            c.shutdown_grace = Some(value::parse_nginx_time(v)?);
+            Ok(None)
+        },
+    },
     key!(
         "upstream-keepalive-connections",
         "320",

@@ -56,6 +56,20 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         default_from: Some("proxy-body-size"),
         doc: "Largest request body accepted; larger Content-Length answers 413.",
     },
+    AnnotationSpec {
+        name: "proxy-buffer-size",
+        kind: ValueKind::String,
+        validator: Validator {
+            describe: "nginx size (4k, 16k, bytes), > 0",
+            check: |v| value::parse_positive_size(v).map(drop),
+        },
+        scope: Scope::Location,
+        risk: Risk::Low,
+        on_invalid: OnInvalid::Default,
+        default_from: Some("proxy-buffer-size"),
+        doc: "Largest upstream response head; a larger one answers 502 (upstream sent too big \
+              header).",
+    },
     timeout("proxy-connect-timeout", "Timeout for connecting to an endpoint, in seconds."),
     timeout("proxy-read-timeout", "Timeout between two reads from the upstream, in seconds."),
     timeout("proxy-send-timeout", "Timeout between two writes to the upstream, in seconds."),
@@ -93,6 +107,11 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
 pub(crate) fn apply(ctx: &mut Ctx<'_>, policy: &mut LocationPolicy) {
     if let Some(size) = ctx.value("proxy-body-size").and_then(|v| value::parse_size(v).ok()) {
         policy.max_body_size = size;
+    }
+    if let Some(size) =
+        ctx.value("proxy-buffer-size").and_then(|v| value::parse_positive_size(v).ok())
+    {
+        policy.proxy_buffer_size = size;
     }
     let timeouts = [
         ("proxy-connect-timeout", &mut policy.timeouts.connect),

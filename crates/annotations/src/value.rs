@@ -60,6 +60,46 @@ pub fn parse_size(value: &str) -> Result<Option<u64>, String> {
     Ok((bytes != 0).then_some(bytes))
 }
 
+/// An nginx size that must not be zero (a buffer size).
+pub fn parse_positive_size(value: &str) -> Result<u64, String> {
+    parse_size(value)?.ok_or_else(|| "must be larger than 0".to_string())
+}
+
+/// `large-client-header-buffers`: `<number> <size>`, e.g. `4 8k`; at most 256k in all, the
+/// most Portico holds for one request head.
+pub fn parse_header_buffers(value: &str) -> Result<(u64, u64), String> {
+    const HINT: &str = "expected a number and an nginx size, e.g. 4 8k";
+    let mut words = value.split_ascii_whitespace();
+    let (Some(number), Some(size), None) = (words.next(), words.next(), words.next()) else {
+        return Err(format!("not a buffer list: {HINT}"));
+    };
+    let number: u64 = parse_count(number).map_err(|e| format!("{e}: {HINT}"))?;
+    let size = parse_positive_size(size)?;
+    if number == 0 {
+        return Err(format!("the number must be at least 1: {HINT}"));
+    }
+    match number.checked_mul(size) {
+        Some(total) if total <= 256 << 10 => Ok((number, size)),
+        _ => Err("more than 256k in all".to_string()),
+    }
+}
+
+/// nginx time: a number with an optional unit `ms`, `s`, `m`, `h` (default seconds), e.g. `240s`.
+pub fn parse_nginx_time(value: &str) -> Result<Duration, String> {
+    const HINT: &str = "expected an nginx time such as 240s, 5m or 30";
+    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let (digits, unit) = value.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("not a time: {HINT}"))?;
+    let factor_ms = match unit {
+        "" | "s" => 1000,
+        "ms" => 1,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(format!("unknown unit {unit:?}: {HINT}")),
+    };
+    n.checked_mul(factor_ms).map(Duration::from_millis).ok_or_else(|| format!("too large: {HINT}"))
+}
+
 /// ingress-nginx's `MaliciousRegex`: no value may contain a carriage return or a line feed.
 pub fn check_line_breaks(value: &str) -> Result<(), String> {
     if value.contains(['\r', '\n']) {

@@ -24,8 +24,11 @@ pub struct GlobalConfig {
     pub allow_cross_namespace_resources: bool,
     /// `load-balance`: default algorithm of every backend.
     pub load_balance: LbAlgorithm,
-    /// `keep-alive`: idle timeout of client connections.
-    pub client_keepalive: Duration,
+    /// Client connection limits: header/body/keep-alive timeouts and request-head sizes.
+    pub client: ClientLimits,
+    /// `worker-shutdown-timeout`: grace period of in-flight requests and upgraded connections
+    /// on shutdown; `None` = the `--shutdown-grace-secs` flag decides.
+    pub shutdown_grace: Option<Duration>,
     /// `upstream-keepalive-connections`: idle pooled connections kept per upstream host.
     pub upstream_keepalive_connections: usize,
     /// `upstream-keepalive-timeout`: how long a pooled upstream connection may stay idle.
@@ -33,6 +36,26 @@ pub struct GlobalConfig {
     pub hsts: Hsts,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
     pub location_defaults: LocationPolicy,
+}
+
+/// What one client connection may cost, from the ConfigMap (nginx's `client_*` and
+/// `keepalive_*` directives). Read when a connection is accepted; it keeps them to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientLimits {
+    /// `client-header-timeout`: from accept (or the first byte of a later request) to the end
+    /// of the request head.
+    pub header_timeout: Duration,
+    /// `client-body-timeout`: longest wait between two reads of the request body.
+    pub body_timeout: Duration,
+    /// `keep-alive`: idle time allowed between requests; zero disables keep-alive.
+    pub keepalive: Duration,
+    /// `keep-alive-requests`: requests served on one connection before it is closed.
+    pub keepalive_requests: u64,
+    /// `client-header-buffer-size`: nginx's first header buffer; validated, no limit of its own.
+    pub header_buffer_size: u64,
+    /// `large-client-header-buffers`: how many buffers of which size a request head may use.
+    /// The request line and each header line must fit in one; the whole head in all of them.
+    pub large_header_buffers: (u64, u64),
 }
 
 /// `Strict-Transport-Security` settings (`hsts`, `hsts-max-age`, ...).
@@ -57,12 +80,41 @@ impl Default for GlobalConfig {
             no_auth_locations: vec!["/.well-known/acme-challenge".to_string()],
             allow_cross_namespace_resources: false,
             load_balance: LbAlgorithm::RoundRobin,
-            client_keepalive: Duration::from_secs(75),
+            client: ClientLimits::default(),
+            shutdown_grace: None,
             upstream_keepalive_connections: 320,
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
             location_defaults: LocationPolicy::default(),
         }
+    }
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(60),
+            keepalive: Duration::from_secs(75),
+            keepalive_requests: 1000,
+            header_buffer_size: 1024,
+            large_header_buffers: (4, 8192),
+        }
+    }
+}
+
+// === impl ClientLimits ===
+
+impl ClientLimits {
+    /// The longest request line or header line (one large buffer).
+    pub fn line_max(&self) -> usize {
+        usize::try_from(self.large_header_buffers.1).unwrap_or(usize::MAX)
+    }
+
+    /// The largest request head (all large buffers).
+    pub fn head_max(&self) -> usize {
+        let (count, size) = self.large_header_buffers;
+        usize::try_from(count.saturating_mul(size)).unwrap_or(usize::MAX)
     }
 }
 

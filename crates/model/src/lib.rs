@@ -12,7 +12,7 @@ mod render;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
-pub use config::{GlobalConfig, Hsts};
+pub use config::{ClientLimits, GlobalConfig, Hsts};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

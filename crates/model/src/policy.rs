@@ -24,6 +24,9 @@ pub struct LocationPolicy {
     pub max_body_size: Option<u64>,
     pub timeouts: Timeouts,
     pub next_upstream: NextUpstream,
+    /// `proxy-buffer-size`: the largest upstream response head (status line and headers);
+    /// a larger one answers 502, as nginx's "upstream sent too big header".
+    pub proxy_buffer_size: u64,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
     /// Basic authentication, when configured and loadable.
@@ -78,6 +81,7 @@ impl Default for LocationPolicy {
             max_body_size: Some(1024 * 1024),
             timeouts: Timeouts::default(),
             next_upstream: NextUpstream::default(),
+            proxy_buffer_size: 4096,
             denied: None,
             auth: None,
         }

@@ -109,3 +109,15 @@ fn next_upstream_tries() {
         NextUpstream { tries: 1, on_error: false, on_timeout: false, non_idempotent: false }
     );
 }
+
+#[test]
+fn buffer_size_bounds_the_response_head() {
+    let parsed = parse(&[("proxy-buffer-size", "16k")]);
+    assert_eq!(parsed.annotations.policy.proxy_buffer_size, 16 << 10);
+    assert!(parsed.diagnostics.is_empty());
+    for v in ["0", "4kb", "-1", "x"] {
+        let parsed = parse(&[("proxy-buffer-size", v)]);
+        assert_eq!(parsed.annotations.policy.proxy_buffer_size, 4096, "{v:?}");
+        assert_eq!(diags_for(&parsed, "proxy-buffer-size").len(), 1, "{v:?}");
+    }
+}
