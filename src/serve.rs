@@ -35,15 +35,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => Source::Cluster(Box::new(crate::cluster::Cluster::connect(&args, &options).await?)),
     };
 
+    raise_fd_limit();
     let metrics = Arc::new(Metrics::new());
     let http = bind("http", args.http_addr).await?;
     let https = bind("https", args.https_addr).await?;
-    let https_port = https.local_addr().context("https listener address")?.port();
     let admin = bind("admin", args.admin_addr).await?;
     let proxy = Proxy::new(
         ProxyConfig {
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
-            https_port,
+            // ingress-nginx reports 443 for its HTTPS listener whatever port it binds.
+            https_port: 443,
             ..ProxyConfig::default()
         },
         metrics.clone(),
@@ -75,7 +76,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if tokio::time::timeout(Duration::from_secs(3), reload_task).await.is_err() {
         tracing::warn!("the object source did not stop in time");
     }
-    let grace = Duration::from_secs(args.shutdown_grace_secs) + Duration::from_secs(1);
+    // The live table's worker-shutdown-timeout when set, else --shutdown-grace-secs.
+    let grace = proxy.shutdown_grace() + Duration::from_secs(1);
     let listeners = async {
         let _ = tokio::join!(proxy_task, tls_task);
     };
@@ -96,6 +98,15 @@ pub fn ensure_dir(dir: &Path, flag: &str) -> anyhow::Result<()> {
             anyhow::bail!("{flag}{}: no such file or directory", dir.display())
         }
         Err(error) => anyhow::bail!("{flag}{}: {error}", dir.display()),
+    }
+}
+
+/// Raises the soft open-files limit to the hard limit, as nginx's `worker_rlimit_nofile`: every
+/// client and upstream connection is a descriptor.
+fn raise_fd_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
     }
 }
 

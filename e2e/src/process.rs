@@ -59,7 +59,13 @@ const CHECK_FLAGS: &[(&str, bool)] = &[
 impl Portico {
     /// Starts portico on `dir` with `extra` flags and waits until `/readyz` answers 200.
     pub async fn start(dir: &Path, extra: &[&str]) -> Portico {
-        Self::launch(&["--manifests".as_ref(), dir.as_os_str()], dir, extra).await
+        Self::launch(&["--manifests".as_ref(), dir.as_os_str()], dir, extra, None).await
+    }
+
+    /// [`Portico::start`] with soft and hard open-files limits of `nofile` (`ulimit -n`), to
+    /// see what happens when descriptors run out.
+    pub async fn start_with_nofile(dir: &Path, extra: &[&str], nofile: u32) -> Portico {
+        Self::launch(&["--manifests".as_ref(), dir.as_os_str()], dir, extra, Some(nofile)).await
     }
 
     /// Starts portico in cluster mode (no `--manifests`) against the API server `kubeconfig`
@@ -67,11 +73,24 @@ impl Portico {
     /// On failure the files beside `kubeconfig` are printed: give it a directory of its own.
     pub async fn start_cluster(kubeconfig: &Path, extra: &[&str]) -> Portico {
         let dir = kubeconfig.parent().expect("kubeconfig directory");
-        Self::launch(&["--kubeconfig".as_ref(), kubeconfig.as_os_str()], dir, extra).await
+        Self::launch(&["--kubeconfig".as_ref(), kubeconfig.as_os_str()], dir, extra, None).await
     }
 
-    async fn launch(source: &[&std::ffi::OsStr], dir: &Path, extra: &[&str]) -> Portico {
-        let mut child = Command::new(binary())
+    async fn launch(
+        source: &[&std::ffi::OsStr],
+        dir: &Path,
+        extra: &[&str],
+        nofile: Option<u32>,
+    ) -> Portico {
+        let mut command = match nofile {
+            None => Command::new(binary()),
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c").arg(format!("ulimit -n {n} && exec \"$0\" \"$@\"")).arg(binary());
+                sh
+            }
+        };
+        let mut child = command
             .arg("serve")
             .args(source)
             .args(["--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0"])

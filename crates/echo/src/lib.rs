@@ -54,6 +54,8 @@ pub async fn serve(listener: TcpListener, name: &str, shutdown: impl Future<Outp
                 async move { Ok::<_, Infallible>(handle(req, &name, peer).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
+                // Portico passes more fields than hyper's default 100; so must its test backend.
+                .max_headers(1024)
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             if let Err(error) = conn.await {

@@ -14,6 +14,7 @@ use portico_balance::Pick;
 use tokio::time::{Instant, Sleep};
 
 use crate::access_log::AccessLog;
+use crate::conn::InFlight;
 
 /// Failures while streaming a body. Travels through hyper as the cause of its error, where
 /// [`crate::ProxyError::from_upstream`] finds it again.
@@ -21,8 +22,8 @@ use crate::access_log::AccessLog;
 pub enum BodyError {
     #[error("request body larger than {limit} bytes")]
     TooLarge { limit: u64 },
-    #[error("client sent no request body data within the send timeout")]
-    SendTimeout,
+    #[error("client sent no request body data within client-body-timeout")]
+    ClientTimeout,
     #[error("upstream sent no response data within the read timeout")]
     ReadTimeout,
     #[error("reading the client's body: {0}")]
@@ -33,13 +34,14 @@ pub enum BodyError {
 
 pin_project! {
     /// The client's body forwarded upstream. Fails once more than `limit` bytes went through
-    /// (a chunked body crossing `proxy-body-size`) or when no data came for `send_timeout`.
+    /// (a chunked body crossing `proxy-body-size`) or when no data came for `timeout`
+    /// (`client-body-timeout`).
     pub struct RequestBody {
         #[pin]
         inner: Incoming,
         limit: u64,
         seen: u64,
-        send_timeout: Duration,
+        timeout: Duration,
         armed: bool,
         #[pin]
         idle: Sleep,
@@ -59,6 +61,7 @@ pin_project! {
         bytes: u64,
         log: Option<AccessLog>,
         pick: Option<Pick>,
+        inflight: Option<InFlight>,
     }
 
     impl PinnedDrop for ResponseBody {
@@ -77,14 +80,14 @@ pin_project! {
 
 impl RequestBody {
     /// `limit`: `None` = unlimited.
-    pub(crate) fn new(inner: Incoming, limit: Option<u64>, send_timeout: Duration) -> Self {
+    pub(crate) fn new(inner: Incoming, limit: Option<u64>, timeout: Duration) -> Self {
         Self {
             inner,
             limit: limit.unwrap_or(u64::MAX),
             seen: 0,
-            send_timeout,
+            timeout,
             armed: false,
-            idle: tokio::time::sleep(send_timeout),
+            idle: tokio::time::sleep(timeout),
         }
     }
 }
@@ -100,11 +103,11 @@ impl Body for RequestBody {
         let mut this = self.project();
         if !*this.armed {
             *this.armed = true;
-            this.idle.as_mut().reset(Instant::now() + *this.send_timeout);
+            this.idle.as_mut().reset(Instant::now() + *this.timeout);
         }
         let (seen, limit) = (this.seen, *this.limit);
-        let timeout = *this.send_timeout;
-        let (failed, expired) = (BodyError::Client, BodyError::SendTimeout);
+        let timeout = *this.timeout;
+        let (failed, expired) = (BodyError::Client, BodyError::ClientTimeout);
         poll_idle(cx, this.inner, Some(this.idle), timeout, failed, expired, |len| {
             *seen += len;
             if *seen > limit {
@@ -142,14 +145,24 @@ impl ResponseBody {
 
     fn new(fixed: Option<Bytes>, upstream: Option<Incoming>, read_timeout: Duration) -> Self {
         let idle = upstream.as_ref().map(|_| tokio::time::sleep(read_timeout));
-        Self { fixed, upstream, idle, read_timeout, bytes: 0, log: None, pick: None }
+        Self {
+            fixed,
+            upstream,
+            idle,
+            read_timeout,
+            bytes: 0,
+            log: None,
+            pick: None,
+            inflight: None,
+        }
     }
 
-    /// Attaches what must live as long as the response: its access-log line and the
-    /// balancer pick (in-flight accounting).
-    pub(crate) fn attach(&mut self, log: AccessLog, pick: Option<Pick>) {
+    /// Attaches what must live as long as the response: its access-log line, the balancer
+    /// pick and the connection's in-flight count.
+    pub(crate) fn attach(&mut self, log: AccessLog, pick: Option<Pick>, inflight: InFlight) {
         self.log = Some(log);
         self.pick = pick;
+        self.inflight = Some(inflight);
     }
 }
 

@@ -3,19 +3,21 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use http::HeaderValue;
+use portico_model::ClientLimits;
+
+use crate::conn::ConnShared;
 
 /// Process-level proxy settings, fixed at start-up. Per-location behaviour comes from the table.
 #[derive(Debug, Clone)]
 pub struct ProxyConfig {
-    /// Port reported in `X-Forwarded-Port` for requests received over TLS (nginx reports the
-    /// port the request arrived on; behind a port mapping that is the HTTPS port).
+    /// Port reported in `X-Forwarded-Port` for requests received over TLS: 443, as
+    /// ingress-nginx, whatever port the HTTPS listener is bound to.
     pub https_port: u16,
     /// How long in-flight requests may run after shutdown starts before connections are cut.
     pub shutdown_grace: Duration,
-    /// Time a client may take to send request headers (`client-header-timeout`), also the idle
-    /// bound of a keep-alive connection between requests.
-    pub header_read_timeout: Duration,
     /// Time a client may take to complete a TLS handshake on the https listener.
     pub tls_handshake_timeout: Duration,
 }
@@ -32,6 +34,10 @@ pub struct ConnInfo {
     pub(crate) peer_ip: HeaderValue,
     /// `port` rendered once.
     pub(crate) port_value: HeaderValue,
+    /// The client limits of the table live at accept; the connection keeps them to its end.
+    pub(crate) limits: ClientLimits,
+    /// What the request handler and the connection guard share (in-flight, request count).
+    pub(crate) shared: Arc<ConnShared>,
 }
 
 // === impl ProxyConfig ===
@@ -41,7 +47,6 @@ impl Default for ProxyConfig {
         Self {
             https_port: 443,
             shutdown_grace: Duration::from_secs(10),
-            header_read_timeout: Duration::from_secs(60),
             tls_handshake_timeout: Duration::from_secs(10),
         }
     }
@@ -53,7 +58,21 @@ impl ConnInfo {
     pub fn new(peer: SocketAddr, port: u16, tls: bool) -> Self {
         let peer_ip = HeaderValue::try_from(peer.ip().to_string())
             .unwrap_or_else(|_| HeaderValue::from_static("0.0.0.0"));
-        Self { peer, tls, port, peer_ip, port_value: HeaderValue::from(port) }
+        Self {
+            peer,
+            tls,
+            port,
+            peer_ip,
+            port_value: HeaderValue::from(port),
+            limits: ClientLimits::default(),
+            shared: Arc::default(),
+        }
+    }
+
+    /// The same connection under `limits` (from the live table's ConfigMap).
+    pub fn with_limits(mut self, limits: ClientLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The connection's scheme: `https` over TLS, else `http`.

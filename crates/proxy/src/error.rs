@@ -34,6 +34,12 @@ pub enum ProxyError {
     NoRoute,
     #[error("request body larger than {limit} bytes")]
     BodyTooLarge { limit: u64 },
+    /// The client stopped sending its body for `client-body-timeout`: 408.
+    #[error("client sent no body data within client-body-timeout")]
+    ClientTimeout,
+    /// The client's body is malformed (bad chunk framing) or was cut off: 400.
+    #[error("malformed or truncated request body: {0}")]
+    BadBody(hyper::Error),
     /// The location is denied by configuration (e.g. its auth Secret is missing).
     #[error("location denied: {0}")]
     Denied(std::sync::Arc<str>),
@@ -54,38 +60,53 @@ pub enum ProxyError {
     Timeout { addr: SocketAddr },
     #[error("upstream {addr} failed: {source}")]
     Upstream { addr: SocketAddr, source: hyper::Error },
+    /// The upstream's response head is larger than `proxy-buffer-size` (nginx's words).
+    #[error("upstream sent too big header while reading response header from upstream {addr} ({size} bytes, proxy-buffer-size {limit})")]
+    UpstreamHeadTooLarge { addr: SocketAddr, size: usize, limit: u64 },
+    /// The upstream's response framing is unusable.
+    #[error("upstream {addr} sent an invalid response: {reason}")]
+    UpstreamInvalid { addr: SocketAddr, reason: &'static str },
 }
 
 // === impl ProxyError ===
 
 impl ProxyError {
     /// Classifies a failed upstream exchange by walking its cause chain: our own body errors
-    /// (too large, client gone) are the client's fault; anything else is the upstream's.
+    /// (too large, too slow, malformed, client gone) are the client's fault; anything else is
+    /// the upstream's.
     pub(crate) fn from_upstream(addr: SocketAddr, error: hyper::Error) -> Self {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
         while let Some(err) = cause {
-            if let Some(BodyError::TooLarge { limit }) = err.downcast_ref::<BodyError>() {
-                return Self::BodyTooLarge { limit: *limit };
-            }
-            if let Some(BodyError::SendTimeout) = err.downcast_ref::<BodyError>() {
-                return Self::Timeout { addr };
+            match err.downcast_ref::<BodyError>() {
+                Some(BodyError::TooLarge { limit }) => return Self::BodyTooLarge { limit: *limit },
+                Some(BodyError::ClientTimeout) => return Self::ClientTimeout,
+                Some(BodyError::Client(_)) => return Self::BadBody(error),
+                _ => {}
             }
             cause = err.source();
         }
         Self::Upstream { addr, source: error }
     }
 
+    /// The client is at fault (4xx): logged as a client error, never as an upstream failure.
+    pub fn is_client_error(&self) -> bool {
+        self.status().is_client_error()
+    }
+
     /// The status this failure answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::BadBody(_) => StatusCode::BAD_REQUEST,
+            Self::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Resolve { .. }
             | Self::Connect { .. }
             | Self::ConnectTimeout { .. }
-            | Self::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            | Self::Upstream { .. }
+            | Self::UpstreamHeadTooLarge { .. }
+            | Self::UpstreamInvalid { .. } => StatusCode::BAD_GATEWAY,
             Self::NotReady | Self::Denied(_) | Self::NoEndpoints(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -115,6 +136,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
         400 => page!("400 Bad Request"),
         401 => page!("401 Authorization Required"),
         404 => page!("404 Not Found"),
+        408 => page!("408 Request Time-out"),
         413 => page!("413 Request Entity Too Large"),
         502 => page!("502 Bad Gateway"),
         503 => page!("503 Service Temporarily Unavailable"),

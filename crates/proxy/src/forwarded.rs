@@ -119,6 +119,8 @@ pub(crate) fn upstream_headers(
         KEEP_ALIVE,
         PROXY_CONNECTION,
         header::TE,
+        // Portico frames what it forwards: the client's Transfer-Encoding never goes through.
+        header::TRANSFER_ENCODING,
         header::EXPECT,
         header::UPGRADE,
         PROXY,
@@ -187,9 +189,15 @@ fn drop_underscore_headers(headers: &mut HeaderMap) {
     }
 }
 
-/// Cleans an upstream response's headers: no `Server`, `Date` regenerated, hop-by-hop gone
+/// Cleans an upstream response's headers: framing headers left to hyper, no `Server`, `Date`
+/// regenerated, hop-by-hop gone
 /// (kept for a `101 Switching Protocols`, which needs `Connection`/`Upgrade`).
 pub(crate) fn downstream_headers(headers: &mut HeaderMap, switching_protocols: bool) {
+    // Framing is hyper's on each side. With both, chunked won (RFC 9112 §6.3): the length
+    // header describes nothing the client will receive.
+    if headers.remove(header::TRANSFER_ENCODING).is_some() {
+        headers.remove(header::CONTENT_LENGTH);
+    }
     headers.remove(header::SERVER);
     headers.remove(header::DATE);
     headers.remove(HeaderName::from_static("x-pad"));

@@ -9,6 +9,7 @@
 mod access_log;
 mod body;
 mod config;
+mod conn;
 mod error;
 mod forwarded;
 pub mod phases;

@@ -58,6 +58,9 @@ impl Proxy {
         req: Request<Incoming>,
         conn: Arc<ConnInfo>,
     ) -> Response<ResponseBody> {
+        let (inflight, nth) = conn.shared.start();
+        let closing = req.version() <= http::Version::HTTP_11
+            && (conn.limits.keepalive.is_zero() || nth >= conn.limits.keepalive_requests);
         let host = request_host(&req);
         let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
         let mut trail = Trail::default();
@@ -74,7 +77,13 @@ impl Proxy {
             None => self.metrics.record_request(status, ""),
         }
         log.status = status;
-        response.body_mut().attach(log, trail.pick);
+        if closing {
+            // `keep-alive: 0` or the connection's `keep-alive-requests`-th request.
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response.body_mut().attach(log, trail.pick, inflight);
         response
     }
 
@@ -131,12 +140,15 @@ impl Proxy {
     }
 }
 
-/// The client's host: the Host header, else the URI authority (HTTP/2, absolute-form).
+/// The client's host: the URI authority when there is one (an absolute-form target, RFC 9112
+/// §3.2.2, or HTTP/2's `:authority`), which then replaces any Host header; else Host.
 fn request_host(req: &Request<Incoming>) -> Option<HeaderValue> {
-    if let Some(host) = req.headers().get(HOST) {
-        return Some(host.clone());
+    if let Some(authority) = req.uri().authority() {
+        if let Ok(host) = HeaderValue::from_str(authority.as_str()) {
+            return Some(host);
+        }
     }
-    HeaderValue::from_str(req.uri().authority()?.as_str()).ok()
+    req.headers().get(HOST).cloned()
 }
 
 /// Turns a failure into its response (the single mapping is [`ProxyError::into_response`]).
@@ -144,6 +156,9 @@ fn rescue(error: ProxyError) -> Response<ResponseBody> {
     match error.status().as_u16() {
         502 | 504 => tracing::warn!(%error, "upstream failure"),
         503 => tracing::info!(%error, "service unavailable"),
+        400 | 408 if matches!(error, ProxyError::BadBody(_) | ProxyError::ClientTimeout) => {
+            tracing::info!(%error, "client error")
+        }
         _ => tracing::debug!(%error, "request refused"),
     }
     error.into_response()

@@ -16,9 +16,21 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::{ConnInfo, ProxyConfig};
+use crate::conn::evict::Registry;
+use crate::conn::Guarded;
 use crate::phases::Authenticator;
 use crate::snapshot::Snapshot;
+use crate::upgrade::Tunnels;
 use crate::upstream::Pool;
+
+/// hyper's read buffer per connection. The guard bounds request heads well below it
+/// (`large-client-header-buffers`), so this only bounds body read-ahead.
+const MAX_READ_BUFFER: usize = 256 * 1024;
+/// Header fields per request hyper can hold. nginx limits heads by size only; at the default
+/// 32 KiB head this is reached only by fields averaging under 32 bytes.
+const MAX_REQUEST_HEADERS: usize = 1024;
+/// HTTP/2 `SETTINGS_MAX_HEADER_LIST_SIZE`.
+const MAX_H2_HEADER_LIST: u32 = 64 * 1024;
 
 /// The reverse proxy. One per process; shared by every listener.
 ///
@@ -33,6 +45,10 @@ pub struct Proxy {
     pub(crate) auth: Authenticator,
     /// The https listener's TLS: certificates of the live table, swapped with it.
     pub(crate) tls: crate::tls::Tls,
+    /// Open client connections, for closing idle ones when descriptors run out.
+    conns: Arc<Registry>,
+    /// Upgraded connections (WebSocket tunnels), which shutdown waits for too.
+    pub(crate) tunnels: Arc<Tunnels>,
     builder: auto::Builder<TokioExecutor>,
 }
 
@@ -41,7 +57,15 @@ pub struct Proxy {
 impl Proxy {
     pub fn new(config: ProxyConfig, metrics: Arc<Metrics>) -> Arc<Proxy> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
+        // Head timeouts and limits are the guard's (crate::conn); hyper's would add a timer
+        // per request and answer 431 where nginx answers 400 or 414.
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(None)
+            .max_buf_size(MAX_READ_BUFFER)
+            .max_headers(MAX_REQUEST_HEADERS);
+        builder.http2().timer(TokioTimer::new()).max_header_list_size(MAX_H2_HEADER_LIST);
         Arc::new(Proxy {
             config,
             metrics,
@@ -49,6 +73,8 @@ impl Proxy {
             pool: Arc::new(Pool::new()),
             auth: Authenticator::default(),
             tls: crate::tls::Tls::new(),
+            conns: Arc::default(),
+            tunnels: Arc::default(),
             builder,
         })
     }
@@ -76,7 +102,15 @@ impl Proxy {
     /// TLS connections report [`ProxyConfig::https_port`] in `X-Forwarded-Port`.
     pub fn conn_info(&self, peer: std::net::SocketAddr, local_port: u16, tls: bool) -> ConnInfo {
         let port = if tls { self.config.https_port } else { local_port };
-        ConnInfo::new(peer, port, tls)
+        let limits = self.snapshot.load().as_ref().map(|s| s.table.global.client);
+        ConnInfo::new(peer, port, tls).with_limits(limits.unwrap_or_default())
+    }
+
+    /// How long shutdown waits for in-flight requests and tunnels: the live table's
+    /// `worker-shutdown-timeout` when set, else [`ProxyConfig::shutdown_grace`].
+    pub fn shutdown_grace(&self) -> Duration {
+        let configured = self.snapshot.load().as_ref().and_then(|s| s.table.global.shutdown_grace);
+        configured.unwrap_or(self.config.shutdown_grace)
     }
 
     /// Accepts plain-HTTP connections (HTTP/1.1 with keep-alive, or h2c) until `shutdown`
@@ -94,11 +128,12 @@ impl Proxy {
         .await;
     }
 
-    /// The accept loop of every proxy listener: accepts on `listener` (backing off after a
-    /// failure such as EMFILE instead of spinning) until `shutdown` resolves, and spawns
-    /// `serve(stream, peer, watcher)` for each connection (TCP_NODELAY set). Then drops the
-    /// listener and waits for the watched connections, for at most
-    /// [`ProxyConfig::shutdown_grace`]; `what` names them in the log if the wait runs out.
+    /// The accept loop of every proxy listener: accepts on `listener` until `shutdown`
+    /// resolves, and spawns `serve(stream, peer, watcher)` for each connection (TCP_NODELAY
+    /// set). Out of descriptors, it closes the oldest idle client connections and tries again.
+    /// Then it drops the listener and waits for the watched connections and the upgraded
+    /// tunnels, for at most [`Proxy::shutdown_grace`]; `what` names them in the log if the
+    /// wait runs out.
     pub(crate) async fn accept_until<F, S>(
         &self,
         listener: TcpListener,
@@ -111,14 +146,14 @@ impl Proxy {
     {
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut failures = AcceptFailures::default();
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        // Typically EMFILE: back off instead of spinning.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let backoff = self.accept_failed(&error, &mut failures);
+                        tokio::time::sleep(backoff).await;
                         continue;
                     }
                 },
@@ -128,11 +163,43 @@ impl Proxy {
             tokio::spawn(serve(stream, peer, graceful.watcher()));
         }
         drop(listener);
-        tokio::select! {
-            () = graceful.shutdown() => {}
-            () = tokio::time::sleep(self.config.shutdown_grace) => {
-                tracing::warn!("shutdown grace period over; closing remaining {what}");
-            }
+        let grace = self.shutdown_grace();
+        let drained = async {
+            graceful.shutdown().await;
+            self.tunnels.wait_idle().await;
+        };
+        if tokio::time::timeout(grace, drained).await.is_err() {
+            tracing::warn!(?grace, "shutdown grace period over; closing remaining {what}");
+        }
+    }
+
+    /// After a failed accept: out of descriptors, asks idle connections to close (oldest first)
+    /// and retries soon; otherwise backs off instead of spinning. Logs at most once a second.
+    fn accept_failed(&self, error: &std::io::Error, failures: &mut AcceptFailures) -> Duration {
+        let exhausted = is_out_of_descriptors(error);
+        let evicted = if exhausted {
+            let open = self.conns.len();
+            self.conns.evict_idle((open / 16).max(16))
+        } else {
+            0
+        };
+        failures.suppressed += 1;
+        let now = tokio::time::Instant::now();
+        if failures.logged.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
+            tracing::warn!(
+                %error,
+                failures = failures.suppressed,
+                evicted_idle = evicted,
+                open = self.conns.len(),
+                "accept failed"
+            );
+            failures.logged = Some(now);
+            failures.suppressed = 0;
+        }
+        if evicted > 0 {
+            Duration::from_millis(5)
+        } else {
+            Duration::from_millis(50)
         }
     }
 
@@ -148,6 +215,9 @@ impl Proxy {
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let proxy = Arc::clone(self);
+        let registration = self.conns.register(&conn.shared);
+        let io =
+            Guarded::new(io, conn.peer, &conn.limits, Arc::clone(&conn.shared), Some(registration));
         let conn = Arc::new(conn);
         let peer = conn.peer;
         let service = service_fn(move |req| {
@@ -164,6 +234,20 @@ impl Proxy {
             }
         }
     }
+}
+
+/// Accept failures since the last log line.
+#[derive(Debug, Default)]
+struct AcceptFailures {
+    logged: Option<tokio::time::Instant>,
+    suppressed: u64,
+}
+
+/// EMFILE or ENFILE: the process or the system is out of file descriptors.
+fn is_out_of_descriptors(error: &std::io::Error) -> bool {
+    const EMFILE: i32 = 24;
+    const ENFILE: i32 = 23;
+    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
 }
 
 impl std::fmt::Debug for Proxy {

@@ -64,7 +64,7 @@ impl Proxy {
             None => origin_form(&parts.uri),
         };
         parts.version = Version::HTTP_11;
-        let body = RequestBody::new(body, policy.max_body_size, policy.timeouts.send);
+        let body = RequestBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
@@ -88,19 +88,40 @@ impl Proxy {
         trail.pick = Some(exchange.pick);
 
         let mut response = exchange.response;
+        check_head_size(&response, policy.proxy_buffer_size, exchange.addr)?;
         let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
         forwarded::downstream_headers(response.headers_mut(), switching);
         if switching {
             let Some(client) = client_upgrade else {
                 return Err(ProxyError::BadRequest("upstream switched protocols unasked"));
             };
-            upgrade::tunnel(client, hyper::upgrade::on(&mut response));
+            fwd.conn.shared.set_upgraded();
+            upgrade::tunnel(&self.tunnels, client, hyper::upgrade::on(&mut response));
             let (parts, _) = response.into_parts();
             return Ok(Response::from_parts(parts, ResponseBody::empty()));
         }
         let (parts, body) = response.into_parts();
         Ok(Response::from_parts(parts, ResponseBody::upstream(body, policy.timeouts.read)))
     }
+}
+
+/// `proxy-buffer-size`: a response head larger than the buffer is a 502, as nginx's "upstream
+/// sent too big header". The size is counted as the head would be written (status line,
+/// `name: value` lines, line breaks): never more than the bytes the upstream sent.
+fn check_head_size<B>(
+    response: &Response<B>,
+    limit: u64,
+    addr: std::net::SocketAddr,
+) -> Result<(), ProxyError> {
+    let reason = response.status().canonical_reason().map_or(0, str::len);
+    let status_line = "HTTP/1.1 200 \r\n".len() + reason;
+    let fields: usize =
+        response.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    let size = status_line + fields + 2;
+    if size as u64 > limit {
+        return Err(ProxyError::UpstreamHeadTooLarge { addr, size, limit });
+    }
+    Ok(())
 }
 
 /// The request-target as sent upstream over HTTP/1.1: origin-form (`/path?query`), raw.

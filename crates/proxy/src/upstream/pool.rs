@@ -24,6 +24,10 @@ use crate::body::RequestBody;
 use crate::error::ProxyError;
 
 const SHARDS: usize = 16;
+/// Header fields an upstream response may carry.
+const MAX_RESPONSE_HEADERS: usize = 1024;
+/// hyper's read buffer per upstream connection (bounds a response head before it is parsed).
+const MAX_RESPONSE_BUFFER: usize = 256 * 1024;
 
 /// Idle upstream connections by address.
 #[derive(Debug)]
@@ -135,7 +139,11 @@ pub(crate) async fn connect_new(addr: SocketAddr, timeout: Duration) -> Result<C
         Err(_) => return Err(ProxyError::ConnectTimeout { addr }),
     };
     let _ = tcp.set_nodelay(true);
+    // Response heads are bounded by size (`proxy-buffer-size`, checked on the parsed head),
+    // not by a field count: 100 Set-Cookie lines must pass, as in nginx.
     let (sender, connection) = http1::Builder::new()
+        .max_headers(MAX_RESPONSE_HEADERS)
+        .max_buf_size(MAX_RESPONSE_BUFFER)
         .handshake(TokioIo::new(tcp))
         .await
         .map_err(|source| ProxyError::Upstream { addr, source })?;

@@ -1,0 +1,298 @@
+//! One client connection's guard: the byte stream hyper reads through, enforcing what nginx
+//! enforces before a request exists — `client-header-timeout` from accept (or from the first
+//! byte of a later request) to the end of the head, the `keep-alive` idle timeout between
+//! requests, the head size limits and the framing rules of [`head`] — and closing idle
+//! connections when the process runs out of descriptors ([`evict`]).
+//!
+//! Timers cost nothing per request in the common case: the deadline is a plain value, and the
+//! one `Sleep` of the connection is only registered when a read would wait, and only moved
+//! earlier, never later (a timer that fires early re-checks and re-arms).
+
+pub(crate) mod evict;
+pub(crate) mod head;
+mod reject;
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use std::future::Future;
+
+use futures_util::task::AtomicWaker;
+use portico_model::ClientLimits;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use self::evict::Registration;
+use self::head::{HeadLimits, HeadScanner};
+use self::reject::Rejecting;
+
+/// The connection state the request handler and the guard share.
+#[derive(Debug, Default)]
+pub struct ConnShared {
+    /// Requests whose response body has not been dropped yet.
+    inflight: AtomicU32,
+    /// Requests started on this connection.
+    requests: AtomicU64,
+    /// Waiting for the client's next request with nothing in flight (eviction candidate).
+    idle: AtomicBool,
+    /// Asked to close as soon as it is idle (descriptor exhaustion).
+    evict: AtomicBool,
+    /// The upstream switched protocols: the stream is a tunnel from the next byte on.
+    upgraded: AtomicBool,
+    /// The reader waits with a response in flight: the last response's end must wake it so
+    /// that the keep-alive timer starts.
+    parked_busy: AtomicBool,
+    waker: AtomicWaker,
+}
+
+/// Holds one request in flight; dropped with its response body.
+#[derive(Debug)]
+pub(crate) struct InFlight(Arc<ConnShared>);
+
+/// The client's byte stream as hyper sees it, guarded (module docs).
+pub(crate) struct Guarded<I> {
+    io: I,
+    peer: std::net::SocketAddr,
+    scanner: HeadScanner,
+    shared: Arc<ConnShared>,
+    header_timeout: Duration,
+    keepalive: Duration,
+    /// When the current head must be complete (set from accept for the first request).
+    head_deadline: Option<Instant>,
+    /// Since when the connection has been idle between requests.
+    idle_since: Option<Instant>,
+    /// The instant `timer` is registered for, if it is.
+    timer_at: Option<Instant>,
+    /// Boxed so that the stream stays `Unpin` (hyper's upgrades need it): one per connection.
+    timer: Pin<Box<Sleep>>,
+    reject: Option<Rejecting>,
+    _registration: Option<Registration>,
+}
+
+// === impl ConnShared ===
+
+impl ConnShared {
+    /// A request starts: returns its in-flight guard and its number on the connection (1-based).
+    pub(crate) fn start(self: &Arc<Self>) -> (InFlight, u64) {
+        self.inflight.fetch_add(1, Ordering::AcqRel);
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        (InFlight(Arc::clone(self)), n)
+    }
+
+    /// The response about to be sent is a `101`: stop reading the stream as HTTP/1.1.
+    pub(crate) fn set_upgraded(&self) {
+        self.upgraded.store(true, Ordering::Release);
+    }
+
+    fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    fn busy(&self) -> bool {
+        self.inflight.load(Ordering::Acquire) > 0
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        self.idle.load(Ordering::Relaxed)
+    }
+
+    /// Asks the connection to close once idle; wakes its reader.
+    pub(crate) fn evict(&self) {
+        self.evict.store(true, Ordering::Relaxed);
+        self.waker.wake();
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let shared = &self.0;
+        if shared.inflight.fetch_sub(1, Ordering::AcqRel) == 1
+            && shared.parked_busy.swap(false, Ordering::AcqRel)
+        {
+            shared.waker.wake();
+        }
+    }
+}
+
+// === impl Guarded ===
+
+impl<I> Guarded<I> {
+    /// Guards `io`, accepted just now, with the live table's client limits.
+    pub(crate) fn new(
+        io: I,
+        peer: std::net::SocketAddr,
+        limits: &ClientLimits,
+        shared: Arc<ConnShared>,
+        registration: Option<Registration>,
+    ) -> Self {
+        let head = HeadLimits { line_max: limits.line_max(), head_max: limits.head_max() };
+        let now = Instant::now();
+        Self {
+            io,
+            peer,
+            scanner: HeadScanner::new(head),
+            shared,
+            header_timeout: limits.header_timeout,
+            keepalive: limits.keepalive,
+            head_deadline: Some(now + limits.header_timeout),
+            idle_since: None,
+            timer_at: None,
+            timer: Box::pin(tokio::time::sleep_until(now + limits.header_timeout)),
+            reject: None,
+            _registration: registration,
+        }
+    }
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(rejecting) = this.reject.as_mut() {
+            return rejecting.poll(Pin::new(&mut this.io), cx);
+        }
+        if this.shared.upgraded.load(Ordering::Acquire) && !this.scanner.is_opaque() {
+            this.scanner.set_opaque();
+        }
+        if this.shared.evict.load(Ordering::Relaxed)
+            && this.scanner.is_idle()
+            && !this.shared.busy()
+        {
+            return Poll::Ready(Ok(())); // EOF: hyper closes the idle connection
+        }
+        let before = buf.filled().len();
+        let was_idle = this.scanner.is_idle();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Pending => return this.poll_wait(cx),
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+        }
+        if buf.filled().len() == before {
+            return Poll::Ready(Ok(()));
+        }
+        this.shared.idle.store(false, Ordering::Relaxed);
+        this.idle_since = None;
+        if let Err((at, why)) = this.scanner.feed(&buf.filled()[before..]) {
+            let status = reject::status(why);
+            tracing::info!(peer = %this.peer, status, reason = ?why, "request refused before routing");
+            buf.set_filled(before + at);
+            let rejecting = this.reject.insert(Rejecting::new(why, !this.shared.busy()));
+            if at == 0 {
+                return rejecting.poll(Pin::new(&mut this.io), cx);
+            }
+            return Poll::Ready(Ok(()));
+        }
+        if was_idle && this.scanner.in_head() && this.shared.requests.load(Ordering::Relaxed) > 0 {
+            this.head_deadline = Some(Instant::now() + this.header_timeout);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<I> Guarded<I> {
+    /// The read would wait: arms the deadline of the current state, or fails once it passed.
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some(deadline) = self.current_deadline() else {
+            if self.scanner.is_idle() && self.shared.busy() {
+                self.shared.waker.register(cx.waker());
+                self.shared.parked_busy.store(true, Ordering::Release);
+                if !self.shared.busy() {
+                    return self.poll_wait(cx); // the response ended meanwhile
+                }
+            }
+            return Poll::Pending;
+        };
+        if self.shared.is_idle() {
+            self.shared.waker.register(cx.waker());
+        }
+        loop {
+            if self.timer_at.is_none_or(|at| at > deadline) {
+                self.timer.as_mut().reset(deadline);
+                self.timer_at = Some(deadline);
+            }
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.timer_at = None;
+            if Instant::now() >= deadline {
+                let what = match self.scanner.in_head() || self.shared.requests() == 0 {
+                    true => "client-header-timeout",
+                    false => "keep-alive timeout",
+                };
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, what)));
+            }
+        }
+    }
+
+    /// What bounds the current wait: the head's deadline inside a head (and before the first
+    /// request), the keep-alive deadline when idle with nothing in flight, else nothing.
+    /// Also tells the eviction registry whether the connection is idle.
+    fn current_deadline(&mut self) -> Option<Instant> {
+        let shared = &self.shared;
+        if self.scanner.is_opaque() {
+            return None;
+        }
+        let first = shared.requests() == 0;
+        if self.scanner.in_head() || (first && self.scanner.is_idle()) {
+            shared.idle.store(first && self.scanner.is_idle(), Ordering::Relaxed);
+            return self.head_deadline;
+        }
+        if !self.scanner.is_idle() || shared.busy() {
+            self.idle_since = None;
+            shared.idle.store(false, Ordering::Relaxed);
+            return None;
+        }
+        shared.idle.store(true, Ordering::Relaxed);
+        let since = *self.idle_since.get_or_insert_with(Instant::now);
+        Some(since + self.keepalive)
+    }
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.reject.is_some() {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        Pin::new(&mut this.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.reject.is_some() {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        Pin::new(&mut this.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests;

@@ -1,0 +1,82 @@
+//! Answering a request the guard refused: nginx's page for the status, `Connection: close`,
+//! written straight to the socket (hyper never saw a complete head), then end of stream.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use tokio::io::AsyncWrite;
+
+use super::head::Reject;
+
+/// A refusal being written: the bytes left, then flush and shutdown.
+#[derive(Debug)]
+pub(crate) struct Rejecting {
+    bytes: Vec<u8>,
+    written: usize,
+    /// Whether to write at all: not while another response is on the wire (pipelining).
+    send: bool,
+    flushed: bool,
+}
+
+// === impl Rejecting ===
+
+impl Rejecting {
+    pub(crate) fn new(why: Reject, send: bool) -> Self {
+        Self { bytes: render(why), written: 0, send, flushed: false }
+    }
+
+    /// Writes what is left; `Ready(Ok)` with nothing read is the end of the stream for hyper.
+    pub(crate) fn poll<I: AsyncWrite>(
+        &mut self,
+        mut io: Pin<&mut I>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.send || self.flushed {
+            return Poll::Ready(Ok(()));
+        }
+        while self.written < self.bytes.len() {
+            match ready!(io.as_mut().poll_write(cx, &self.bytes[self.written..])) {
+                Ok(0) | Err(_) => return Poll::Ready(Ok(())),
+                Ok(n) => self.written += n,
+            }
+        }
+        let _ = ready!(io.as_mut().poll_flush(cx));
+        let _ = ready!(io.as_mut().poll_shutdown(cx));
+        self.flushed = true;
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The status code answered for `why`.
+pub(crate) fn status(why: Reject) -> u16 {
+    match why {
+        Reject::UriTooLong => 414,
+        Reject::HeaderTooLarge | Reject::BadRequest(_) => 400,
+        Reject::NotImplemented => 501,
+    }
+}
+
+/// The whole response for `why`, as nginx words it.
+fn render(why: Reject) -> Vec<u8> {
+    let (status, title, detail) = match why {
+        Reject::UriTooLong => ("414 Request-URI Too Large", "414 Request-URI Too Large", ""),
+        Reject::HeaderTooLarge => (
+            "400 Bad Request",
+            "400 Request Header Or Cookie Too Large",
+            "<center>Request Header Or Cookie Too Large</center>\r\n",
+        ),
+        Reject::BadRequest(_) => ("400 Bad Request", "400 Bad Request", ""),
+        Reject::NotImplemented => ("501 Not Implemented", "501 Not Implemented", ""),
+    };
+    let body = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{status}</h1>\
+         </center>\r\n{detail}<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let head = format!(
+        "HTTP/1.1 {status}\r\nServer: portico\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    [head.into_bytes(), body.into_bytes()].concat()
+}

@@ -1,0 +1,156 @@
+//! The head scanner, table-driven: what passes, what is refused with which answer, and that
+//! the verdict does not depend on how the stream is split into reads.
+
+use super::head::{HeadLimits, HeadScanner, Reject};
+
+const LIMITS: HeadLimits = HeadLimits { line_max: 8192, head_max: 4 * 8192 };
+
+/// Feeds `stream` in pieces of `chunk` bytes; the first refusal, if any.
+fn scan(stream: &[u8], chunk: usize) -> Result<(), Reject> {
+    let mut scanner = HeadScanner::new(LIMITS);
+    for piece in stream.chunks(chunk.max(1)) {
+        scanner.feed(piece).map_err(|(_, why)| why)?;
+    }
+    Ok(())
+}
+
+/// The verdict, checked to be the same for every read size.
+fn verdict(stream: &[u8]) -> Result<(), Reject> {
+    let whole = scan(stream, stream.len());
+    for chunk in [1, 2, 3, 7, 64, 1000] {
+        assert_eq!(
+            scan(stream, chunk),
+            whole,
+            "chunk {chunk}: {:?}",
+            String::from_utf8_lossy(stream)
+        );
+    }
+    whole
+}
+
+fn long(n: usize) -> String {
+    "a".repeat(n)
+}
+
+#[test]
+fn ordinary_requests_pass() {
+    let cases: &[&str] = &[
+        "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.1\nHost: a\n\n",
+        "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.0\r\n\r\n",
+        "GET http://a.test/x HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\nGET /2 HTTP/1.1\r\nHost: b\r\n\r\n",
+    ];
+    for case in cases {
+        assert_eq!(verdict(case.as_bytes()), Ok(()), "{case:?}");
+    }
+}
+
+#[test]
+fn limits_follow_nginx_buffers() {
+    let line = |n| format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", long(n));
+    assert_eq!(verdict(line(8000).as_bytes()), Ok(()));
+    assert_eq!(verdict(line(8192).as_bytes()), Err(Reject::UriTooLong));
+    assert_eq!(verdict(line(1 << 20).as_bytes()), Err(Reject::UriTooLong));
+    let header = |n| format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", long(n));
+    assert_eq!(verdict(header(8000).as_bytes()), Ok(()));
+    assert_eq!(verdict(header(8190).as_bytes()), Err(Reject::HeaderTooLarge));
+    let many = |n| {
+        let fields: String = (0..n).map(|i| format!("X-{i}: {}\r\n", long(7000))).collect();
+        format!("GET / HTTP/1.1\r\nHost: a\r\n{fields}\r\n")
+    };
+    assert_eq!(verdict(many(4).as_bytes()), Ok(()));
+    assert_eq!(verdict(many(5).as_bytes()), Err(Reject::HeaderTooLarge));
+    let small: String = (0..500).map(|i| format!("X-{i}: v\r\n")).collect();
+    let fields = format!("GET / HTTP/1.1\r\nHost: a\r\n{small}\r\n");
+    assert_eq!(verdict(fields.as_bytes()), Ok(()), "many small fields are fine");
+}
+
+#[test]
+fn ambiguous_framing_and_hosts_are_refused() {
+    let bad = Reject::BadRequest("");
+    let cases: &[(&str, Reject)] = &[
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", bad),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", bad),
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", bad),
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3x\r\n\r\n", bad),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity, chunked\r\n\r\n", Reject::NotImplemented),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", Reject::NotImplemented),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            bad,
+        ),
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", bad),
+        ("GET / HTTP/1.1\r\nhost: a\r\nHOST: a\r\n\r\n", bad),
+        ("GET / HTTP/1.1\r\nX: y\r\n\r\n", bad),
+    ];
+    for (case, want) in cases {
+        let got = verdict(case.as_bytes());
+        let same = match (got, want) {
+            (Err(Reject::BadRequest(_)), Reject::BadRequest(_)) => true,
+            (got, want) => got == Err(*want),
+        };
+        assert!(same, "{case:?}: {got:?}, want {want:?}");
+    }
+}
+
+#[test]
+fn bodies_are_skipped_and_the_next_head_is_checked() {
+    // Header-looking bytes inside a body are data, not a head.
+    let body = "Host: x\r\nHost: y\r\n\r\n";
+    let sized =
+        format!("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    assert_eq!(verdict(sized.as_bytes()), Ok(()));
+    let chunked = format!(
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    assert_eq!(verdict(chunked.as_bytes()), Ok(()));
+    // ... and the request after the body is checked like the first.
+    let next = format!("{chunked}GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    assert!(matches!(verdict(next.as_bytes()), Err(Reject::BadRequest(_))));
+    let next = format!("{sized}GET /{} HTTP/1.1\r\n", long(9000));
+    assert_eq!(verdict(next.as_bytes()), Err(Reject::UriTooLong));
+}
+
+#[test]
+fn what_it_cannot_follow_passes() {
+    let cases: &[&str] = &[
+        // h2c prior knowledge: binary frames follow.
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0Host: a\r\nHost: b\r\n\r\n",
+        // A malformed chunk: hyper refuses the body itself.
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET / HTTP/1.1\r\n\r\n",
+        // CONNECT: a tunnel follows.
+        "CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+    ];
+    for case in cases {
+        assert_eq!(verdict(case.as_bytes()), Ok(()), "{case:?}");
+    }
+}
+
+#[test]
+fn the_refusal_offset_keeps_earlier_requests() {
+    let first = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    let stream = format!("{first}GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    let mut scanner = HeadScanner::new(LIMITS);
+    let (at, _) = scanner.feed(stream.as_bytes()).expect_err("refused");
+    assert!(at >= first.len(), "the first request is served: offset {at}");
+}
+
+#[test]
+fn idle_and_head_states() {
+    let mut scanner = HeadScanner::new(LIMITS);
+    assert!(scanner.is_idle());
+    scanner.feed(b"GET / HT").unwrap();
+    assert!(scanner.in_head());
+    scanner.feed(b"TP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert!(scanner.is_idle());
+    scanner.feed(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nh").unwrap();
+    assert!(!scanner.is_idle() && !scanner.in_head());
+    scanner.feed(b"i").unwrap();
+    assert!(scanner.is_idle());
+}
