@@ -200,7 +200,7 @@ impl<I> Guarded<I> {
     /// The read would wait: arms the deadline of the current state, or fails once it passed.
     fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let Some(deadline) = self.current_deadline() else {
-            if self.scanner.is_idle() && self.shared.busy() {
+            if (self.scanner.is_idle() || self.scanner.is_http2()) && self.shared.busy() {
                 self.shared.waker.register(cx.waker());
                 self.shared.parked_busy.store(true, Ordering::Release);
                 if !self.shared.busy() {
@@ -232,19 +232,24 @@ impl<I> Guarded<I> {
     }
 
     /// What bounds the current wait: the head's deadline inside a head (and before the first
-    /// request), the keep-alive deadline when idle with nothing in flight, else nothing.
+    /// request), the keep-alive deadline when idle with nothing in flight (between HTTP/1.1
+    /// requests, or an HTTP/2 connection without streams), else nothing.
     /// Also tells the eviction registry whether the connection is idle.
     fn current_deadline(&mut self) -> Option<Instant> {
         let shared = &self.shared;
-        if self.scanner.is_opaque() {
-            return None;
-        }
         let first = shared.requests() == 0;
-        if self.scanner.in_head() || (first && self.scanner.is_idle()) {
+        let waiting = if self.scanner.is_http2() {
+            // Streams, not heads: idle once none is in flight (nginx: keepalive_timeout).
+            !self.keepalive.is_zero()
+        } else if self.scanner.is_opaque() {
+            return None;
+        } else if self.scanner.in_head() || (first && self.scanner.is_idle()) {
             shared.idle.store(first && self.scanner.is_idle(), Ordering::Relaxed);
             return self.head_deadline;
-        }
-        if !self.scanner.is_idle() || shared.busy() {
+        } else {
+            self.scanner.is_idle()
+        };
+        if !waiting || shared.busy() {
             self.idle_since = None;
             shared.idle.store(false, Ordering::Relaxed);
             return None;

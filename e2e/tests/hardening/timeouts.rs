@@ -91,3 +91,27 @@ async fn a_stalled_body_is_408_after_the_body_timeout() {
     assert_eq!(status(&reply), 408, "{reply}");
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_keep_alive() {
+    use http_body_util::Empty;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let site = site(&[("keep-alive", "1")]).await;
+    let tcp = TcpStream::connect(site.portico.http).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http2::handshake::<_, _, Empty<bytes::Bytes>>(
+        TokioExecutor::new(),
+        TokioIo::new(tcp),
+    )
+    .await
+    .unwrap();
+    let driver = tokio::spawn(conn);
+    let req = http::Request::get("http://site.test/h2").body(Empty::new()).unwrap();
+    let reply = sender.send_request(req).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    drop(reply);
+    let idle = Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(10), driver).await;
+    assert!(ended.is_ok(), "an h2c connection without streams is closed after keep-alive");
+    assert!(idle.elapsed() >= Duration::from_millis(900), "{:?}", idle.elapsed());
+}

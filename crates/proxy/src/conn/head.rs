@@ -59,8 +59,11 @@ enum State {
     Body(u64),
     /// Inside a chunked body.
     Chunked(Chunk),
-    /// Not HTTP/1.1 requests any more (h2c, a tunnel) or lost track: pass everything.
+    /// Not HTTP/1.1 requests any more (a tunnel) or lost track: pass everything.
     Opaque,
+    /// HTTP/2 from the first byte: pass everything (the connection is idle when no stream is
+    /// in flight, which the guard knows without reading frames).
+    Http2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +132,12 @@ impl HeadScanner {
 
     /// Gave up following the stream (h2c, tunnel): no limits, no timeouts from here on.
     pub(crate) fn is_opaque(&self) -> bool {
-        self.state == State::Opaque
+        matches!(self.state, State::Opaque | State::Http2)
+    }
+
+    /// The connection is HTTP/2 (prior knowledge or ALPN): it has streams, not a head.
+    pub(crate) fn is_http2(&self) -> bool {
+        self.state == State::Http2
     }
 
     /// Stops following the stream (it is HTTP/2 from its first byte, or a tunnel now).
@@ -144,7 +152,7 @@ impl HeadScanner {
         while at < bytes.len() {
             let rest = &bytes[at..];
             let used = match self.state {
-                State::Opaque => return Ok(()),
+                State::Opaque | State::Http2 => return Ok(()),
                 State::Idle => self.idle(rest),
                 State::Head => self.head_bytes(rest).map_err(|why| (at, why))?,
                 State::Body(left) => self.body(rest, left),
@@ -206,7 +214,7 @@ impl HeadScanner {
     fn request_line(&mut self, line: &Line, text: &[u8]) -> Result<(), Reject> {
         let first = std::mem::replace(&mut self.first, false);
         if first && text == b"PRI * HTTP/2.0" {
-            self.state = State::Opaque;
+            self.state = State::Http2;
             return Ok(());
         }
         let mut words = text.split(|&b| b == b' ').filter(|w| !w.is_empty());

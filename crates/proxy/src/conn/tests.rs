@@ -154,3 +154,77 @@ fn idle_and_head_states() {
     scanner.feed(b"i").unwrap();
     assert!(scanner.is_idle());
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn header() -> impl Strategy<Value = String> {
+        ("[A-Za-z][A-Za-z0-9-]{0,20}", "[ -~]{0,60}")
+            .prop_filter("not a framing or host field", |(name, _)| {
+                let name = name.to_ascii_lowercase();
+                !["host", "content-length", "transfer-encoding"].contains(&name.as_str())
+            })
+            .prop_map(|(name, value)| format!("{name}: {}\r\n", value.trim()))
+    }
+
+    /// A valid request: method, path, fields, an optional sized or chunked body.
+    fn request() -> impl Strategy<Value = String> {
+        let body = proptest::option::of((any::<bool>(), "[ -~\r\n]{0,40}"));
+        (
+            "(GET|POST|PUT|DELETE)",
+            "/[a-z0-9/._~-]{0,40}",
+            prop::collection::vec(header(), 0..20),
+            body,
+        )
+            .prop_map(|(method, path, fields, body)| {
+                let fields: String = fields.concat();
+                let framing = match &body {
+                    None => String::new(),
+                    Some((false, data)) => format!("Content-Length: {}\r\n\r\n{data}", data.len()),
+                    Some((true, data)) if data.is_empty() => {
+                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_string()
+                    }
+                    Some((true, data)) => format!(
+                        "Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{data}\r\n0\r\n\r\n",
+                        data.len()
+                    ),
+                };
+                let end = if framing.is_empty() { "\r\n" } else { "" };
+                format!("{method} {path} HTTP/1.1\r\nHost: a.test\r\n{fields}{framing}{end}")
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any bytes, split anywhere: no panic, and the verdict does not depend on the split.
+        #[test]
+        fn any_bytes_any_split(bytes in prop::collection::vec(any::<u8>(), 0..600), split in 1usize..64) {
+            prop_assert_eq!(scan(&bytes, split), scan(&bytes, bytes.len()));
+        }
+
+        /// Pipelined valid requests always pass, however they are split into reads, and the
+        /// scanner ends between requests.
+        #[test]
+        fn valid_requests_pass(requests in prop::collection::vec(request(), 1..5), split in 1usize..64) {
+            let stream = requests.concat();
+            prop_assert_eq!(scan(stream.as_bytes(), split), Ok(()), "{:?}", stream);
+            let mut scanner = HeadScanner::new(LIMITS);
+            prop_assert!(scanner.feed(stream.as_bytes()).is_ok());
+            prop_assert!(scanner.is_idle(), "ends between requests: {:?}", stream);
+        }
+
+        /// A duplicate Host anywhere in a pipeline is refused, and never before the requests
+        /// ahead of it.
+        #[test]
+        fn a_smuggled_duplicate_host_is_found(requests in prop::collection::vec(request(), 0..4)) {
+            let good = requests.concat();
+            let stream = format!("{good}GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+            let mut scanner = HeadScanner::new(LIMITS);
+            let refused = scanner.feed(stream.as_bytes());
+            prop_assert!(matches!(refused, Err((at, Reject::BadRequest(_))) if at >= good.len()));
+        }
+    }
+}
