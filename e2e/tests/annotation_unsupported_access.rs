@@ -123,3 +123,37 @@ async fn non_restricting_or_disabled_unsupported_annotations_are_warnings() {
     }
     assert!(report.contains("\n0 error(s)"), "{report}");
 }
+
+#[tokio::test]
+async fn a_restricting_configmap_key_denies_every_location() {
+    let web = Backends::start("web", 1).await;
+    let dir = Dir::new();
+    dir.write("svc.yaml", service("default", "web", &web.addrs()));
+    dir.write("ing.yaml", ingress("site").path(Some("site.test"), "/", "Prefix", "web"));
+    dir.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
+         data:\n  whitelist-source-range: \"10.0.0.0/8\"\n",
+    );
+    let portico = Portico::start(dir.path(), &["--configmap", "infra/portico"]).await;
+    let denied = served(&portico, "site.test", "/", 503).await;
+    assert!(serde_json::from_slice::<serde_json::Value>(&denied.body).is_err(), "Portico's page");
+
+    let out = Command::new(binary())
+        .arg("check")
+        .arg(dir.path())
+        .args(["--configmap", "infra/portico"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "portico check exits 1:\n{report}");
+    assert!(
+        report.lines().any(|l| l.starts_with("error:") && l.contains("whitelist-source-range")),
+        "{report}"
+    );
+
+    // Removing the key serves the site again.
+    dir.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\ndata: {}\n");
+    let reply = served(&portico, "site.test", "/", 200).await;
+    assert_from_backend(&reply, "/", "served once the key is gone");
+}

@@ -10,6 +10,8 @@ use crate::balance::parse_load_balance;
 use crate::proxy::{parse_next_upstream, unsupported_tokens_message};
 use crate::value::{self, parse_bool, parse_count, parse_seconds, parse_seconds_or_zero};
 
+mod restricting;
+
 /// What a key's parser returns: `Ok(Some(note))` = applied, with a warning to show.
 type Applied = Result<Option<String>, String>;
 
@@ -282,11 +284,29 @@ pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagn
         };
         diagnostics.push(Diagnostic::warning(message).with_field(field));
     }
-    for key in data.keys().filter(|k| !CONFIG_KEYS.iter().any(|spec| spec.key == k.as_str())) {
+    let mut denied = Vec::new();
+    for (key, raw) in data.iter().filter(|(k, _)| !CONFIG_KEYS.iter().any(|s| s.key == k.as_str()))
+    {
+        if restricting::restricts(key, raw).is_some() {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "ConfigMap key {key} restricts access and is not supported by Portico yet: \
+                     every location answers 503 until it is (fails closed)"
+                ))
+                .with_field(format!("data[{key:?}]")),
+            );
+            denied.push(key.as_str());
+            continue;
+        }
         diagnostics.push(
             Diagnostic::warning(format!("ConfigMap key {key} is not supported by Portico"))
                 .with_field(format!("data[{key:?}]")),
         );
+    }
+    if !denied.is_empty() {
+        let reason =
+            format!("unsupported access-restricting ConfigMap key(s): {}", denied.join(", "));
+        config.location_defaults.denied = Some(reason.into());
     }
     (config, diagnostics)
 }
@@ -296,6 +316,15 @@ pub fn render_markdown() -> String {
     let mut out = String::from("| key | default | description |\n|---|---|---|\n");
     for spec in CONFIG_KEYS {
         out.push_str(&format!("| `{}` | `{}` | {} |\n", spec.key, spec.default, spec.doc));
+    }
+    out
+}
+
+/// A Markdown table of the access-restricting ConfigMap keys Portico does not implement yet.
+pub(crate) fn render_restricting_markdown() -> String {
+    let mut out = String::from("| key | unsupported effect | description |\n|---|---|---|\n");
+    for spec in restricting::RESTRICTING_KEYS {
+        out.push_str(&format!("| `{}` | {} | {} |\n", spec.name, spec.effect.describe(), spec.doc));
     }
     out
 }

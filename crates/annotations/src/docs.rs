@@ -33,9 +33,13 @@ pub fn render_reference() -> String {
          (`allow`, `deny`), replace them by hand.\n\n{}\n\
          ## ConfigMap keys (`--configmap NS/NAME`)\n\n\
          Invalid values keep the default and are reported; unknown keys are listed by\n\
-         `portico check`.\n\n{}",
+         `portico check`.\n\n{}\n\
+         ### Not yet supported keys that fail closed\n\n\
+         These keys restrict access on every location in ingress-nginx. While one is set (to a\n\
+         value that does not disable it), every location answers 503 and the report is an error.\n\n{}",
         render_markdown(DEFAULT_PREFIX),
         render_unsupported_markdown(DEFAULT_PREFIX),
         render_config_markdown(),
+        crate::config::render_restricting_markdown(),
     )
 }

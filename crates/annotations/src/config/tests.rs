@@ -200,3 +200,30 @@ fn configmap_defaults_flow_into_annotations() {
     assert_eq!(policy.max_body_size, Some(5 << 20));
     assert_eq!(policy.timeouts.read, secs(7));
 }
+
+#[test]
+fn unsupported_restricting_keys_deny_every_location() {
+    let cases: &[(&str, &str, bool)] = &[
+        ("whitelist-source-range", "10.0.0.0/8", true),
+        ("denylist-source-range", "1.2.3.4", true),
+        ("global-auth-url", "http://auth.svc/check", true),
+        ("enable-modsecurity", "true", true),
+        ("enable-modsecurity", "false", false),
+        ("limit-rate", "100", true),
+        ("limit-rate", "0", false),
+        ("block-user-agents", "curl", true),
+        ("whitelist-source-range", "", false),
+    ];
+    for (key, value, denies) in cases {
+        let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));
+        let denied = config.location_defaults.denied.as_deref().unwrap_or_default();
+        assert_eq!(denied.contains(key), *denies, "{key}={value:?}: {denied:?}");
+        if *denies {
+            assert_eq!(diagnostics.len(), 1, "{key}");
+            assert_eq!(diagnostics[0].severity, portico_model::Severity::Error, "{key}");
+            assert!(diagnostics[0].message.contains("fails closed"), "{key}");
+        } else {
+            assert!(diagnostics.iter().all(|d| d.severity != portico_model::Severity::Error));
+        }
+    }
+}
