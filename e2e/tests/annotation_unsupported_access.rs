@@ -1,5 +1,5 @@
 //! Unsupported access-restricting annotations fail closed (issue 9 §1): an Ingress carrying one
-//! (`whitelist-source-range`, `limit-rps`, `auth-url`, ...) answers 503 on every path, as
+//! (`enable-modsecurity`, `limit-rps`, `auth-url`, ...) answers 503 on every path, as
 //! ingress-nginx's "location denied", and `portico check` exits 1 naming it; other Ingresses,
 //! on the same host too, are served, and unsupported annotations that do not restrict access
 //! (or are switched off) stay warnings.
@@ -52,7 +52,7 @@ async fn a_restricting_annotation_denies_its_ingress_only_and_check_fails() {
     dir.write(
         "restricted.yaml",
         ingress("restricted")
-            .annotation("whitelist-source-range", "192.0.2.0/24")
+            .annotation("enable-modsecurity", "true")
             .path(Some("restricted.test"), "/", "Prefix", "web")
             .path(Some("restricted.test"), "/api", "Prefix", "web"),
     );
@@ -81,7 +81,7 @@ async fn a_restricting_annotation_denies_its_ingress_only_and_check_fails() {
 
     let (code, report) = check(&dir);
     assert_eq!(code, Some(1), "portico check exits 1:\n{report}");
-    let key = format!("{PREFIX}/whitelist-source-range");
+    let key = format!("{PREFIX}/enable-modsecurity");
     let line = report.lines().find(|l| l.starts_with("error:") && l.contains(&key));
     let line = line.unwrap_or_else(|| panic!("no error naming {key}:\n{report}"));
     assert!(line.contains("Ingress default/restricted"), "{line}");
@@ -133,7 +133,7 @@ async fn a_restricting_configmap_key_denies_every_location() {
     dir.write(
         "cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
-         data:\n  whitelist-source-range: \"10.0.0.0/8\"\n",
+         data:\n  enable-modsecurity: \"true\"\n",
     );
     let portico = Portico::start(dir.path(), &["--configmap", "infra/portico"]).await;
     let denied = served(&portico, "site.test", "/", 503).await;
@@ -148,7 +148,7 @@ async fn a_restricting_configmap_key_denies_every_location() {
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "portico check exits 1:\n{report}");
     assert!(
-        report.lines().any(|l| l.starts_with("error:") && l.contains("whitelist-source-range")),
+        report.lines().any(|l| l.starts_with("error:") && l.contains("enable-modsecurity")),
         "{report}"
     );
 

@@ -23,6 +23,9 @@ pub struct ConfigKeySpec {
     pub doc: &'static str,
     /// Whether an empty value is meaningful (an empty list) rather than "unset".
     empty_is_value: bool,
+    /// An invalid value is an error and denies every location (access lists), instead of a
+    /// warning keeping the default.
+    deny_on_invalid: bool,
     apply: fn(&str, &mut GlobalConfig) -> Applied,
 }
 
@@ -41,6 +44,7 @@ macro_rules! key {
             default: $default,
             doc: $doc,
             empty_is_value: false,
+            deny_on_invalid: false,
             apply: |v, c| {
                 c.$($field).+ = $parse(v)?;
                 Ok(None)
@@ -75,6 +79,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         default: "/.well-known/acme-challenge",
         doc: "Comma-separated location path prefixes never redirected to HTTPS.",
         empty_is_value: true,
+        deny_on_invalid: false,
         apply: |v, c| {
             c.no_tls_redirect_locations = value::parse_list(v);
             Ok(None)
@@ -85,6 +90,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         default: "/.well-known/acme-challenge",
         doc: "Comma-separated location path prefixes exempt from authentication.",
         empty_is_value: true,
+        deny_on_invalid: false,
         apply: |v, c| {
             c.no_auth_locations = value::parse_list(v);
             Ok(None)
@@ -147,6 +153,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         default: "error timeout",
         doc: "When a failed attempt tries the next endpoint.",
         empty_is_value: false,
+        deny_on_invalid: false,
         apply: |v, c| {
             let (next, ignored) = parse_next_upstream(v, c.location_defaults.next_upstream)?;
             c.location_defaults.next_upstream = next;
@@ -165,6 +172,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         default: "round_robin",
         doc: "Default load-balancing algorithm: round_robin, ewma, rr, lc, dh, sh, sed, nq.",
         empty_is_value: false,
+        deny_on_invalid: false,
         apply: |v, c| {
             let (algorithm, note) = parse_load_balance(v)?;
             c.load_balance = algorithm;
@@ -234,6 +242,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         doc: "Grace period of in-flight requests and WebSocket connections on shutdown, as an \
               nginx time (240s). Unset: --shutdown-grace-secs (10 s); ingress-nginx's is 240s.",
         empty_is_value: false,
+        deny_on_invalid: false,
         apply: |v, c| {
             c.shutdown_grace = Some(value::parse_nginx_time(v)?);
             Ok(None)
@@ -253,6 +262,24 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         parse_seconds_or_zero,
         "Idle timeout of pooled upstream connections, in seconds."
     ),
+    ConfigKeySpec {
+        key: "whitelist-source-range",
+        default: "",
+        doc: "Client CIDRs allowed on every location (annotations replace it); others get 403. \
+              Invalid: every location answers 503.",
+        empty_is_value: false,
+        deny_on_invalid: true,
+        apply: |v, c| source_range(v, c, true),
+    },
+    ConfigKeySpec {
+        key: "denylist-source-range",
+        default: "",
+        doc: "Client CIDRs refused (403) on every location (annotations replace it). Invalid: \
+              every location answers 503.",
+        empty_is_value: false,
+        deny_on_invalid: true,
+        apply: |v, c| source_range(v, c, false),
+    },
     bool_key!("hsts", "true", hsts.enabled, "Send Strict-Transport-Security on HTTPS responses."),
     key!("hsts-max-age", "31536000", hsts.max_age, parse_count, "HSTS max-age, in seconds."),
     bool_key!(
@@ -278,6 +305,11 @@ pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagn
         let message = match result {
             Ok(None) => continue,
             Ok(Some(note)) => note,
+            Err(reason) if spec.deny_on_invalid => {
+                let message = format!("invalid value {raw:?}: {reason}");
+                diagnostics.push(Diagnostic::error(message).with_field(field));
+                continue;
+            }
             Err(reason) => {
                 format!("invalid value {raw:?}: {reason}; keeping the default {:?}", spec.default)
             }
@@ -327,6 +359,23 @@ pub(crate) fn render_restricting_markdown() -> String {
         out.push_str(&format!("| `{}` | {} | {} |\n", spec.name, spec.effect.describe(), spec.doc));
     }
     out
+}
+
+/// `whitelist-source-range` / `denylist-source-range`: the default lists of every location. An
+/// invalid list denies every location (an access list that cannot be read never opens).
+fn source_range(value: &str, config: &mut GlobalConfig, allow: bool) -> Applied {
+    let defaults = &mut config.location_defaults;
+    let mut range = defaults.filters.source_range().cloned().unwrap_or_default();
+    match crate::ipaccess::parse_cidrs(value) {
+        Ok(nets) if allow => range.allow = nets,
+        Ok(nets) => range.deny = nets,
+        Err(reason) => {
+            defaults.denied.get_or_insert_with(|| "invalid ConfigMap source range".into());
+            return Err(format!("{reason}; every location answers 503"));
+        }
+    }
+    crate::ipaccess::set(defaults, range);
+    Ok(None)
 }
 
 /// `http-redirect-code`: only 301, 302, 307 and 308 (ingress-nginx `validRedirectCodes`).

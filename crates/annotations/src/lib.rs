@@ -18,6 +18,7 @@ mod balance;
 mod config;
 mod context;
 mod docs;
+mod ipaccess;
 mod proxy;
 mod registry;
 mod rewrite;
@@ -27,6 +28,7 @@ mod value;
 pub use balance::parse_load_balance;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use docs::render_reference;
+pub use ipaccess::parse_cidrs;
 pub use proxy::parse_next_upstream;
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
@@ -104,6 +106,7 @@ pub fn parse_ingress(
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
+    ipaccess::apply(&mut ctx, &mut annotations.policy);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use crate::{auth, balance, proxy, rewrite};
+use crate::{auth, balance, ipaccess, proxy, rewrite};
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
 /// ConfigMap key giving its default, and a one-line doc.
@@ -72,8 +72,9 @@ pub enum OnInvalid {
     Deny,
 }
 
-static REGISTRY: LazyLock<Vec<AnnotationSpec>> =
-    LazyLock::new(|| [rewrite::SPECS, proxy::SPECS, balance::SPECS, auth::SPECS].concat());
+static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
+    [rewrite::SPECS, proxy::SPECS, balance::SPECS, auth::SPECS, ipaccess::SPECS].concat()
+});
 
 /// Every annotation Portico understands, grouped by family, in a stable order.
 pub fn registry() -> &'static [AnnotationSpec] {

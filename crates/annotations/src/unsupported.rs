@@ -75,14 +75,6 @@ const fn ignored(name: &'static str, doc: &'static str) -> UnsupportedSpec {
 
 /// The list, grouped by ingress-nginx family (access-restricting families first).
 pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
-    // Source ranges (ipallowlist, ipdenylist).
-    denies(
-        "whitelist-source-range",
-        SOURCE,
-        "Client CIDRs allowed (alias of allowlist-source-range).",
-    ),
-    denies("allowlist-source-range", SOURCE, "Client CIDRs allowed; others get 403."),
-    denies("denylist-source-range", SOURCE, "Client CIDRs refused with 403."),
     // Rate limits (ratelimit; global-rate-limit* left ingress-nginx in v1.12, older versions
     // enforce them, so an Ingress carrying them still expects a limit).
     denies("limit-connections", When::Positive, "Concurrent connections per client IP; 0 = none."),

@@ -7,6 +7,7 @@
 mod backend;
 mod config;
 mod diag;
+mod filter;
 mod policy;
 mod render;
 mod table;
@@ -14,5 +15,6 @@ mod table;
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts};
 pub use diag::{Diagnostic, ObjectRef, Severity};
+pub use filter::{Filter, Filters, IpNet, Phase, SourceRange};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Filters;
+
 /// What a location does besides routing: redirects, rewrite, limits, timeouts, denial, auth.
 /// Built once per table; shared by `Arc` between the locations of one Ingress path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub struct LocationPolicy {
     /// `proxy-buffer-size`: the largest upstream response head (status line and headers);
     /// a larger one answers 502, as nginx's "upstream sent too big header".
     pub proxy_buffer_size: u64,
+    /// What the location does to requests besides routing them, in phase order.
+    pub filters: Filters,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
     /// Basic authentication, when configured and loadable.
@@ -82,6 +86,7 @@ impl Default for LocationPolicy {
             timeouts: Timeouts::default(),
             next_upstream: NextUpstream::default(),
             proxy_buffer_size: 4096,
+            filters: Filters::default(),
             denied: None,
             auth: None,
         }

@@ -45,6 +45,9 @@ pub enum ProxyError {
     Denied(std::sync::Arc<str>),
     #[error("authentication required")]
     Unauthorized { realm: HeaderValue },
+    /// Refused by an access filter (address lists): 403.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// Portico cannot answer this request correctly (e.g. an unusable password hash): 500.
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -99,6 +102,7 @@ impl ProxyError {
             Self::BadRequest(_) | Self::BadBody(_) => StatusCode::BAD_REQUEST,
             Self::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NoRoute => StatusCode::NOT_FOUND,
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Resolve { .. }
@@ -135,6 +139,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
         308 => page!("308 Permanent Redirect"),
         400 => page!("400 Bad Request"),
         401 => page!("401 Authorization Required"),
+        403 => page!("403 Forbidden"),
         404 => page!("404 Not Found"),
         408 => page!("408 Request Time-out"),
         413 => page!("413 Request Entity Too Large"),

@@ -83,6 +83,16 @@ impl Forwarded {
         view
     }
 
+    /// The client address as an IP (ingress-nginx's `$remote_addr`): the trusted forwarded
+    /// one when `use-forwarded-headers` is on and it parses, else the peer.
+    pub(crate) fn client_addr(&self, conn: &ConnInfo, global: &GlobalConfig) -> std::net::IpAddr {
+        let forwarded = match global.use_forwarded_headers {
+            true => self.client_ip.to_str().ok().and_then(|ip| ip.trim().parse().ok()),
+            false => None,
+        };
+        forwarded.unwrap_or(conn.peer.ip())
+    }
+
     pub(crate) fn is_http(&self) -> bool {
         self.scheme.as_bytes() == b"http"
     }

@@ -11,6 +11,7 @@ mod body;
 mod config;
 mod conn;
 mod error;
+mod filters;
 mod forwarded;
 pub mod phases;
 mod request_id;

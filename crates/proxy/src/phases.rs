@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
-//!   ─▶ rewrite (302 for URL targets) ─▶ HTTPS redirect (308) ─▶ backend (503 / 404)
-//!   ─▶ auth (401) ─▶ forward ─▶ response ─▶ access log (when the response body is dropped)
+//!   ─▶ rewrite (302 for URL targets) ─▶ HTTPS redirect (308)
+//!   ─▶ filters: rewrite phase ─▶ preaccess ─▶ access (403 ...) (crate::filters)
+//!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response ─▶ access log (when the
+//!   response body is dropped)
 //! ```
 //!
 //! Each phase is a function returning `Err(ProxyError)` or an early response to stop; the
@@ -30,6 +32,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
+use crate::filters::{FilterRequest, Step, REQUEST_PHASES};
 use crate::forwarded::Forwarded;
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
@@ -122,6 +125,19 @@ impl Proxy {
         let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
         if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
             return Ok(response);
+        }
+        if !policy.filters.is_empty() {
+            let req = FilterRequest {
+                client: view.client_addr(conn, &snap.table.global),
+                headers: &parts.headers,
+            };
+            for phase in REQUEST_PHASES {
+                if let Step::Respond(response) =
+                    self.apply_filters(&policy.filters, phase, &req).await?
+                {
+                    return Ok(*response);
+                }
+            }
         }
         let balancer = backend(snap, location)?;
         authorize(&self.auth, policy, &parts.headers).await?;

@@ -11,8 +11,6 @@ const fn denies(name: &'static str, when: When, doc: &'static str) -> Unsupporte
 
 /// The keys, with the values that restrict.
 pub(crate) const RESTRICTING_KEYS: &[UnsupportedSpec] = &[
-    denies("whitelist-source-range", When::Set, "Client CIDRs allowed on every location."),
-    denies("denylist-source-range", When::Set, "Client CIDRs refused on every location."),
     denies("block-cidrs", When::Set, "Client CIDRs refused at the server level."),
     denies("block-user-agents", When::Set, "User-Agent patterns refused."),
     denies("block-referers", When::Set, "Referer patterns refused."),

@@ -43,6 +43,8 @@ const VALID: &[(&str, &str, Check)] = &[
     ("allow-cross-namespace-resources", "true", |c| c.allow_cross_namespace_resources),
     ("keep-alive", "0", |c| c.client.keepalive == Duration::ZERO),
     ("keep-alive-requests", "2", |c| c.client.keepalive_requests == 2),
+    ("whitelist-source-range", "10.0.0.0/8", |c| !c.location_defaults.filters.is_empty()),
+    ("denylist-source-range", "::1", |c| !c.location_defaults.filters.is_empty()),
     ("client-header-timeout", "3", |c| c.client.header_timeout == secs(3)),
     ("client-body-timeout", "4", |c| c.client.body_timeout == secs(4)),
     ("client-header-buffer-size", "2k", |c| c.client.header_buffer_size == 2048),
@@ -81,6 +83,8 @@ const INVALID: &[(&str, &[&str])] = &[
     ("allow-cross-namespace-resources", &["sure"]),
     ("keep-alive", &["75s", "-1"]),
     ("keep-alive-requests", &["-1", "x"]),
+    ("whitelist-source-range", &["10.0.0.0/8,nope", "300.1.1.1"]),
+    ("denylist-source-range", &["::1/129"]),
     ("client-header-timeout", &["0", "60s"]),
     ("client-body-timeout", &["1.5"]),
     ("client-header-buffer-size", &["0", "big"]),
@@ -120,7 +124,12 @@ fn every_key_rejects_invalid_values_and_keeps_the_default() {
     for (key, values) in INVALID {
         for value in *values {
             let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));
-            assert_eq!(config, GlobalConfig::default(), "{key}={value:?}");
+            let denies = CONFIG_KEYS.iter().any(|s| s.key == *key && s.deny_on_invalid);
+            if denies {
+                assert!(config.location_defaults.denied.is_some(), "{key}={value:?}: never open");
+            } else {
+                assert_eq!(config, GlobalConfig::default(), "{key}={value:?}");
+            }
             assert_eq!(diagnostics.len(), 1, "{key}={value:?}");
             assert_eq!(diagnostics[0].field.as_deref(), Some(field(key).as_str()));
             assert!(diagnostics[0].message.contains(&format!("{value:?}")), "{key}={value:?}");
@@ -204,15 +213,13 @@ fn configmap_defaults_flow_into_annotations() {
 #[test]
 fn unsupported_restricting_keys_deny_every_location() {
     let cases: &[(&str, &str, bool)] = &[
-        ("whitelist-source-range", "10.0.0.0/8", true),
-        ("denylist-source-range", "1.2.3.4", true),
         ("global-auth-url", "http://auth.svc/check", true),
         ("enable-modsecurity", "true", true),
         ("enable-modsecurity", "false", false),
         ("limit-rate", "100", true),
         ("limit-rate", "0", false),
         ("block-user-agents", "curl", true),
-        ("whitelist-source-range", "", false),
+        ("block-cidrs", "", false),
     ];
     for (key, value, denies) in cases {
         let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));

@@ -198,9 +198,6 @@ fn access_restricting_classification() {
     let denies =
         |name: &str| matches!(lookup_unsupported(name).map(|s| s.effect), Some(Effect::Denies(_)));
     for name in [
-        "whitelist-source-range",
-        "allowlist-source-range",
-        "denylist-source-range",
         "limit-connections",
         "limit-rps",
         "limit-rpm",
@@ -255,10 +252,8 @@ type DenyCase = (&'static [(&'static str, &'static str)], &'static [&'static str
 #[test]
 fn values_that_deny() {
     let cases: &[DenyCase] = &[
-        (&[("whitelist-source-range", "10.0.0.0/8")], &["whitelist-source-range"]),
-        (&[("whitelist-source-range", "not a cidr")], &["whitelist-source-range"]),
-        (&[("whitelist-source-range", "  ")], &[]),
-        (&[("denylist-source-range", "1.2.3.4")], &["denylist-source-range"]),
+        (&[("limit-connections", "not a number")], &["limit-connections"]),
+        (&[("limit-connections", "  ")], &[]),
         (&[("limit-rps", "5")], &["limit-rps"]),
         (&[("limit-rps", "0")], &[]),
         (&[("limit-rps", "-1")], &[]),
@@ -320,15 +315,15 @@ fn values_that_deny() {
 
 #[test]
 fn the_error_names_the_annotation_and_the_503() {
-    let parsed = parse(&[("whitelist-source-range", "10.0.0.0/8")]);
-    let diags = diags_for(&parsed, "whitelist-source-range");
+    let parsed = parse(&[("limit-rps", "10")]);
+    let diags = diags_for(&parsed, "limit-rps");
     assert_eq!(
         diags.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         [format!(
-            "error: {}: annotation {DEFAULT_PREFIX}/whitelist-source-range restricts access and \
+            "error: {}: annotation {DEFAULT_PREFIX}/limit-rps restricts access and \
              is not supported by Portico yet: every path of this Ingress answers 503 until it \
              is (fails closed)",
-            field("whitelist-source-range")
+            field("limit-rps")
         )]
     );
 }

@@ -17,8 +17,6 @@ fn world() -> World {
 #[test]
 fn which_annotations_deny_the_locations() {
     let cases = [
-        ("whitelist-source-range", "10.0.0.0/8", true),
-        ("denylist-source-range", "192.168.0.1", true),
         ("limit-rps", "10", true),
         ("limit-rps", "0", false),
         ("enable-modsecurity", "true", true),
@@ -72,7 +70,7 @@ fn the_denial_covers_its_ingress_only_and_its_catch_all() {
     world.ingress(
         ingress("default", "restricted")
             .created(1)
-            .nginx("whitelist-source-range", "10.0.0.0/8")
+            .nginx("enable-modsecurity", "true")
             .rule("h.io", &[("/private", "Prefix", "a", Port::N(80))]),
     );
     world.ingress(
@@ -125,12 +123,12 @@ fn the_annotations_prefix_is_respected() {
     world.options = Some(crate::Options { annotations_prefix: "example.com".into(), ..options() });
     world.ingress(
         ingress("default", "web")
-            .annotation("example.com/whitelist-source-range", "10.0.0.0/8")
+            .annotation("example.com/enable-modsecurity", "true")
             .rule("h.io", &[("/app", "Prefix", "a", Port::N(80))]),
     );
     world.ingress(
         ingress("default", "other")
-            .nginx("whitelist-source-range", "10.0.0.0/8")
+            .nginx("enable-modsecurity", "true")
             .rule("o.io", &[("/app", "Prefix", "a", Port::N(80))]),
     );
     let compiled = world.compile();

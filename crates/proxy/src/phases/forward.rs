@@ -68,15 +68,8 @@ impl Proxy {
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
-        let client_ip = match global.use_forwarded_headers {
-            true => fwd.view.client_ip.to_str().ok().and_then(|ip| ip.parse().ok()),
-            false => None,
-        };
-        let ctx = PickContext {
-            client: client_ip.unwrap_or(fwd.conn.peer.ip()),
-            host: fwd.host,
-            path: fwd.path,
-        };
+        let client_ip = fwd.view.client_addr(fwd.conn, global);
+        let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path };
         let keepalive = KeepAlive {
             max_idle: global.upstream_keepalive_connections,
             idle_timeout: global.upstream_keepalive_timeout,

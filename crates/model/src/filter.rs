@@ -1,0 +1,158 @@
+//! Filters: what a location does to a request besides routing it, as data. Each variant is
+//! built once by the compiler and applied by the proxy in its [`Phase`]; a location runs only
+//! the filters it has, so one without (say) CORS pays nothing for CORS.
+//!
+//! Adding an annotation that changes requests means: its family module in
+//! `crates/annotations` (parsing, diagnostics, building the filter), a variant here if none
+//! fits, and that variant's apply step in `crates/proxy/src/filters/`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+pub use ipnet::IpNet;
+
+/// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// nginx's rewrite phase: may answer before any access check (a CORS preflight).
+    Rewrite,
+    /// preaccess: limits (`limit_req`, `limit_conn`).
+    PreAccess,
+    /// access: `allow`/`deny`, external authentication.
+    Access,
+    /// On the response, Portico's own pages included (headers such as CORS).
+    Response,
+}
+
+/// One filter of a location. Closed: the proxy matches on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// `allowlist-source-range` / `denylist-source-range`: 403 for the clients refused.
+    SourceRange(Arc<SourceRange>),
+}
+
+/// Client address lists, as ingress-nginx renders them: the deny list first, then the allow
+/// list followed by `deny all` when it is not empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceRange {
+    pub allow: Vec<IpNet>,
+    pub deny: Vec<IpNet>,
+}
+
+/// A location's filters, kept in phase order (stable within a phase).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filters(Vec<Filter>);
+
+// === impl Filter ===
+
+impl Filter {
+    pub fn phase(&self) -> Phase {
+        match self {
+            Filter::SourceRange(_) => Phase::Access,
+        }
+    }
+}
+
+// === impl SourceRange ===
+
+impl SourceRange {
+    /// Whether `client` may pass.
+    pub fn allows(&self, client: IpAddr) -> bool {
+        let client = canonical(client);
+        if self.deny.iter().any(|net| net.contains(&client)) {
+            return false;
+        }
+        self.allow.is_empty() || self.allow.iter().any(|net| net.contains(&client))
+    }
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, a dual-stack listener's view of an IPv4
+/// client) is the IPv4 address, as nginx sees it.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+// === impl Filters ===
+
+impl Filters {
+    /// Adds `filter` after the others of its phase, replacing one of the same kind.
+    pub fn set(&mut self, filter: Filter) {
+        let kind = std::mem::discriminant(&filter);
+        self.0.retain(|f| std::mem::discriminant(f) != kind);
+        let at = self.0.partition_point(|f| f.phase() <= filter.phase());
+        self.0.insert(at, filter);
+    }
+
+    /// Removes the filter of `filter`'s kind, if any.
+    pub fn remove_like(&mut self, filter: &Filter) {
+        let kind = std::mem::discriminant(filter);
+        self.0.retain(|f| std::mem::discriminant(f) != kind);
+    }
+
+    /// The filters of `phase`, in order.
+    pub fn of(&self, phase: Phase) -> impl Iterator<Item = &Filter> {
+        self.0.iter().filter(move |f| f.phase() == phase)
+    }
+
+    /// The address lists, when the location has them.
+    // One variant today: the match stays a find_map so that the next variant needs no change.
+    #[allow(clippy::unnecessary_find_map)]
+    pub fn source_range(&self) -> Option<&SourceRange> {
+        self.0.iter().find_map(|f| match f {
+            Filter::SourceRange(range) => Some(&**range),
+        })
+    }
+
+    /// Some filter runs in `phase`.
+    pub fn has(&self, phase: Phase) -> bool {
+        self.0.iter().any(|f| f.phase() == phase)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Filter> {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn deny_first_then_allow() {
+        let range =
+            SourceRange { allow: nets(&["10.0.0.0/8", "::1/128"]), deny: nets(&["10.1.0.0/16"]) };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(range.allows(ip("10.2.3.4")));
+        assert!(!range.allows(ip("10.1.3.4")), "deny wins");
+        assert!(!range.allows(ip("192.0.2.1")), "outside the allow list");
+        assert!(range.allows(ip("::1")));
+        assert!(range.allows(ip("::ffff:10.2.3.4")), "IPv4-mapped is IPv4");
+        let deny_only = SourceRange { allow: vec![], deny: nets(&["127.0.0.2/32"]) };
+        assert!(!deny_only.allows(ip("127.0.0.2")));
+        assert!(deny_only.allows(ip("127.0.0.3")), "no allow list: everyone else passes");
+    }
+
+    #[test]
+    fn filters_keep_phase_order_and_one_per_kind() {
+        let mut filters = Filters::default();
+        let a = Filter::SourceRange(Arc::new(SourceRange::default()));
+        filters.set(a.clone());
+        filters.set(a.clone());
+        assert_eq!(filters.iter().count(), 1);
+        assert!(filters.has(Phase::Access) && !filters.has(Phase::Rewrite));
+        filters.remove_like(&a);
+        assert!(filters.is_empty());
+    }
+}

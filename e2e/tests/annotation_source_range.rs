@@ -1,0 +1,127 @@
+//! `allowlist-source-range` / `whitelist-source-range` / `denylist-source-range` and the
+//! ConfigMap defaults of the same names: 403 for refused clients, through the real binary, with
+//! clients on distinct loopback source addresses (all of 127.0.0.0/8 is loopback).
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use portico_e2e::{eventually, ingress, service, Backends, Dir, Portico};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpSocket;
+
+/// `GET /` on `host` from source address `from`: the status code.
+async fn status_from(from: &str, to: SocketAddr, host: &str) -> u16 {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(to).await.unwrap();
+    let req = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+async fn start(
+    ingresses: &[(&str, &[(&str, &str)])],
+    configmap: Option<&str>,
+) -> (Backends, Dir, Portico) {
+    let web = Backends::start("web", 1).await;
+    let dir = Dir::new();
+    dir.write("svc.yaml", service("default", "web", &web.addrs()));
+    for (host, annotations) in ingresses {
+        let mut ing =
+            ingress(host.split('.').next().unwrap()).path(Some(host), "/", "Prefix", "web");
+        for (k, v) in *annotations {
+            ing = ing.annotation(k, v);
+        }
+        dir.write(&format!("{host}.yaml"), ing);
+    }
+    let mut flags = Vec::new();
+    if let Some(data) = configmap {
+        dir.write(
+            "cm.yaml",
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\ndata:\n{data}"),
+        );
+        flags.extend(["--configmap", "infra/portico"]);
+    }
+    let portico = Portico::start(dir.path(), &flags).await;
+    (web, dir, portico)
+}
+
+#[tokio::test]
+async fn allow_and_deny_lists_by_client_address() {
+    let (_w, _d, portico) = start(
+        &[
+            ("allow.test", &[("allowlist-source-range", "127.0.0.2/32, 127.0.1.0/24")]),
+            ("old.test", &[("whitelist-source-range", "127.0.0.3")]),
+            ("deny.test", &[("denylist-source-range", "127.0.0.2")]),
+            (
+                "both.test",
+                &[
+                    ("whitelist-source-range", "127.0.0.0/8"),
+                    ("denylist-source-range", "127.0.0.3"),
+                ],
+            ),
+            ("open.test", &[]),
+        ],
+        None,
+    )
+    .await;
+    let to = portico.http;
+    let cases = [
+        ("127.0.0.2", "allow.test", 200),
+        ("127.0.1.9", "allow.test", 200),
+        ("127.0.0.3", "allow.test", 403),
+        ("127.0.0.3", "old.test", 200),
+        ("127.0.0.2", "old.test", 403),
+        ("127.0.0.2", "deny.test", 403),
+        ("127.0.0.3", "deny.test", 200),
+        ("127.0.0.2", "both.test", 200),
+        ("127.0.0.3", "both.test", 403),
+        ("127.0.0.2", "open.test", 200),
+    ];
+    for (from, host, want) in cases {
+        assert_eq!(status_from(from, to, host).await, want, "{from} → {host}");
+    }
+}
+
+#[tokio::test]
+async fn configmap_defaults_and_invalid_lists_fail_closed() {
+    let (_w, dir, portico) = start(
+        &[
+            ("default.test", &[]),
+            ("override.test", &[("whitelist-source-range", "127.0.0.3")]),
+            ("broken.test", &[("denylist-source-range", "127.0.0.9, not-an-address")]),
+        ],
+        Some("  whitelist-source-range: \"127.0.0.2\"\n"),
+    )
+    .await;
+    let to = portico.http;
+    assert_eq!(status_from("127.0.0.2", to, "default.test").await, 200, "ConfigMap default");
+    assert_eq!(status_from("127.0.0.3", to, "default.test").await, 403, "ConfigMap default");
+    assert_eq!(status_from("127.0.0.3", to, "override.test").await, 200, "annotation replaces");
+    assert_eq!(status_from("127.0.0.2", to, "override.test").await, 403, "annotation replaces");
+    assert_eq!(status_from("127.0.0.2", to, "broken.test").await, 503, "invalid: never open");
+    let check = portico.check();
+    assert!(
+        check.lines().any(|l| l.starts_with("error:")
+            && l.contains("denylist-source-range")
+            && l.contains("not-an-address")),
+        "{check}"
+    );
+    // An invalid ConfigMap list denies every location.
+    dir.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\ndata:\n  whitelist-source-range: \"127.0.0.2, bogus\"\n",
+    );
+    eventually("every location answers 503", || async move {
+        status_from("127.0.0.2", to, "default.test").await == 503
+    })
+    .await;
+    assert_eq!(status_from("127.0.0.3", to, "override.test").await, 503);
+}
