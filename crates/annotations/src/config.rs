@@ -115,6 +115,34 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         "Append the peer to the incoming X-Forwarded-For."
     ),
     bool_key!(
+        "use-proxy-protocol",
+        "false",
+        real_ip.proxy_protocol,
+        "Connections to the HTTP and HTTPS listeners start with a PROXY protocol v1/v2 header \
+         naming the client (cloud load balancers); connections without one are closed."
+    ),
+    bool_key!(
+        "enable-real-ip",
+        "false",
+        real_ip.enable,
+        "Take the client address from forwarded-for-header (from trusted peers only)."
+    ),
+    key!(
+        "forwarded-for-header",
+        "X-Forwarded-For",
+        real_ip.header,
+        parse_header_name,
+        "Header naming the client, with enable-real-ip or use-forwarded-headers."
+    ),
+    key!(
+        "proxy-real-ip-cidr",
+        "0.0.0.0/0",
+        real_ip.trusted,
+        parse_trusted,
+        "Peers trusted to name the client (PROXY protocol or forwarded-for-header), \
+         comma-separated CIDRs."
+    ),
+    bool_key!(
         "generate-request-id",
         "true",
         generate_request_id,
@@ -376,6 +404,22 @@ fn source_range(value: &str, config: &mut GlobalConfig, allow: bool) -> Applied 
     }
     crate::ipaccess::set(defaults, range);
     Ok(None)
+}
+
+/// `forwarded-for-header`: a valid header name, stored lowercase.
+fn parse_header_name(value: &str) -> Result<String, String> {
+    http::HeaderName::from_bytes(value.as_bytes())
+        .map(|name| name.as_str().to_string())
+        .map_err(|_| "not a header name".to_string())
+}
+
+/// `proxy-real-ip-cidr`: at least one CIDR or address.
+fn parse_trusted(value: &str) -> Result<Vec<portico_model::IpNet>, String> {
+    let nets = crate::ipaccess::parse_cidrs(value)?;
+    if nets.is_empty() {
+        return Err("no CIDR given".to_string());
+    }
+    Ok(nets)
 }
 
 /// `http-redirect-code`: only 301, 302, 307 and 308 (ingress-nginx `validRedirectCodes`).

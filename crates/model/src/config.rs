@@ -14,6 +14,9 @@ pub struct GlobalConfig {
     pub use_forwarded_headers: bool,
     /// `compute-full-forwarded-for`: append the peer to the incoming X-Forwarded-For.
     pub compute_full_forwarded_for: bool,
+    /// How the client address (`$remote_addr`) is found: PROXY protocol, trusted proxies and
+    /// the header naming the client.
+    pub real_ip: RealIp,
     /// `generate-request-id`: add X-Request-ID when the client sent none.
     pub generate_request_id: bool,
     /// `no-tls-redirect-locations`: location path prefixes exempt from HTTPS redirects.
@@ -36,6 +39,24 @@ pub struct GlobalConfig {
     pub hsts: Hsts,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
     pub location_defaults: LocationPolicy,
+}
+
+/// nginx's realip settings as ingress-nginx renders them (`use-proxy-protocol`,
+/// `proxy-real-ip-cidr`, `forwarded-for-header`, `enable-real-ip`; `use-forwarded-headers`
+/// turns the header on too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealIp {
+    /// `use-proxy-protocol`: every connection on the HTTP and HTTPS listeners starts with a
+    /// PROXY protocol (v1 or v2) header; its source address is the client's.
+    pub proxy_protocol: bool,
+    /// `enable-real-ip`: the client address comes from [`RealIp::header`] (without trusting
+    /// the other forwarded headers, which `use-forwarded-headers` does).
+    pub enable: bool,
+    /// `forwarded-for-header` (default `X-Forwarded-For`), lowercase.
+    pub header: String,
+    /// `proxy-real-ip-cidr` (default `0.0.0.0/0`): peers trusted to name the client; the
+    /// header is walked from the right past trusted addresses (`real_ip_recursive on`).
+    pub trusted: Vec<crate::IpNet>,
 }
 
 /// What one client connection may cost, from the ConfigMap (nginx's `client_*` and
@@ -75,6 +96,7 @@ impl Default for GlobalConfig {
             http_redirect_code: 308,
             use_forwarded_headers: false,
             compute_full_forwarded_for: false,
+            real_ip: RealIp::default(),
             generate_request_id: true,
             no_tls_redirect_locations: vec!["/.well-known/acme-challenge".to_string()],
             no_auth_locations: vec!["/.well-known/acme-challenge".to_string()],
@@ -86,6 +108,17 @@ impl Default for GlobalConfig {
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
             location_defaults: LocationPolicy::default(),
+        }
+    }
+}
+
+impl Default for RealIp {
+    fn default() -> Self {
+        Self {
+            proxy_protocol: false,
+            enable: false,
+            header: "x-forwarded-for".to_string(),
+            trusted: vec![crate::IpNet::V4(Default::default())],
         }
     }
 }

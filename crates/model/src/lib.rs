@@ -13,7 +13,7 @@ mod render;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
-pub use config::{ClientLimits, GlobalConfig, Hsts};
+pub use config::{ClientLimits, GlobalConfig, Hsts, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{Filter, Filters, IpNet, Phase, SourceRange};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};

@@ -10,6 +10,7 @@
 
 pub(crate) mod evict;
 pub(crate) mod head;
+pub(crate) mod proxy_protocol;
 mod reject;
 
 use std::io;

@@ -7,6 +7,10 @@ use portico_model::GlobalConfig;
 
 use crate::config::ConnInfo;
 
+mod realip;
+
+pub(crate) use realip::is_trusted;
+
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -33,8 +37,10 @@ pub(crate) struct Forwarded {
     pub host: HeaderValue,
     /// `X-Forwarded-Port`: the listener's port or the trusted incoming value.
     pub port: HeaderValue,
-    /// `$remote_addr` after realip: the peer, or the left-most trusted `X-Forwarded-For` entry.
+    /// `$remote_addr` after realip: the peer, or whom the trusted forwarded-for header names.
     pub client_ip: HeaderValue,
+    /// The same, as an address.
+    pub client: std::net::IpAddr,
 }
 
 /// Request-specific inputs of [`upstream_headers`] besides the client view.
@@ -65,7 +71,17 @@ impl Forwarded {
             host: host.cloned().unwrap_or_else(|| HeaderValue::from_static("")),
             port: conn.port_value.clone(),
             client_ip: conn.peer_ip.clone(),
+            client: conn.peer.ip(),
         };
+        let real_ip = &global.real_ip;
+        if global.use_forwarded_headers || real_ip.enable {
+            let client = realip::client(conn.peer.ip(), headers, &real_ip.header, &real_ip.trusted);
+            if client != view.client {
+                view.client = client;
+                view.client_ip = HeaderValue::try_from(client.to_string())
+                    .unwrap_or_else(|_| conn.peer_ip.clone());
+            }
+        }
         if global.use_forwarded_headers {
             if let Some(proto) = headers.get(X_FORWARDED_PROTO) {
                 view.scheme = proto.clone();
@@ -76,21 +92,8 @@ impl Forwarded {
             if let Some(host) = headers.get(X_FORWARDED_HOST).and_then(first_entry) {
                 view.host = host;
             }
-            if let Some(ip) = headers.get(X_FORWARDED_FOR).and_then(first_entry) {
-                view.client_ip = ip;
-            }
         }
         view
-    }
-
-    /// The client address as an IP (ingress-nginx's `$remote_addr`): the trusted forwarded
-    /// one when `use-forwarded-headers` is on and it parses, else the peer.
-    pub(crate) fn client_addr(&self, conn: &ConnInfo, global: &GlobalConfig) -> std::net::IpAddr {
-        let forwarded = match global.use_forwarded_headers {
-            true => self.client_ip.to_str().ok().and_then(|ip| ip.trim().parse().ok()),
-            false => None,
-        };
-        forwarded.unwrap_or(conn.peer.ip())
     }
 
     pub(crate) fn is_http(&self) -> bool {

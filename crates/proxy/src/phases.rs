@@ -127,10 +127,7 @@ impl Proxy {
             return Ok(response);
         }
         if !policy.filters.is_empty() {
-            let req = FilterRequest {
-                client: view.client_addr(conn, &snap.table.global),
-                headers: &parts.headers,
-            };
+            let req = FilterRequest { client: view.client, headers: &parts.headers };
             for phase in REQUEST_PHASES {
                 if let Step::Respond(response) =
                     self.apply_filters(&policy.filters, phase, &req).await?

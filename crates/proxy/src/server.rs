@@ -17,7 +17,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::{ConnInfo, ProxyConfig};
 use crate::conn::evict::Registry;
+use crate::conn::proxy_protocol::{self, Prefixed};
 use crate::conn::Guarded;
+use crate::forwarded::is_trusted;
 use crate::phases::Authenticator;
 use crate::snapshot::Snapshot;
 use crate::upgrade::Tunnels;
@@ -123,9 +125,38 @@ impl Proxy {
     ) {
         let port = listener.local_addr().map_or(0, |addr| addr.port());
         self.accept_until(listener, shutdown, "connections", |stream, peer, watcher| {
-            self.serve_connection(stream, self.conn_info(peer, port, false), watcher)
+            let proxy = Arc::clone(&self);
+            async move {
+                let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
+                proxy.serve_connection(stream, proxy.conn_info(client, port, false), watcher).await;
+            }
         })
         .await;
+    }
+
+    /// The accepted connection's client: with `use-proxy-protocol`, the source its PROXY header
+    /// names when the peer is a trusted proxy (`proxy-real-ip-cidr`), and the stream after the
+    /// header; `None`: no valid header came within `client-header-timeout` (closed, logged).
+    pub(crate) async fn client_of(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+    ) -> Option<(Prefixed<TcpStream>, SocketAddr)> {
+        let snapshot = self.snapshot.load_full();
+        let global = snapshot.as_ref().map(|s| &s.table.global);
+        let Some(global) = global.filter(|g| g.real_ip.proxy_protocol) else {
+            return Some((Prefixed::plain(stream), peer));
+        };
+        match proxy_protocol::read(stream, global.client.header_timeout).await {
+            Ok((Some(source), stream)) if is_trusted(peer.ip(), &global.real_ip.trusted) => {
+                Some((stream, source))
+            }
+            Ok((_, stream)) => Some((stream, peer)),
+            Err(error) => {
+                tracing::info!(%peer, %error, "connection refused: use-proxy-protocol is on");
+                None
+            }
+        }
     }
 
     /// The accept loop of every proxy listener: accepts on `listener` until `shutdown`

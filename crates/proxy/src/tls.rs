@@ -64,9 +64,10 @@ impl Proxy {
             let proxy = Arc::clone(&self);
             let acceptor = acceptor.clone();
             async move {
+                let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
                 match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                     Ok(Ok(tls)) => {
-                        let conn = proxy.conn_info(peer, port, true);
+                        let conn = proxy.conn_info(client, port, true);
                         proxy.serve_connection(tls, conn, watcher).await;
                     }
                     Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),

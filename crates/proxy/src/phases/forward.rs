@@ -68,7 +68,7 @@ impl Proxy {
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
-        let client_ip = fwd.view.client_addr(fwd.conn, global);
+        let client_ip = fwd.view.client;
         let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path };
         let keepalive = KeepAlive {
             max_idle: global.upstream_keepalive_connections,
