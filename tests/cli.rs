@@ -61,6 +61,11 @@ fn check_exits_one_and_names_the_file_on_errors() {
 #[test]
 fn check_reports_unsupported_annotations_as_a_migration_report() {
     let dir = tempfile::tempdir().unwrap();
+    let with_stream_snippet = GOOD.replace(
+        "  name: web\nspec:",
+        "  name: other\n  annotations:\n    nginx.ingress.kubernetes.io/stream-snippet: \"x\"\nspec:",
+    );
+    std::fs::write(dir.path().join("other.yaml"), with_stream_snippet).unwrap();
     let with_snippet = GOOD.replace(
         "  name: web\nspec:",
         "  name: web\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: \"more_set_headers 'X: y';\"\nspec:",
@@ -69,7 +74,8 @@ fn check_reports_unsupported_annotations_as_a_migration_report() {
     let out = portico().arg("check").arg(dir.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("configuration-snippet"), "{stdout}");
-    assert!(stdout.contains("not supported by Portico"), "{stdout}");
+    assert!(stdout.contains("allow-snippet-annotations"), "snippets off by default: {stdout}");
+    assert!(stdout.contains("stream-snippet is not supported by Portico"), "{stdout}");
 }
 
 #[test]

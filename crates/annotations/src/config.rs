@@ -115,6 +115,12 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         "Append the peer to the incoming X-Forwarded-For."
     ),
     bool_key!(
+        "allow-snippet-annotations",
+        "false",
+        allow_snippet_annotations,
+        "Read configuration-snippet and server-snippet (their safe subset, as data)."
+    ),
+    bool_key!(
         "use-proxy-protocol",
         "false",
         real_ip.proxy_protocol,

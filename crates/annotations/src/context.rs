@@ -85,6 +85,11 @@ impl<'a> Ctx<'a> {
         self.diagnostics.push(diagnostic.with_field(field(key)));
     }
 
+    /// The raw value of `name`, unvalidated (snippets span lines, which other values may not).
+    pub fn raw(&self, name: &str) -> Option<&'a str> {
+        self.present.get(name).copied()
+    }
+
     /// Whether the annotation is set at all (even to an empty or invalid value).
     pub fn is_present(&self, name: &str) -> bool {
         self.present.contains_key(name)

@@ -22,6 +22,7 @@ mod ipaccess;
 mod proxy;
 mod registry;
 mod rewrite;
+mod snippet;
 mod unsupported;
 mod value;
 
@@ -107,6 +108,7 @@ pub fn parse_ingress(
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);
+    snippet::apply(&mut ctx, &mut annotations.policy, global);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -165,8 +165,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ),
     // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
     // successors). They may hold access rules (allow/deny): check them by hand.
-    ignored("configuration-snippet", "nginx configuration in the location; never run."),
-    ignored("server-snippet", "nginx configuration in the server; never run."),
     ignored("stream-snippet", "nginx stream configuration; never run."),
     // Canary.
     ignored("canary", "Marks the Ingress as a canary of another; served as a normal Ingress."),

@@ -17,6 +17,9 @@ pub struct GlobalConfig {
     /// How the client address (`$remote_addr`) is found: PROXY protocol, trusted proxies and
     /// the header naming the client.
     pub real_ip: RealIp,
+    /// `allow-snippet-annotations`: read `configuration-snippet`/`server-snippet` (their safe
+    /// subset); off by default, as ingress-nginx ≥ 1.9.
+    pub allow_snippet_annotations: bool,
     /// `generate-request-id`: add X-Request-ID when the client sent none.
     pub generate_request_id: bool,
     /// `no-tls-redirect-locations`: location path prefixes exempt from HTTPS redirects.
@@ -97,6 +100,7 @@ impl Default for GlobalConfig {
             use_forwarded_headers: false,
             compute_full_forwarded_for: false,
             real_ip: RealIp::default(),
+            allow_snippet_annotations: false,
             generate_request_id: true,
             no_tls_redirect_locations: vec!["/.well-known/acme-challenge".to_string()],
             no_auth_locations: vec!["/.well-known/acme-challenge".to_string()],

@@ -9,6 +9,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 
 /// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
@@ -20,6 +21,8 @@ pub enum Phase {
     PreAccess,
     /// access: `allow`/`deny`, external authentication.
     Access,
+    /// The request as sent upstream (`proxy_set_header`).
+    Upstream,
     /// On the response, Portico's own pages included (headers such as CORS).
     Response,
 }
@@ -29,6 +32,60 @@ pub enum Phase {
 pub enum Filter {
     /// `allowlist-source-range` / `denylist-source-range`: 403 for the clients refused.
     SourceRange(Arc<SourceRange>),
+    /// A snippet's `allow`/`deny` lines: first match decides, none matching passes; 403.
+    AccessRules(Arc<[AccessRule]>),
+    /// A snippet's `return CODE [text|URL]`: answered before any access check, as nginx.
+    Return(Arc<Return>),
+    /// A snippet's `proxy_set_header`: set (or, with an empty value, remove) upstream headers.
+    UpstreamHeaders(Arc<[(HeaderName, Template)]>),
+    /// A snippet's `more_set_headers`, `add_header`, `more_clear_headers`.
+    ResponseHeaders(Arc<[HeaderEdit]>),
+}
+
+/// One `allow`/`deny` line; `net: None` is `all`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRule {
+    pub allow: bool,
+    pub net: Option<IpNet>,
+}
+
+/// `return CODE [text|URL]`: a redirect status (301, 302, 303, 307, 308) takes a URL for
+/// `Location`, any other a body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Return {
+    pub status: u16,
+    pub text: Option<String>,
+}
+
+/// A header value with nginx variables: literal text and the few variables Portico evaluates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template(pub Vec<TemplatePart>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    Text(String),
+    /// `$host`: the request's host.
+    Host,
+    /// `$remote_addr`: the client address.
+    RemoteAddr,
+    /// `$scheme`.
+    Scheme,
+    /// `$request_uri`: the original request target.
+    RequestUri,
+    /// `$http_NAME`: a request header (empty when absent).
+    Header(HeaderName),
+}
+
+/// One response-header edit, applied in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderEdit {
+    /// `more_set_headers 'Name: value'` (replace; on every status, or only `statuses`).
+    Set { name: HeaderName, value: HeaderValue, statuses: Vec<u16> },
+    /// `add_header Name value [always]`: appended; without `always` only on 200, 201, 204,
+    /// 206, 301, 302, 303, 304, 307 and 308, as nginx.
+    Add { name: HeaderName, value: HeaderValue, always: bool },
+    /// `more_clear_headers Name`.
+    Clear(HeaderName),
 }
 
 /// Client address lists, as ingress-nginx renders them: the deny list first, then the allow
@@ -48,8 +105,24 @@ pub struct Filters(Vec<Filter>);
 impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
-            Filter::SourceRange(_) => Phase::Access,
+            Filter::Return(_) => Phase::Rewrite,
+            Filter::SourceRange(_) | Filter::AccessRules(_) => Phase::Access,
+            Filter::UpstreamHeaders(_) => Phase::Upstream,
+            Filter::ResponseHeaders(_) => Phase::Response,
         }
+    }
+}
+
+// === impl AccessRule ===
+
+impl AccessRule {
+    /// nginx's access module: the first rule matching `client` decides; none matching passes.
+    pub fn allows(rules: &[AccessRule], client: IpAddr) -> bool {
+        let client = canonical(client);
+        rules
+            .iter()
+            .find(|rule| rule.net.is_none_or(|net| net.contains(&client)))
+            .is_none_or(|rule| rule.allow)
     }
 }
 
@@ -98,11 +171,10 @@ impl Filters {
     }
 
     /// The address lists, when the location has them.
-    // One variant today: the match stays a find_map so that the next variant needs no change.
-    #[allow(clippy::unnecessary_find_map)]
     pub fn source_range(&self) -> Option<&SourceRange> {
         self.0.iter().find_map(|f| match f {
             Filter::SourceRange(range) => Some(&**range),
+            _ => None,
         })
     }
 

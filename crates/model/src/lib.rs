@@ -15,6 +15,9 @@ mod table;
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
-pub use filter::{Filter, Filters, IpNet, Phase, SourceRange};
+pub use filter::{
+    AccessRule, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet, Phase, Return,
+    SourceRange, Template, TemplatePart,
+};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

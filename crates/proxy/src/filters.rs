@@ -2,6 +2,7 @@
 //! in `portico_model::filter`). A location without filters skips this entirely; one with
 //! filters runs only those it has.
 
+pub(crate) mod snippet;
 mod source_range;
 
 use std::net::IpAddr;
@@ -29,6 +30,15 @@ pub(crate) enum Step {
     Respond(Box<Response<ResponseBody>>),
 }
 
+/// Edits `response` by the location's response-phase filters.
+pub(crate) fn respond(filters: &Filters, response: &mut Response<ResponseBody>) {
+    for filter in filters.of(Phase::Response) {
+        if let Filter::ResponseHeaders(edits) = filter {
+            snippet::edit_response(edits, response);
+        }
+    }
+}
+
 /// The phases that run before the request is forwarded, in order.
 pub(crate) const REQUEST_PHASES: [Phase; 3] = [Phase::Rewrite, Phase::PreAccess, Phase::Access];
 
@@ -45,6 +55,10 @@ impl Proxy {
         for filter in filters.of(phase) {
             let step = match filter {
                 Filter::SourceRange(range) => source_range::apply(range, req)?,
+                Filter::AccessRules(rules) => snippet::access(rules, req)?,
+                Filter::Return(ret) => snippet::respond(ret),
+                // Applied where the upstream request and the response are built.
+                Filter::UpstreamHeaders(_) | Filter::ResponseHeaders(_) => Step::Next,
             };
             if let Step::Respond(response) = step {
                 return Ok(Step::Respond(response));

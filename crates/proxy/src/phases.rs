@@ -42,6 +42,8 @@ use crate::snapshot::Snapshot;
 struct Trail {
     routed: Option<(ServerId, usize)>,
     pick: Option<Pick>,
+    /// The location's policy, kept only when it has response-phase filters.
+    respond: Option<Arc<LocationPolicy>>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -73,6 +75,9 @@ impl Proxy {
             None => Err(ProxyError::NotReady),
         };
         let mut response = result.unwrap_or_else(rescue);
+        if let Some(policy) = &trail.respond {
+            crate::filters::respond(&policy.filters, &mut response);
+        }
         crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
         let status = response.status().as_u16();
         match &snapshot {
@@ -112,6 +117,9 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        if policy.filters.has(portico_model::Phase::Response) {
+            trail.respond = Some(Arc::clone(policy));
+        }
         check_body_size(policy, &parts.headers)?;
         if add_slash {
             return Ok(add_slash_redirect(conn, raw_host, &uri));
