@@ -14,6 +14,7 @@ mod conformance;
 mod external;
 mod manifests;
 mod process;
+mod raw;
 mod tls_client;
 
 pub use backend::{refusing_addr, Backends};
@@ -22,6 +23,7 @@ pub use conformance::{assert_proxied, assert_redirect, Case, Running};
 pub use external::{backend_ip, ingress_class, External};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
 pub use process::{binary, patience, Portico};
+pub use raw::{get_from, raw_from, raw_status};
 pub use tls_client::accept_any_client;
 
 /// Polls `check` until it returns true, within [`patience`]. Panics with `what` otherwise.

@@ -4,30 +4,12 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use portico_e2e::{eventually, ingress, service, Backends, Dir, Portico};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use portico_e2e::{eventually, get_from, ingress, raw_status, service, Backends, Dir, Portico};
 
-/// `GET /` on `host` from source address `from`: the whole raw answer.
-async fn get_from(from: &str, to: SocketAddr, host: &str) -> String {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
-    let mut stream = socket.connect(to).await.unwrap();
-    let req =
-        format!("GET /x?y=1 HTTP/1.1\r\nHost: {host}\r\nX-Team: blue\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn status(reply: &str) -> u16 {
-    reply.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+/// `GET /x?y=1` on `host` from source address `from`, with `X-Team: blue`: the raw answer.
+async fn get(from: &str, to: SocketAddr, host: &str) -> String {
+    get_from(from, to, host, "/x?y=1", "X-Team: blue\r\n").await
 }
 
 fn configmap(allow: bool) -> String {
@@ -66,8 +48,8 @@ async fn the_safe_subset_works_through_the_real_binary() {
     ])
     .await;
     let to = portico.http;
-    let reply = get_from("127.0.0.2", to, "headers.test").await;
-    assert_eq!(status(&reply), 200, "{reply}");
+    let reply = get("127.0.0.2", to, "headers.test").await;
+    assert_eq!(raw_status(&reply), 200, "{reply}");
     let lower = reply.to_ascii_lowercase();
     assert!(lower.contains("x-frame-options: deny"), "{reply}");
     assert!(lower.contains("x-always: yes"), "{reply}");
@@ -75,17 +57,17 @@ async fn the_safe_subset_works_through_the_real_binary() {
     assert!(reply.contains(r#""x-original-host":["headers.test"]"#), "{reply}");
     assert!(reply.contains(r#""x-team-copy":["blue"]"#), "{reply}");
 
-    assert_eq!(status(&get_from("127.0.0.2", to, "acl.test").await), 200);
-    assert_eq!(status(&get_from("127.0.0.3", to, "acl.test").await), 403, "first match: deny all");
+    assert_eq!(raw_status(&get("127.0.0.2", to, "acl.test").await), 200);
+    assert_eq!(raw_status(&get("127.0.0.3", to, "acl.test").await), 403, "first match: deny all");
 
-    let moved = get_from("127.0.0.2", to, "moved.test").await;
-    assert_eq!(status(&moved), 301, "{moved}");
+    let moved = get("127.0.0.2", to, "moved.test").await;
+    assert_eq!(raw_status(&moved), 301, "{moved}");
     assert!(moved.to_ascii_lowercase().contains("location: https://elsewhere.example/"), "{moved}");
-    let teapot = get_from("127.0.0.2", to, "teapot.test").await;
-    assert_eq!(status(&teapot), 418);
+    let teapot = get("127.0.0.2", to, "teapot.test").await;
+    assert_eq!(raw_status(&teapot), 418);
     assert!(teapot.ends_with("short and stout"), "{teapot}");
 
-    assert_eq!(status(&get_from("127.0.0.2", to, "auth.test").await), 503, "fails closed");
+    assert_eq!(raw_status(&get("127.0.0.2", to, "auth.test").await), 503, "fails closed");
     let check = portico.check();
     assert!(
         check.lines().any(|l| l.starts_with("error:") && l.contains("auth_request")),
@@ -95,8 +77,8 @@ async fn the_safe_subset_works_through_the_real_binary() {
     // Without allow-snippet-annotations the snippets are ignored, as ingress-nginx ≥ 1.9.
     dir.write("cm.yaml", configmap(false));
     eventually("snippets ignored", || async move {
-        status(&get_from("127.0.0.3", to, "acl.test").await) == 200
+        raw_status(&get("127.0.0.3", to, "acl.test").await) == 200
     })
     .await;
-    assert_eq!(status(&get_from("127.0.0.2", to, "moved.test").await), 200);
+    assert_eq!(raw_status(&get("127.0.0.2", to, "moved.test").await), 200);
 }

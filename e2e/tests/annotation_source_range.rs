@@ -4,26 +4,12 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use portico_e2e::{eventually, ingress, service, Backends, Dir, Portico};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use portico_e2e::{eventually, get_from, ingress, raw_status, service, Backends, Dir, Portico};
 
 /// `GET /` on `host` from source address `from`: the status code.
 async fn status_from(from: &str, to: SocketAddr, host: &str) -> u16 {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
-    let mut stream = socket.connect(to).await.unwrap();
-    let req = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out);
-    text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    raw_status(&get_from(from, to, host, "/", "").await)
 }
 
 async fn start(
