@@ -17,6 +17,7 @@ mod auth;
 mod balance;
 mod config;
 mod context;
+mod cors;
 mod docs;
 mod ipaccess;
 mod proxy;
@@ -108,6 +109,7 @@ pub fn parse_ingress(
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);
+    cors::apply(&mut ctx, &mut annotations.policy);
     snippet::apply(&mut ctx, &mut annotations.policy, global);
     if !ctx.denied.is_empty() {
         let reason =

@@ -42,16 +42,16 @@ fn no_annotations_gives_the_configmap_defaults() {
 
 #[test]
 fn unknown_prefixed_annotations_are_reported_not_dropped() {
-    let parsed = parse(&[("stream-snippet", "return 200;"), ("enable-cors", "true")]);
+    let parsed = parse(&[("stream-snippet", "return 200;"), ("custom-http-errors", "404")]);
     assert!(!parsed.fatal);
     let messages: Vec<_> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         messages,
         [
             format!(
-                "warning: {}: annotation {DEFAULT_PREFIX}/enable-cors is not supported by \
+                "warning: {}: annotation {DEFAULT_PREFIX}/custom-http-errors is not supported by \
                  Portico (ignored)",
-                field("enable-cors")
+                field("custom-http-errors")
             ),
             format!(
                 "warning: {}: annotation {DEFAULT_PREFIX}/stream-snippet is not supported \

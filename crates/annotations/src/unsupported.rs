@@ -235,18 +235,11 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("proxy-ssl-protocols", "TLS versions toward HTTPS backends."),
     ignored("proxy-ssl-name", "Server name verified on HTTPS backends."),
     ignored("proxy-ssl-server-name", "Send SNI to HTTPS backends."),
-    // Client TLS, CORS and the server.
+    // Client TLS and the server.
     ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
     ignored("server-alias", "More host names for the server."),
-    ignored("enable-cors", "CORS headers; without them browsers refuse cross-origin reads."),
-    ignored("cors-allow-origin", "Access-Control-Allow-Origin."),
-    ignored("cors-allow-methods", "Access-Control-Allow-Methods."),
-    ignored("cors-allow-headers", "Access-Control-Allow-Headers."),
-    ignored("cors-expose-headers", "Access-Control-Expose-Headers."),
-    ignored("cors-allow-credentials", "Access-Control-Allow-Credentials."),
-    ignored("cors-max-age", "Access-Control-Max-Age."),
     ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
     // Logs and tracing.
     ignored("enable-access-log", "Access log on or off for the location."),

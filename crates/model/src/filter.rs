@@ -6,9 +6,12 @@
 //! `crates/annotations` (parsing, diagnostics, building the filter), a variant here if none
 //! fits, and that variant's apply step in `crates/proxy/src/filters/`.
 
+mod cors;
+
 use std::net::IpAddr;
 use std::sync::Arc;
 
+pub use cors::{Cors, CorsOrigins, OriginPattern};
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 
@@ -30,6 +33,9 @@ pub enum Phase {
 /// One filter of a location. Closed: the proxy matches on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filter {
+    /// `enable-cors`, rewrite phase: a preflight (`OPTIONS`) from an allowed origin is answered
+    /// 204 before any access check, never forwarded.
+    CorsPreflight(Arc<Cors>),
     /// `allowlist-source-range` / `denylist-source-range`: 403 for the clients refused.
     SourceRange(Arc<SourceRange>),
     /// A snippet's `allow`/`deny` lines: first match decides, none matching passes; 403.
@@ -40,6 +46,9 @@ pub enum Filter {
     UpstreamHeaders(Arc<[(HeaderName, Template)]>),
     /// A snippet's `more_set_headers`, `add_header`, `more_clear_headers`.
     ResponseHeaders(Arc<[HeaderEdit]>),
+    /// `enable-cors`, response phase: the `Access-Control-*` headers on every response of the
+    /// location to an allowed origin (the same [`Cors`] as its preflight filter).
+    CorsHeaders(Arc<Cors>),
 }
 
 /// One `allow`/`deny` line; `net: None` is `all`.
@@ -105,10 +114,10 @@ pub struct Filters(Vec<Filter>);
 impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
-            Filter::Return(_) => Phase::Rewrite,
+            Filter::CorsPreflight(_) | Filter::Return(_) => Phase::Rewrite,
             Filter::SourceRange(_) | Filter::AccessRules(_) => Phase::Access,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
-            Filter::ResponseHeaders(_) => Phase::Response,
+            Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
         }
     }
 }
@@ -174,6 +183,14 @@ impl Filters {
     pub fn source_range(&self) -> Option<&SourceRange> {
         self.0.iter().find_map(|f| match f {
             Filter::SourceRange(range) => Some(&**range),
+            _ => None,
+        })
+    }
+
+    /// The CORS policy, when the location has one.
+    pub fn cors(&self) -> Option<&Cors> {
+        self.0.iter().find_map(|f| match f {
+            Filter::CorsPreflight(cors) | Filter::CorsHeaders(cors) => Some(&**cors),
             _ => None,
         })
     }

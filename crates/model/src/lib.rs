@@ -16,8 +16,8 @@ pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
-    AccessRule, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet, Phase, Return,
-    SourceRange, Template, TemplatePart,
+    AccessRule, Cors, CorsOrigins, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet,
+    OriginPattern, Phase, Return, SourceRange, Template, TemplatePart,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
-//!   ─▶ rewrite (302 for URL targets) ─▶ HTTPS redirect (308)
-//!   ─▶ filters: rewrite phase ─▶ preaccess ─▶ access (403 ...) (crate::filters)
-//!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response ─▶ access log (when the
-//!   response body is dropped)
+//!   ─▶ filters: rewrite phase (CORS preflight 204) ─▶ rewrite (302 for URL targets)
+//!   ─▶ HTTPS redirect (308) ─▶ filters: preaccess ─▶ access (403 ...) (crate::filters)
+//!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response
+//!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
+//!   ran, Portico's own included) ─▶ access log (when the response body is dropped)
 //! ```
 //!
 //! Each phase is a function returning `Err(ProxyError)` or an early response to stop; the
@@ -22,7 +23,7 @@ use http::header::HOST;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
-use portico_model::{Location, LocationPolicy, Server, Target};
+use portico_model::{Location, LocationPolicy, Phase, Server, Target};
 use portico_router::normalize::normalize;
 use portico_router::{PathMatch, Rewrite, ServerId};
 
@@ -32,7 +33,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
-use crate::filters::{FilterRequest, Step, REQUEST_PHASES};
+use crate::filters::{apply_response_filters, FilterRequest, ResponseRequest, Step, ACCESS_PHASES};
 use crate::forwarded::Forwarded;
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
@@ -42,8 +43,8 @@ use crate::snapshot::Snapshot;
 struct Trail {
     routed: Option<(ServerId, usize)>,
     pick: Option<Pick>,
-    /// The location's policy, kept only when it has response-phase filters.
-    respond: Option<Arc<LocationPolicy>>,
+    /// Set once the routed location's rewrite-phase filters ran, when it has response filters.
+    response: Option<ResponseRequest>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -75,8 +76,8 @@ impl Proxy {
             None => Err(ProxyError::NotReady),
         };
         let mut response = result.unwrap_or_else(rescue);
-        if let Some(policy) = &trail.respond {
-            crate::filters::respond(&policy.filters, &mut response);
+        if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
+            respond_filters(snapshot, trail.routed, seen, &mut response);
         }
         crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
         let status = response.status().as_u16();
@@ -117,28 +118,37 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
-        if policy.filters.has(portico_model::Phase::Response) {
-            trail.respond = Some(Arc::clone(policy));
-        }
         check_body_size(policy, &parts.headers)?;
         if add_slash {
             return Ok(add_slash_redirect(conn, raw_host, &uri));
         }
         check_denied(policy)?;
+        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
+        let filtered = (!policy.filters.is_empty()).then_some(FilterRequest {
+            client: view.client,
+            method: &parts.method,
+            headers: &parts.headers,
+        });
+        if let Some(req) = &filtered {
+            trail.response = ResponseRequest::capture(&policy.filters, &parts.headers);
+            if let Step::Respond(response) =
+                self.apply_filters(&policy.filters, Phase::Rewrite, req).await?
+            {
+                return Ok(*response);
+            }
+        }
         let rewritten = match rewrite(snap, route.server, index, &route.path, &uri) {
             RewriteStep::Keep => None,
             RewriteStep::Uri(uri) => Some(uri),
             RewriteStep::Respond(response) => return Ok(*response),
         };
-        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
         if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
             return Ok(response);
         }
-        if !policy.filters.is_empty() {
-            let req = FilterRequest { client: view.client, headers: &parts.headers };
-            for phase in REQUEST_PHASES {
+        if let Some(req) = &filtered {
+            for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
-                    self.apply_filters(&policy.filters, phase, &req).await?
+                    self.apply_filters(&policy.filters, phase, req).await?
                 {
                     return Ok(*response);
                 }
@@ -158,6 +168,19 @@ impl Proxy {
             path: &route.path,
         };
         self.forward(request, parts, body, log, trail).await
+    }
+}
+
+/// The response phase: the routed location's response filters, on whatever answered.
+fn respond_filters(
+    snap: &Snapshot,
+    routed: Option<(ServerId, usize)>,
+    seen: &ResponseRequest,
+    response: &mut Response<ResponseBody>,
+) {
+    let Some((server, index)) = routed else { return };
+    if let Some(location) = snap.server(server).locations.get(index) {
+        apply_response_filters(&location.policy.filters, seen, response);
     }
 }
 

@@ -235,7 +235,7 @@ fn access_restricting_classification() {
         "enable-global-auth",
         "configuration-snippet",
         "server-snippet",
-        "enable-cors",
+        "custom-http-errors",
         "canary",
         "affinity",
         "backend-protocol",
@@ -286,7 +286,7 @@ fn values_that_deny() {
         ),
         (&[("auth-tls-secret", "ns/ca")], &["auth-tls-secret"]),
         (&[("auth-tls-verify-client", "on")], &[]),
-        (&[("satisfy", "any"), ("enable-cors", "true"), ("server-snippet", "deny all;")], &[]),
+        (&[("satisfy", "any"), ("affinity", "cookie"), ("server-snippet", "deny all;")], &[]),
         (&[("not-an-annotation", "1")], &[]),
     ];
     for (pairs, want) in cases {
