@@ -19,6 +19,7 @@ mod config;
 mod context;
 mod docs;
 mod ipaccess;
+mod limits;
 mod proxy;
 mod registry;
 mod rewrite;
@@ -107,6 +108,7 @@ pub fn parse_ingress(
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);
+    limits::apply(&mut ctx, &mut annotations.policy, global);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -11,6 +11,10 @@ use std::sync::Arc;
 
 pub use ipnet::IpNet;
 
+mod limits;
+
+pub use limits::{Limits, RateLimit};
+
 /// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
@@ -29,6 +33,10 @@ pub enum Phase {
 pub enum Filter {
     /// `allowlist-source-range` / `denylist-source-range`: 403 for the clients refused.
     SourceRange(Arc<SourceRange>),
+    /// `limit-rps` / `limit-rpm` / `limit-connections`: the limit's status past them.
+    Limits(Arc<Limits>),
+    /// `limit-rate` / `limit-rate-after`: the response body is sent at this pace.
+    RateLimit(RateLimit),
 }
 
 /// Client address lists, as ingress-nginx renders them: the deny list first, then the allow
@@ -49,6 +57,8 @@ impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
             Filter::SourceRange(_) => Phase::Access,
+            Filter::Limits(_) => Phase::PreAccess,
+            Filter::RateLimit(_) => Phase::Response,
         }
     }
 }
@@ -68,7 +78,7 @@ impl SourceRange {
 
 /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, a dual-stack listener's view of an IPv4
 /// client) is the IPv4 address, as nginx sees it.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
@@ -98,11 +108,26 @@ impl Filters {
     }
 
     /// The address lists, when the location has them.
-    // One variant today: the match stays a find_map so that the next variant needs no change.
-    #[allow(clippy::unnecessary_find_map)]
     pub fn source_range(&self) -> Option<&SourceRange> {
         self.0.iter().find_map(|f| match f {
             Filter::SourceRange(range) => Some(&**range),
+            _ => None,
+        })
+    }
+
+    /// The request and connection limits, when the location has them.
+    pub fn limits(&self) -> Option<&Limits> {
+        self.0.iter().find_map(|f| match f {
+            Filter::Limits(limits) => Some(&**limits),
+            _ => None,
+        })
+    }
+
+    /// The response bandwidth limit, when the location has one.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.0.iter().find_map(|f| match f {
+            Filter::RateLimit(rate) => Some(*rate),
+            _ => None,
         })
     }
 

@@ -13,8 +13,8 @@ mod render;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
-pub use config::{ClientLimits, GlobalConfig, Hsts};
+pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults};
 pub use diag::{Diagnostic, ObjectRef, Severity};
-pub use filter::{Filter, Filters, IpNet, Phase, SourceRange};
+pub use filter::{canonical, Filter, Filters, IpNet, Limits, Phase, RateLimit, SourceRange};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -2,6 +2,7 @@
 //! in `portico_model::filter`). A location without filters skips this entirely; one with
 //! filters runs only those it has.
 
+pub(crate) mod limits;
 mod source_range;
 
 use std::net::IpAddr;
@@ -21,6 +22,10 @@ pub(crate) struct FilterRequest<'a> {
     /// The request's headers (for the filters that read them).
     #[allow(dead_code)] // read by the next filters (CORS, external auth)
     pub headers: &'a HeaderMap,
+    /// The location's limit zones (when it has limits).
+    pub limits: Option<&'a limits::LimitState>,
+    /// What must be held until the response ends (a `limit-connections` slot).
+    pub held: Option<limits::ConnPermit>,
 }
 
 /// A filter's verdict: go on, or answer now with this response.
@@ -40,11 +45,14 @@ impl Proxy {
         &self,
         filters: &Filters,
         phase: Phase,
-        req: &FilterRequest<'_>,
+        req: &mut FilterRequest<'_>,
     ) -> Result<Step, ProxyError> {
         for filter in filters.of(phase) {
             let step = match filter {
                 Filter::SourceRange(range) => source_range::apply(range, req)?,
+                Filter::Limits(limits) => limits::apply(limits, req)?,
+                // Applied to the response body (crate::body).
+                Filter::RateLimit(_) => Step::Next,
             };
             if let Step::Respond(response) = step {
                 return Ok(Step::Respond(response));

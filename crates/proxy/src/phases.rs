@@ -22,7 +22,7 @@ use http::header::HOST;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
-use portico_model::{Location, LocationPolicy, Server, Target};
+use portico_model::{Location, LocationPolicy, RateLimit, Server, Target};
 use portico_router::normalize::normalize;
 use portico_router::{PathMatch, Rewrite, ServerId};
 
@@ -32,6 +32,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
+use crate::filters::limits::ConnPermit;
 use crate::filters::{FilterRequest, Step, REQUEST_PHASES};
 use crate::forwarded::Forwarded;
 use crate::server::Proxy;
@@ -42,6 +43,10 @@ use crate::snapshot::Snapshot;
 struct Trail {
     routed: Option<(ServerId, usize)>,
     pick: Option<Pick>,
+    /// A `limit-connections` slot, released with the response body.
+    held: Option<ConnPermit>,
+    /// `limit-rate`: the pace of the response body.
+    rate: Option<RateLimit>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -87,6 +92,12 @@ impl Proxy {
                 .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
         }
         response.body_mut().attach(log, trail.pick, inflight);
+        if let Some(permit) = trail.held {
+            response.body_mut().hold(permit);
+        }
+        if let Some(rate) = trail.rate {
+            response.body_mut().throttle(rate);
+        }
         response
     }
 
@@ -112,6 +123,7 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
             return Ok(add_slash_redirect(conn, raw_host, &uri));
@@ -127,17 +139,20 @@ impl Proxy {
             return Ok(response);
         }
         if !policy.filters.is_empty() {
-            let req = FilterRequest {
+            let mut req = FilterRequest {
                 client: view.client_addr(conn, &snap.table.global),
                 headers: &parts.headers,
+                limits: snap.limits(route.server, index),
+                held: None,
             };
             for phase in REQUEST_PHASES {
                 if let Step::Respond(response) =
-                    self.apply_filters(&policy.filters, phase, &req).await?
+                    self.apply_filters(&policy.filters, phase, &mut req).await?
                 {
                     return Ok(*response);
                 }
             }
+            trail.held = req.held.take();
         }
         let balancer = backend(snap, location)?;
         authorize(&self.auth, policy, &parts.headers).await?;
