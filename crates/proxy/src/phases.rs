@@ -3,9 +3,9 @@
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
 //!   ─▶ rewrite (302 for URL targets) ─▶ HTTPS redirect (308)
-//!   ─▶ filters: rewrite phase ─▶ preaccess ─▶ access (403 ...) (crate::filters)
-//!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response ─▶ access log (when the
-//!   response body is dropped)
+//!   ─▶ filters: rewrite phase ─▶ preaccess (limits: 503) ─▶ access (403 ...) (crate::filters)
+//!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response (paced by limit-rate)
+//!   ─▶ access log and limit-connections slot released (when the response body is dropped)
 //! ```
 //!
 //! Each phase is a function returning `Err(ProxyError)` or an early response to stop; the
