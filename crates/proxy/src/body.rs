@@ -330,3 +330,30 @@ fn poll_idle(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pace_follows_nginx_budget() {
+        let rate = RateLimit { bytes_per_second: 1000, after: 500 };
+        let now = Instant::now();
+        let pace = |start: Instant| Pace {
+            rate,
+            start,
+            stash: None,
+            wait: Box::pin(tokio::time::sleep_until(now)),
+        };
+        let fresh = pace(now);
+        // `after` plus one second's worth at once.
+        assert!(matches!(fresh.room(0, 5000), Ok(1400..=1500)), "{:?}", fresh.room(0, 5000));
+        assert_eq!(fresh.room(0, 200), Ok(200), "a small frame goes whole");
+        // Spent: wait for a tenth of a second's worth.
+        let due = fresh.room(1500, 5000).unwrap_err();
+        let wait = due.saturating_duration_since(now);
+        assert!(wait > Duration::from_millis(50) && wait <= Duration::from_millis(100), "{wait:?}");
+        let older = pace(now.checked_sub(Duration::from_secs(2)).unwrap());
+        assert!(matches!(older.room(1500, 5000), Ok(1900..=2100)), "{:?}", older.room(1500, 5000));
+    }
+}
