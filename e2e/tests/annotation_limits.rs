@@ -102,15 +102,28 @@ async fn a_burst_past_the_limit_gets_the_status_per_client_and_survives_a_swap()
 async fn limit_connections_counts_requests_in_flight() {
     let (_w, _d, portico) = start(&[("conn.test", &[("limit-connections", "1")])], "").await;
     let to = portico.http;
-    let slow = tokio::spawn(async move {
-        get_from("127.0.0.2", to, "conn.test", "/?echo.delay_ms=4000").await.0
-    });
-    // While the slow request holds the only slot, the same client is refused (503, the
-    // default limit-conn-status-code) and another client is not.
-    eventually("the slow request holds the slot", || async move {
-        status_from("127.0.0.2", to, "conn.test").await == 503
-    })
-    .await;
+    // While a slow request holds the only slot, the same client is refused (503, the default
+    // limit-conn-status-code). A probe may take the slot first, refusing the slow request
+    // instead: then try again.
+    let deadline = Instant::now() + patience();
+    let slow = loop {
+        assert!(Instant::now() < deadline, "the slow request never held the slot");
+        let slow = tokio::spawn(async move {
+            get_from("127.0.0.2", to, "conn.test", "/?echo.delay_ms=4000").await.0
+        });
+        let mut taken = false;
+        while !slow.is_finished() && Instant::now() < deadline {
+            if status_from("127.0.0.2", to, "conn.test").await == 503 {
+                taken = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if taken {
+            break slow;
+        }
+        assert_eq!(slow.await.unwrap(), 503, "lost the race to a probe");
+    };
     assert_eq!(status_from("127.0.0.3", to, "conn.test").await, 200, "another client");
     assert!(!slow.is_finished(), "the slot was taken by the slow request");
     assert_eq!(slow.await.unwrap(), 200);
