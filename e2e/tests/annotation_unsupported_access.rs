@@ -1,5 +1,5 @@
 //! Unsupported access-restricting annotations fail closed (issue 9 §1): an Ingress carrying one
-//! (`enable-modsecurity`, `limit-rps`, `auth-url`, ...) answers 503 on every path, as
+//! (`enable-modsecurity`, `global-rate-limit`, `auth-url`, ...) answers 503 on every path, as
 //! ingress-nginx's "location denied", and `portico check` exits 1 naming it; other Ingresses,
 //! on the same host too, are served, and unsupported annotations that do not restrict access
 //! (or are switched off) stay warnings.
@@ -99,7 +99,7 @@ async fn non_restricting_or_disabled_unsupported_annotations_are_warnings() {
         ("affinity", "cookie"),
         ("satisfy", "any"),
         ("enable-modsecurity", "false"),
-        ("limit-rps", "0"),
+        ("global-rate-limit", "0"),
         ("auth-signin", "https://login.example/"),
     ];
     let mut ing = ingress("ignored").path(Some("ignored.test"), "/", "Prefix", "web");

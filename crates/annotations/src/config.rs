@@ -314,6 +314,34 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         deny_on_invalid: true,
         apply: |v, c| source_range(v, c, false),
     },
+    key!(
+        "limit-req-status-code",
+        "503",
+        limits.req_status,
+        parse_error_status,
+        "Status of requests past limit-rps/limit-rpm (400-599)."
+    ),
+    key!(
+        "limit-conn-status-code",
+        "503",
+        limits.conn_status,
+        parse_error_status,
+        "Status of requests past limit-connections (400-599)."
+    ),
+    key!(
+        "limit-rate",
+        "0",
+        limits.rate,
+        parse_kb,
+        "Default of the limit-rate annotation: response bandwidth per request, in KB/s (0 = none)."
+    ),
+    key!(
+        "limit-rate-after",
+        "0",
+        limits.rate_after,
+        parse_kb,
+        "Default of the limit-rate-after annotation, in KB."
+    ),
     bool_key!("hsts", "true", hsts.enabled, "Send Strict-Transport-Security on HTTPS responses."),
     key!("hsts-max-age", "31536000", hsts.max_age, parse_count, "HSTS max-age, in seconds."),
     bool_key!(
@@ -426,6 +454,19 @@ fn parse_trusted(value: &str) -> Result<Vec<portico_model::IpNet>, String> {
         return Err("no CIDR given".to_string());
     }
     Ok(nets)
+}
+
+/// `limit-req-status-code` / `limit-conn-status-code`: nginx accepts 400 to 599.
+fn parse_error_status(value: &str) -> Result<u16, String> {
+    match value::parse_int(value)? {
+        code @ 400..=599 => Ok(code as u16),
+        _ => Err("must be a status between 400 and 599".to_string()),
+    }
+}
+
+/// `limit-rate` / `limit-rate-after`: an integer in KB, 0 or less = none.
+fn parse_kb(value: &str) -> Result<u64, String> {
+    Ok(u64::try_from(value::parse_int(value)?).unwrap_or(0))
 }
 
 /// `http-redirect-code`: only 301, 302, 307 and 308 (ingress-nginx `validRedirectCodes`).

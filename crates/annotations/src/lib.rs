@@ -20,6 +20,7 @@ mod context;
 mod cors;
 mod docs;
 mod ipaccess;
+mod limits;
 mod proxy;
 mod registry;
 mod rewrite;
@@ -109,6 +110,7 @@ pub fn parse_ingress(
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);
+    limits::apply(&mut ctx, &mut annotations.policy, global);
     cors::apply(&mut ctx, &mut annotations.policy);
     snippet::apply(&mut ctx, &mut annotations.policy, global);
     if !ctx.denied.is_empty() {

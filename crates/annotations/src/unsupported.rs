@@ -61,7 +61,6 @@ pub(crate) enum Verdict {
 }
 
 const SOURCE: When = When::Set;
-const LIMITS: &[&str] = &["limit-connections", "limit-rps", "limit-rpm"];
 const AUTH_URL: When = When::With(&["auth-url"]);
 const AUTH_TLS: When = When::With(&["auth-tls-secret"]);
 
@@ -75,28 +74,8 @@ const fn ignored(name: &'static str, doc: &'static str) -> UnsupportedSpec {
 
 /// The list, grouped by ingress-nginx family (access-restricting families first).
 pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
-    // Rate limits (ratelimit; global-rate-limit* left ingress-nginx in v1.12, older versions
-    // enforce them, so an Ingress carrying them still expects a limit).
-    denies("limit-connections", When::Positive, "Concurrent connections per client IP; 0 = none."),
-    denies("limit-rps", When::Positive, "Requests per second per client IP; 0 = none."),
-    denies("limit-rpm", When::Positive, "Requests per minute per client IP; 0 = none."),
-    denies("limit-rate", When::Positive, "Response bandwidth per connection (KB/s); 0 = none."),
-    denies(
-        "limit-rate-after",
-        When::With(&["limit-rate"]),
-        "Bytes sent before limit-rate applies.",
-    ),
-    denies(
-        "limit-burst-multiplier",
-        When::With(&["limit-rps", "limit-rpm"]),
-        "Burst size of limit-rps/limit-rpm.",
-    ),
-    denies(
-        "limit-allowlist",
-        When::With(LIMITS),
-        "Client CIDRs exempt from the limits (loosens them).",
-    ),
-    denies("limit-whitelist", When::With(LIMITS), "Alias of limit-allowlist."),
+    // global-rate-limit* left ingress-nginx in v1.12; older versions enforce them, so an
+    // Ingress carrying them still expects a limit.
     denies(
         "global-rate-limit",
         When::Positive,

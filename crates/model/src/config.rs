@@ -40,6 +40,8 @@ pub struct GlobalConfig {
     /// `upstream-keepalive-timeout`: how long a pooled upstream connection may stay idle.
     pub upstream_keepalive_timeout: Duration,
     pub hsts: Hsts,
+    /// The statuses and defaults of the `limit-*` annotations.
+    pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
     pub location_defaults: LocationPolicy,
 }
@@ -60,6 +62,25 @@ pub struct RealIp {
     /// `proxy-real-ip-cidr` (default `0.0.0.0/0`): peers trusted to name the client; the
     /// header is walked from the right past trusted addresses (`real_ip_recursive on`).
     pub trusted: Vec<crate::IpNet>,
+}
+
+/// ConfigMap keys of the `limit-*` annotations (nginx's `limit_req_status`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitDefaults {
+    /// `limit-req-status-code`: the answer past `limit-rps`/`limit-rpm` (503).
+    pub req_status: u16,
+    /// `limit-conn-status-code`: the answer past `limit-connections` (503).
+    pub conn_status: u16,
+    /// `limit-rate`: default of the annotation, in KB/s (0 = none).
+    pub rate: u64,
+    /// `limit-rate-after`: default of the annotation, in KB.
+    pub rate_after: u64,
+}
+
+impl Default for LimitDefaults {
+    fn default() -> Self {
+        Self { req_status: 503, conn_status: 503, rate: 0, rate_after: 0 }
+    }
 }
 
 /// What one client connection may cost, from the ConfigMap (nginx's `client_*` and
@@ -111,6 +132,7 @@ impl Default for GlobalConfig {
             upstream_keepalive_connections: 320,
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
+            limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }
     }

@@ -7,6 +7,7 @@
 //! fits, and that variant's apply step in `crates/proxy/src/filters/`.
 
 mod cors;
+mod limits;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub use cors::{Cors, CorsOrigins, OriginPattern};
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
+pub use limits::{Limits, RateLimit};
 
 /// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,6 +51,10 @@ pub enum Filter {
     /// `enable-cors`, response phase: the `Access-Control-*` headers on every response of the
     /// location to an allowed origin (the same [`Cors`] as its preflight filter).
     CorsHeaders(Arc<Cors>),
+    /// `limit-rps` / `limit-rpm` / `limit-connections`: the limit's status past them.
+    Limits(Arc<Limits>),
+    /// `limit-rate` / `limit-rate-after`: the response body is sent at this pace.
+    RateLimit(RateLimit),
 }
 
 /// One `allow`/`deny` line; `net: None` is `all`.
@@ -118,6 +124,8 @@ impl Filter {
             Filter::SourceRange(_) | Filter::AccessRules(_) => Phase::Access,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
             Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
+            Filter::Limits(_) => Phase::PreAccess,
+            Filter::RateLimit(_) => Phase::Response,
         }
     }
 }
@@ -150,7 +158,7 @@ impl SourceRange {
 
 /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, a dual-stack listener's view of an IPv4
 /// client) is the IPv4 address, as nginx sees it.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
@@ -191,6 +199,22 @@ impl Filters {
     pub fn cors(&self) -> Option<&Cors> {
         self.0.iter().find_map(|f| match f {
             Filter::CorsPreflight(cors) | Filter::CorsHeaders(cors) => Some(&**cors),
+            _ => None,
+        })
+    }
+
+    /// The request and connection limits, when the location has them.
+    pub fn limits(&self) -> Option<&Limits> {
+        self.0.iter().find_map(|f| match f {
+            Filter::Limits(limits) => Some(&**limits),
+            _ => None,
+        })
+    }
+
+    /// The response bandwidth limit, when the location has one.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.0.iter().find_map(|f| match f {
+            Filter::RateLimit(rate) => Some(*rate),
             _ => None,
         })
     }

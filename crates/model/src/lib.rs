@@ -13,11 +13,11 @@ mod render;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
-pub use config::{ClientLimits, GlobalConfig, Hsts, RealIp};
+pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
-    AccessRule, Cors, CorsOrigins, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet,
-    OriginPattern, Phase, Return, SourceRange, Template, TemplatePart,
+    canonical, AccessRule, Cors, CorsOrigins, Filter, Filters, HeaderEdit, HeaderName, HeaderValue,
+    IpNet, Limits, OriginPattern, Phase, RateLimit, Return, SourceRange, Template, TemplatePart,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

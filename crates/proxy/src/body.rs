@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,10 +11,23 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use pin_project_lite::pin_project;
 use portico_balance::Pick;
+use portico_model::RateLimit;
 use tokio::time::{Instant, Sleep};
 
 use crate::access_log::AccessLog;
 use crate::conn::InFlight;
+use crate::filters::limits::ConnPermit;
+
+/// `limit-rate`: nginx's `limit_rate` pace of one response. As nginx, by `t` seconds after the
+/// response started at most `after + rate × (t + 1)` bytes are sent; a larger frame is split.
+#[derive(Debug)]
+struct Pace {
+    rate: RateLimit,
+    start: Instant,
+    /// The rest of a frame that went out in part.
+    stash: Option<Bytes>,
+    wait: Pin<Box<Sleep>>,
+}
 
 /// Failures while streaming a body. Travels through hyper as the cause of its error, where
 /// [`crate::ProxyError::from_upstream`] finds it again.
@@ -62,6 +75,8 @@ pin_project! {
         log: Option<AccessLog>,
         pick: Option<Pick>,
         inflight: Option<InFlight>,
+        held: Option<ConnPermit>,
+        pace: Option<Box<Pace>>,
     }
 
     impl PinnedDrop for ResponseBody {
@@ -154,6 +169,8 @@ impl ResponseBody {
             log: None,
             pick: None,
             inflight: None,
+            held: None,
+            pace: None,
         }
     }
 
@@ -163,6 +180,18 @@ impl ResponseBody {
         self.log = Some(log);
         self.pick = pick;
         self.inflight = Some(inflight);
+    }
+
+    /// Keeps `permit` (a `limit-connections` slot) until the body is dropped.
+    pub(crate) fn hold(&mut self, permit: ConnPermit) {
+        self.held = Some(permit);
+    }
+
+    /// Sends the body at `rate` from now on (`limit-rate`, `limit-rate-after`).
+    pub(crate) fn throttle(&mut self, rate: RateLimit) {
+        let start = Instant::now();
+        let wait = Box::pin(tokio::time::sleep_until(start));
+        self.pace = Some(Box::new(Pace { rate, start, stash: None, wait }));
     }
 }
 
@@ -174,25 +203,50 @@ impl Body for ResponseBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        let this = self.project();
-        if let Some(bytes) = this.fixed.take() {
-            *this.bytes += bytes.len() as u64;
-            return Poll::Ready(Some(Ok(Frame::data(bytes))));
-        }
-        let Some(upstream) = this.upstream.as_pin_mut() else {
-            return Poll::Ready(None);
+        let mut this = self.project();
+        let Some(pace) = this.pace.as_deref_mut() else {
+            let polled = poll_source(this.fixed, this.upstream, this.idle, *this.read_timeout, cx);
+            if let Poll::Ready(Some(Ok(frame))) = &polled {
+                *this.bytes += frame.data_ref().map_or(0, |d| d.len() as u64);
+            }
+            return polled;
         };
-        let bytes = this.bytes;
-        let (idle, timeout) = (this.idle.as_pin_mut(), *this.read_timeout);
-        let (failed, expired) = (BodyError::Upstream, BodyError::ReadTimeout);
-        poll_idle(cx, upstream, idle, timeout, failed, expired, |len| {
-            *bytes += len;
-            Ok(())
-        })
+        loop {
+            let mut data = match pace.stash.take() {
+                Some(data) => data,
+                None => {
+                    let (fixed, upstream) = (&mut *this.fixed, this.upstream.as_mut());
+                    let idle = this.idle.as_mut();
+                    match ready!(poll_source(fixed, upstream, idle, *this.read_timeout, cx)) {
+                        Some(Ok(frame)) => match frame.into_data() {
+                            Ok(data) => data,
+                            Err(trailers) => return Poll::Ready(Some(Ok(trailers))),
+                        },
+                        other => return Poll::Ready(other),
+                    }
+                }
+            };
+            match pace.room(*this.bytes, data.len()) {
+                Ok(room) => {
+                    if room < data.len() {
+                        pace.stash = Some(data.split_off(room));
+                    }
+                    *this.bytes += data.len() as u64;
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Err(due) => {
+                    pace.stash = Some(data);
+                    pace.wait.as_mut().reset(due);
+                    ready!(pace.wait.as_mut().poll(cx));
+                }
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.fixed.is_none() && self.upstream.as_ref().is_none_or(|b| b.is_end_stream())
+        self.pace.as_ref().is_none_or(|pace| pace.stash.is_none())
+            && self.fixed.is_none()
+            && self.upstream.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -202,6 +256,45 @@ impl Body for ResponseBody {
             (None, None) => SizeHint::with_exact(0),
         }
     }
+}
+
+// === impl Pace ===
+
+impl Pace {
+    /// How many of the next `len` bytes may go now that `sent` went (at least 1), or when
+    /// some may.
+    fn room(&self, sent: u64, len: usize) -> Result<usize, Instant> {
+        let RateLimit { bytes_per_second: rate, after } = self.rate;
+        let elapsed = Instant::now().saturating_duration_since(self.start).as_secs_f64();
+        let allowed = after as f64 + rate as f64 * (elapsed + 1.0);
+        let room = (allowed - sent as f64).max(0.0) as u64;
+        if room > 0 {
+            return Ok(usize::try_from(room).unwrap_or(usize::MAX).min(len));
+        }
+        // Wake when a tenth of a second's worth (or the whole frame) may go.
+        let chunk = (len as u64).min((rate / 10).max(1));
+        let at = (sent + chunk).saturating_sub(after) as f64 / rate as f64 - 1.0;
+        Err(self.start + Duration::from_secs_f64(at.max(elapsed)))
+    }
+}
+
+/// The next frame of a response body: Portico's own page, or the upstream's under its read
+/// timer.
+fn poll_source(
+    fixed: &mut Option<Bytes>,
+    upstream: Pin<&mut Option<Incoming>>,
+    idle: Pin<&mut Option<Sleep>>,
+    read_timeout: Duration,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+    if let Some(bytes) = fixed.take() {
+        return Poll::Ready(Some(Ok(Frame::data(bytes))));
+    }
+    let Some(upstream) = upstream.as_pin_mut() else {
+        return Poll::Ready(None);
+    };
+    let (failed, expired) = (BodyError::Upstream, BodyError::ReadTimeout);
+    poll_idle(cx, upstream, idle.as_pin_mut(), read_timeout, failed, expired, |_| Ok(()))
 }
 
 /// One `poll_frame` of a streamed body under an idle timer, shared by both directions: each
@@ -235,5 +328,32 @@ fn poll_idle(
             Some(Poll::Ready(())) => Poll::Ready(Some(Err(expired))),
             _ => Poll::Pending,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pace_follows_nginx_budget() {
+        let rate = RateLimit { bytes_per_second: 1000, after: 500 };
+        let now = Instant::now();
+        let pace = |start: Instant| Pace {
+            rate,
+            start,
+            stash: None,
+            wait: Box::pin(tokio::time::sleep_until(now)),
+        };
+        let fresh = pace(now);
+        // `after` plus one second's worth at once.
+        assert!(matches!(fresh.room(0, 5000), Ok(1400..=1500)), "{:?}", fresh.room(0, 5000));
+        assert_eq!(fresh.room(0, 200), Ok(200), "a small frame goes whole");
+        // Spent: wait for a tenth of a second's worth.
+        let due = fresh.room(1500, 5000).unwrap_err();
+        let wait = due.saturating_duration_since(now);
+        assert!(wait > Duration::from_millis(50) && wait <= Duration::from_millis(100), "{wait:?}");
+        let older = pace(now.checked_sub(Duration::from_secs(2)).unwrap());
+        assert!(matches!(older.room(1500, 5000), Ok(1900..=2100)), "{:?}", older.room(1500, 5000));
     }
 }

@@ -48,6 +48,9 @@ pub enum ProxyError {
     /// Refused by an access filter (address lists): 403.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// Past `limit-rps`/`limit-rpm`/`limit-connections`: their ConfigMap status (503).
+    #[error("limited: {0}")]
+    Limited(u16),
     /// Portico cannot answer this request correctly (e.g. an unusable password hash): 500.
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -116,6 +119,9 @@ impl ProxyError {
             }
             Self::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Limited(status) => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+            }
         }
     }
 
@@ -143,6 +149,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
         404 => page!("404 Not Found"),
         408 => page!("408 Request Time-out"),
         413 => page!("413 Request Entity Too Large"),
+        429 => page!("429 Too Many Requests"),
         502 => page!("502 Bad Gateway"),
         503 => page!("503 Service Temporarily Unavailable"),
         504 => page!("504 Gateway Time-out"),

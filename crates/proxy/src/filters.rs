@@ -3,6 +3,7 @@
 //! filters runs only those it has.
 
 mod cors;
+pub(crate) mod limits;
 pub(crate) mod snippet;
 mod source_range;
 
@@ -23,6 +24,10 @@ pub(crate) struct FilterRequest<'a> {
     pub method: &'a Method,
     /// The request's headers (for the filters that read them).
     pub headers: &'a HeaderMap,
+    /// The location's limit zones (when it has limits).
+    pub limits: Option<&'a limits::LimitState>,
+    /// What must be held until the response ends (a `limit-connections` slot).
+    pub held: Option<limits::ConnPermit>,
 }
 
 /// What the response filters need of the request, kept from the request phases (the request
@@ -51,7 +56,7 @@ impl Proxy {
         &self,
         filters: &Filters,
         phase: Phase,
-        req: &FilterRequest<'_>,
+        req: &mut FilterRequest<'_>,
     ) -> Result<Step, ProxyError> {
         for filter in filters.of(phase) {
             let step = match filter {
@@ -59,11 +64,13 @@ impl Proxy {
                 Filter::SourceRange(range) => source_range::apply(range, req)?,
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
                 Filter::Return(ret) => snippet::respond(ret),
-                // Applied where the upstream request and the response are built
-                // (`apply_response_filters`, `forward`).
+                Filter::Limits(limits) => limits::apply(limits, req)?,
+                // Applied where the upstream request, the response and its body are built
+                // (`apply_response_filters`, `forward`, crate::body).
                 Filter::UpstreamHeaders(_)
                 | Filter::ResponseHeaders(_)
-                | Filter::CorsHeaders(_) => Step::Next,
+                | Filter::CorsHeaders(_)
+                | Filter::RateLimit(_) => Step::Next,
             };
             if let Step::Respond(response) = step {
                 return Ok(Step::Respond(response));
@@ -100,7 +107,9 @@ pub(crate) fn apply_response_filters(
             | Filter::SourceRange(_)
             | Filter::AccessRules(_)
             | Filter::Return(_)
-            | Filter::UpstreamHeaders(_) => {}
+            | Filter::UpstreamHeaders(_)
+            | Filter::Limits(_)
+            | Filter::RateLimit(_) => {}
         }
     }
 }

@@ -3,10 +3,12 @@
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
 //!   ─▶ filters: rewrite phase (CORS preflight 204) ─▶ rewrite (302 for URL targets)
-//!   ─▶ HTTPS redirect (308) ─▶ filters: preaccess ─▶ access (403 ...) (crate::filters)
-//!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response
+//!   ─▶ HTTPS redirect (308) ─▶ filters: preaccess (limits: 503) ─▶ access (403 ...)
+//!   (crate::filters) ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response (paced by
+//!   limit-rate)
 //!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
-//!   ran, Portico's own included) ─▶ access log (when the response body is dropped)
+//!   ran, Portico's own included) ─▶ access log and limit-connections slot released (when the
+//!   response body is dropped)
 //! ```
 //!
 //! Each phase is a function returning `Err(ProxyError)` or an early response to stop; the
@@ -23,7 +25,7 @@ use http::header::HOST;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
-use portico_model::{Location, LocationPolicy, Phase, Server, Target};
+use portico_model::{Location, LocationPolicy, Phase, RateLimit, Server, Target};
 use portico_router::normalize::normalize;
 use portico_router::{PathMatch, Rewrite, ServerId};
 
@@ -33,6 +35,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
+use crate::filters::limits::ConnPermit;
 use crate::filters::{apply_response_filters, FilterRequest, ResponseRequest, Step, ACCESS_PHASES};
 use crate::forwarded::Forwarded;
 use crate::server::Proxy;
@@ -45,6 +48,10 @@ struct Trail {
     pick: Option<Pick>,
     /// Set once the routed location's rewrite-phase filters ran, when it has response filters.
     response: Option<ResponseRequest>,
+    /// A `limit-connections` slot, released with the response body.
+    held: Option<ConnPermit>,
+    /// `limit-rate`: the pace of the response body.
+    rate: Option<RateLimit>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -93,6 +100,12 @@ impl Proxy {
                 .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
         }
         response.body_mut().attach(log, trail.pick, inflight);
+        if let Some(permit) = trail.held {
+            response.body_mut().hold(permit);
+        }
+        if let Some(rate) = trail.rate {
+            response.body_mut().throttle(rate);
+        }
         response
     }
 
@@ -118,18 +131,21 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
             return Ok(add_slash_redirect(conn, raw_host, &uri));
         }
         check_denied(policy)?;
         let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
-        let filtered = (!policy.filters.is_empty()).then_some(FilterRequest {
+        let mut filtered = (!policy.filters.is_empty()).then_some(FilterRequest {
             client: view.client,
             method: &parts.method,
             headers: &parts.headers,
+            limits: snap.limits(route.server, index),
+            held: None,
         });
-        if let Some(req) = &filtered {
+        if let Some(req) = &mut filtered {
             trail.response = ResponseRequest::capture(&policy.filters, &parts.headers);
             if let Step::Respond(response) =
                 self.apply_filters(&policy.filters, Phase::Rewrite, req).await?
@@ -145,7 +161,7 @@ impl Proxy {
         if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
             return Ok(response);
         }
-        if let Some(req) = &filtered {
+        if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
                     self.apply_filters(&policy.filters, phase, req).await?
@@ -153,6 +169,7 @@ impl Proxy {
                     return Ok(*response);
                 }
             }
+            trail.held = req.held.take();
         }
         let balancer = backend(snap, location)?;
         authorize(&self.auth, policy, &parts.headers).await?;

@@ -47,6 +47,8 @@ pub struct Proxy {
     pub(crate) auth: Authenticator,
     /// The https listener's TLS: certificates of the live table, swapped with it.
     pub(crate) tls: crate::tls::Tls,
+    /// The `limit-*` zones of the live table, kept across swaps for unchanged limits.
+    zones: crate::filters::limits::Zones,
     /// Open client connections, for closing idle ones when descriptors run out.
     conns: Arc<Registry>,
     /// Upgraded connections (WebSocket tunnels), which shutdown waits for too.
@@ -75,6 +77,7 @@ impl Proxy {
             pool: Arc::new(Pool::new()),
             auth: Authenticator::default(),
             tls: crate::tls::Tls::new(),
+            zones: Default::default(),
             conns: Arc::default(),
             tunnels: Arc::default(),
             builder,
@@ -84,6 +87,7 @@ impl Proxy {
     /// Makes `snapshot` the live table. Requests already running finish on the old one.
     pub fn swap(&self, mut snapshot: Snapshot) {
         snapshot.attach_metrics(&self.metrics);
+        snapshot.attach_limits(&self.zones);
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
         self.tls.swap(&snapshot);

@@ -11,6 +11,8 @@ use portico_model::{Diagnostic, RouteTable, Server};
 use portico_router::{Router, ServerId};
 use portico_tls::CertStore;
 
+use crate::filters::limits::{LimitState, Zones};
+
 /// A routing table compiled for serving.
 #[derive(Debug)]
 pub struct Snapshot {
@@ -28,6 +30,9 @@ pub struct Snapshot {
     ingress: Vec<Vec<Arc<str>>>,
     /// Same shape as `ingress`; filled by [`Snapshot::attach_metrics`] when swapped in.
     counters: Vec<Vec<RequestCounters>>,
+    /// Same shape as `ingress`: the limit zones of the locations with limits; filled by
+    /// [`Snapshot::attach_limits`] when swapped in.
+    limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
 }
@@ -69,6 +74,7 @@ impl Snapshot {
             generation,
             ingress,
             counters: Vec::new(),
+            limits: Vec::new(),
             unrouted: None,
         };
         (snapshot, diagnostics)
@@ -91,6 +97,29 @@ impl Snapshot {
             })
             .collect();
         self.unrouted = Some(metrics.request_counters(""));
+    }
+
+    /// Takes the limit zones of `zones` that this table still uses (Ingress and limit
+    /// unchanged), makes new ones for the rest, and leaves `zones` with exactly these.
+    pub(crate) fn attach_limits(&mut self, zones: &Zones) {
+        let mut next = HashMap::new();
+        let limits = servers(&self.table)
+            .zip(&self.ingress)
+            .map(|(server, names)| {
+                let locations = server.locations.iter().zip(names).map(|(location, name)| {
+                    let limits = location.policy.filters.limits()?;
+                    Some(zones.attach(name, limits, &mut next))
+                });
+                locations.collect()
+            })
+            .collect();
+        self.limits = limits;
+        zones.commit(next);
+    }
+
+    /// The limit zones of a location, when it has limits.
+    pub(crate) fn limits(&self, server: ServerId, location: usize) -> Option<&LimitState> {
+        self.limits.get(server.0.min(self.table.servers.len()))?.get(location)?.as_ref()
     }
 
     /// The server behind a router id.

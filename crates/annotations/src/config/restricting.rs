@@ -18,7 +18,6 @@ pub(crate) const RESTRICTING_KEYS: &[UnsupportedSpec] = &[
     denies("enable-modsecurity", When::Enabled, "The ModSecurity WAF."),
     denies("enable-owasp-modsecurity-crs", When::Enabled, "The OWASP core rule set."),
     denies("modsecurity-snippet", When::Set, "ModSecurity rules."),
-    denies("limit-rate", When::Positive, "Response bandwidth per connection; 0 = none."),
 ];
 
 /// Whether the ConfigMap key `key` with `value` restricts access Portico cannot enforce.

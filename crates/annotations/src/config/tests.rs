@@ -65,6 +65,10 @@ const VALID: &[(&str, &str, Check)] = &[
     ("hsts-max-age", "600", |c| c.hsts.max_age == 600),
     ("hsts-include-subdomains", "false", |c| !c.hsts.include_subdomains),
     ("hsts-preload", "true", |c| c.hsts.preload),
+    ("limit-req-status-code", "429", |c| c.limits.req_status == 429),
+    ("limit-conn-status-code", "429", |c| c.limits.conn_status == 429),
+    ("limit-rate", "100", |c| c.limits.rate == 100),
+    ("limit-rate-after", "10", |c| c.limits.rate_after == 10),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -107,6 +111,10 @@ const INVALID: &[(&str, &[&str])] = &[
     ("hsts-max-age", &["1y", "-1"]),
     ("hsts-include-subdomains", &["yes"]),
     ("hsts-preload", &["yes"]),
+    ("limit-req-status-code", &["200", "600", "x"]),
+    ("limit-conn-status-code", &["302", "5o3"]),
+    ("limit-rate", &["10k", "fast"]),
+    ("limit-rate-after", &["1m"]),
 ];
 
 fn secs(n: u64) -> Duration {
@@ -226,8 +234,6 @@ fn unsupported_restricting_keys_deny_every_location() {
         ("global-auth-url", "http://auth.svc/check", true),
         ("enable-modsecurity", "true", true),
         ("enable-modsecurity", "false", false),
-        ("limit-rate", "100", true),
-        ("limit-rate", "0", false),
         ("block-user-agents", "curl", true),
         ("block-cidrs", "", false),
     ];

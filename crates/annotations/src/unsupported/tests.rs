@@ -198,15 +198,8 @@ fn access_restricting_classification() {
     let denies =
         |name: &str| matches!(lookup_unsupported(name).map(|s| s.effect), Some(Effect::Denies(_)));
     for name in [
-        "limit-connections",
-        "limit-rps",
-        "limit-rpm",
-        "limit-rate",
-        "limit-rate-after",
-        "limit-burst-multiplier",
-        "limit-whitelist",
-        "limit-allowlist",
         "global-rate-limit",
+        "global-rate-limit-window",
         "enable-modsecurity",
         "enable-owasp-core-rules",
         "modsecurity-snippet",
@@ -252,25 +245,19 @@ type DenyCase = (&'static [(&'static str, &'static str)], &'static [&'static str
 #[test]
 fn values_that_deny() {
     let cases: &[DenyCase] = &[
-        (&[("limit-connections", "not a number")], &["limit-connections"]),
-        (&[("limit-connections", "  ")], &[]),
-        (&[("limit-rps", "5")], &["limit-rps"]),
-        (&[("limit-rps", "0")], &[]),
-        (&[("limit-rps", "-1")], &[]),
-        (&[("limit-rps", "five")], &["limit-rps"]),
-        (&[("limit-connections", " 3 ")], &["limit-connections"]),
-        (&[("limit-burst-multiplier", "3")], &[]),
-        (&[("limit-burst-multiplier", "3"), ("limit-rpm", "0")], &[]),
+        (&[("global-rate-limit", "not a number")], &["global-rate-limit"]),
+        (&[("global-rate-limit", "  ")], &[]),
+        (&[("global-rate-limit", "5")], &["global-rate-limit"]),
+        (&[("global-rate-limit", "0")], &[]),
+        (&[("global-rate-limit", "-1")], &[]),
+        (&[("global-rate-limit", " 3 ")], &["global-rate-limit"]),
+        (&[("global-rate-limit-window", "1m")], &[]),
+        (&[("global-rate-limit-window", "1m"), ("global-rate-limit", "0")], &[]),
         (
-            &[("limit-burst-multiplier", "3"), ("limit-rpm", "60")],
-            &["limit-burst-multiplier", "limit-rpm"],
+            &[("global-rate-limit-window", "1m"), ("global-rate-limit", "60")],
+            &["global-rate-limit", "global-rate-limit-window"],
         ),
-        (&[("limit-whitelist", "10.0.0.0/8")], &[]),
-        (
-            &[("limit-whitelist", "10.0.0.0/8"), ("limit-rps", "1")],
-            &["limit-rps", "limit-whitelist"],
-        ),
-        (&[("limit-rate-after", "100"), ("limit-rps", "1")], &["limit-rps"]),
+        (&[("global-rate-limit-ignored-cidrs", "10.0.0.0/8")], &[]),
         (&[("enable-modsecurity", "true")], &["enable-modsecurity"]),
         (&[("enable-modsecurity", "false")], &[]),
         (&[("enable-modsecurity", "0")], &[]),
@@ -315,15 +302,15 @@ fn values_that_deny() {
 
 #[test]
 fn the_error_names_the_annotation_and_the_503() {
-    let parsed = parse(&[("limit-rps", "10")]);
-    let diags = diags_for(&parsed, "limit-rps");
+    let parsed = parse(&[("global-rate-limit", "10")]);
+    let diags = diags_for(&parsed, "global-rate-limit");
     assert_eq!(
         diags.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         [format!(
-            "error: {}: annotation {DEFAULT_PREFIX}/limit-rps restricts access and \
+            "error: {}: annotation {DEFAULT_PREFIX}/global-rate-limit restricts access and \
              is not supported by Portico yet: every path of this Ingress answers 503 until it \
              is (fails closed)",
-            field("limit-rps")
+            field("global-rate-limit")
         )]
     );
 }
@@ -351,8 +338,8 @@ fn ignored_notes_say_why() {
 #[test]
 fn the_prefix_is_respected() {
     let raw = [
-        ("example.com/ingress/limit-rps", "10"),
-        ("example.com/ingress/limit-burst-multiplier", "2"),
+        ("example.com/ingress/global-rate-limit", "10"),
+        ("example.com/ingress/global-rate-limit-key", "$remote_addr"),
         ("nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"),
     ]
     .into_iter()
@@ -363,15 +350,15 @@ fn the_prefix_is_respected() {
     assert_eq!(
         fields,
         [
-            "metadata.annotations[\"example.com/ingress/limit-burst-multiplier\"]",
-            "metadata.annotations[\"example.com/ingress/limit-rps\"]",
+            "metadata.annotations[\"example.com/ingress/global-rate-limit\"]",
+            "metadata.annotations[\"example.com/ingress/global-rate-limit-key\"]",
         ]
     );
     assert_eq!(
         parsed.annotations.policy.denied.as_deref(),
         Some(
             "unsupported access-restricting annotation(s): \
-             example.com/ingress/limit-burst-multiplier, example.com/ingress/limit-rps"
+             example.com/ingress/global-rate-limit, example.com/ingress/global-rate-limit-key"
         )
     );
 }
@@ -382,8 +369,8 @@ fn generated_table_is_well_formed() {
     assert_eq!(table.lines().count(), UNSUPPORTED.len() + 2);
     let cells = |line: &str| line.matches('|').count() - line.matches("\\|").count();
     assert!(table.lines().all(|line| cells(line) == 4), "{table}");
-    assert!(
-        table.contains("| `nginx.ingress.kubernetes.io/limit-rps` | 503 (fails closed) unless 0 |")
-    );
+    assert!(table.contains(
+        "| `nginx.ingress.kubernetes.io/global-rate-limit` | 503 (fails closed) unless 0 |"
+    ));
     assert!(table.contains("| `nginx.ingress.kubernetes.io/satisfy` | ignored (warning) |"));
 }

@@ -17,8 +17,8 @@ fn world() -> World {
 #[test]
 fn which_annotations_deny_the_locations() {
     let cases = [
-        ("limit-rps", "10", true),
-        ("limit-rps", "0", false),
+        ("global-rate-limit", "10", true),
+        ("global-rate-limit", "0", false),
         ("enable-modsecurity", "true", true),
         ("enable-modsecurity", "false", false),
         ("auth-url", "http://auth.default.svc/check", true),
@@ -81,7 +81,7 @@ fn the_denial_covers_its_ingress_only_and_its_catch_all() {
     world.ingress(
         ingress("default", "catch-all")
             .created(3)
-            .nginx("limit-connections", "5")
+            .nginx("global-rate-limit", "5")
             .default_backend("a", Port::N(80)),
     );
     let compiled = world.compile();
@@ -94,7 +94,7 @@ fn the_denial_covers_its_ingress_only_and_its_catch_all() {
     let catch_all = server(&compiled, "_").locations.iter().find(|l| l.path == "/");
     let catch_all = catch_all.unwrap_or_else(|| panic!("{}", compiled.table));
     let reason = catch_all.policy.denied.as_deref().unwrap_or_default();
-    assert!(reason.contains("limit-connections"), "{reason:?}");
+    assert!(reason.contains("global-rate-limit"), "{reason:?}");
     let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 2, "{:?}", messages(&compiled));
 }

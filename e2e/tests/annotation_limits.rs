@@ -1,0 +1,157 @@
+//! `limit-rps` / `limit-rpm` / `limit-burst-multiplier` / `limit-connections` /
+//! `limit-allowlist` / `limit-rate` / `limit-rate-after` and the ConfigMap
+//! `limit-req-status-code`, through the real binary, with clients on distinct loopback source
+//! addresses (all of 127.0.0.0/8 is loopback): a client past its burst gets the status while
+//! another is served, the allow list is never limited, a request held open takes a connection
+//! slot, the limits outlive a table swap, and a paced response takes its time.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use portico_e2e::{eventually, ingress, patience, service, Backends, Dir, Portico};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpSocket;
+use tokio::time::Instant;
+
+/// `GET target` on `host` from source address `from`: the status and the body.
+async fn get_from(from: &str, to: SocketAddr, host: &str, target: &str) -> (u16, Vec<u8>) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(to).await.unwrap();
+    let req = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(patience(), stream.read_to_end(&mut out)).await.unwrap().unwrap();
+    let head_end = out.windows(4).position(|w| w == b"\r\n\r\n").map_or(out.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&out[..head_end]).to_string();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, out[head_end..].to_vec())
+}
+
+async fn status_from(from: &str, to: SocketAddr, host: &str) -> u16 {
+    get_from(from, to, host, "/").await.0
+}
+
+fn limited(host: &str, annotations: &[(&str, &str)]) -> String {
+    let mut ing = ingress(host.split('.').next().unwrap()).path(Some(host), "/", "Prefix", "web");
+    for (k, v) in annotations {
+        ing = ing.annotation(k, v);
+    }
+    ing.to_string()
+}
+
+async fn start(ingresses: &[(&str, &[(&str, &str)])], configmap: &str) -> (Backends, Dir, Portico) {
+    let web = Backends::start("web", 1).await;
+    let dir = Dir::new();
+    dir.write("svc.yaml", service("default", "web", &web.addrs()));
+    for (host, annotations) in ingresses {
+        dir.write(&format!("{host}.yaml"), limited(host, annotations));
+    }
+    let data = if configmap.is_empty() { " {}\n" } else { "\n" };
+    dir.write(
+        "cm.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
+             data:{data}{configmap}"
+        ),
+    );
+    let portico = Portico::start(dir.path(), &["--configmap", "infra/portico"]).await;
+    (web, dir, portico)
+}
+
+#[tokio::test]
+async fn a_burst_past_the_limit_gets_the_status_per_client_and_survives_a_swap() {
+    // One request a minute with a burst of 1 × 2: three pass at once (nginx's burst plus the
+    // request that found no state), then 429 for a minute.
+    let (_w, dir, portico) = start(
+        &[(
+            "limited.test",
+            &[
+                ("limit-rpm", "1"),
+                ("limit-burst-multiplier", "2"),
+                ("limit-allowlist", "127.0.0.4/32"),
+            ],
+        )],
+        "  limit-req-status-code: \"429\"\n",
+    )
+    .await;
+    let to = portico.http;
+    for n in 0..3 {
+        assert_eq!(status_from("127.0.0.2", to, "limited.test").await, 200, "burst request {n}");
+    }
+    assert_eq!(status_from("127.0.0.2", to, "limited.test").await, 429, "past the burst");
+    assert_eq!(status_from("127.0.0.3", to, "limited.test").await, 200, "another client");
+    for n in 0..6 {
+        assert_eq!(status_from("127.0.0.4", to, "limited.test").await, 200, "allowlisted {n}");
+    }
+
+    // An unrelated change swaps the table; the limits keep their state.
+    dir.write("other.test.yaml", limited("other.test", &[]));
+    eventually("the new table is live", || async move {
+        status_from("127.0.0.2", to, "other.test").await == 200
+    })
+    .await;
+    assert_eq!(status_from("127.0.0.2", to, "limited.test").await, 429, "still limited");
+    assert_eq!(status_from("127.0.0.3", to, "limited.test").await, 200, "burst left: 2");
+    assert_eq!(status_from("127.0.0.3", to, "limited.test").await, 200, "burst left: 1");
+    assert_eq!(status_from("127.0.0.3", to, "limited.test").await, 429, "the same zone");
+}
+
+#[tokio::test]
+async fn limit_connections_counts_requests_in_flight() {
+    let (_w, _d, portico) = start(&[("conn.test", &[("limit-connections", "1")])], "").await;
+    let to = portico.http;
+    // While a slow request holds the only slot, the same client is refused (503, the default
+    // limit-conn-status-code). A probe may take the slot first, refusing the slow request
+    // instead: then try again.
+    let deadline = Instant::now() + patience();
+    let slow = loop {
+        assert!(Instant::now() < deadline, "the slow request never held the slot");
+        let slow = tokio::spawn(async move {
+            get_from("127.0.0.2", to, "conn.test", "/?echo.delay_ms=4000").await.0
+        });
+        let mut taken = false;
+        while !slow.is_finished() && Instant::now() < deadline {
+            if status_from("127.0.0.2", to, "conn.test").await == 503 {
+                taken = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if taken {
+            break slow;
+        }
+        assert_eq!(slow.await.unwrap(), 503, "lost the race to a probe");
+    };
+    assert_eq!(status_from("127.0.0.3", to, "conn.test").await, 200, "another client");
+    assert!(!slow.is_finished(), "the slot was taken by the slow request");
+    assert_eq!(slow.await.unwrap(), 200);
+    eventually("the slot is released with the response", || async move {
+        status_from("127.0.0.2", to, "conn.test").await == 200
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn limit_rate_paces_the_response_in_kilobytes() {
+    // 2 KB/s after 1 KB: nginx sends after + rate × (t + 1) bytes by t seconds, so 6 KB take
+    // 1.5 s; the same response from an unpaced location takes no time.
+    let (_w, _d, portico) = start(
+        &[("paced.test", &[("limit-rate", "2"), ("limit-rate-after", "1")]), ("fast.test", &[])],
+        "",
+    )
+    .await;
+    let to = portico.http;
+    let target = "/?echo.bytes=6144";
+    let started = Instant::now();
+    let (status, body) = get_from("127.0.0.2", to, "fast.test", target).await;
+    assert_eq!((status, body.len()), (200, 6144));
+    let fast = started.elapsed();
+    let started = Instant::now();
+    let (status, body) = get_from("127.0.0.2", to, "paced.test", target).await;
+    let paced = started.elapsed();
+    assert_eq!((status, body.len()), (200, 6144), "the whole body");
+    assert!(paced >= Duration::from_millis(1400), "paced: {paced:?}");
+    assert!(fast < paced, "unpaced {fast:?} vs paced {paced:?}");
+}
