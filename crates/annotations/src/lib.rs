@@ -18,6 +18,7 @@ mod balance;
 mod config;
 mod context;
 mod docs;
+mod external_auth;
 mod ipaccess;
 mod proxy;
 mod registry;
@@ -107,6 +108,7 @@ pub fn parse_ingress(
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);
+    external_auth::apply(&mut ctx, &mut annotations.policy);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -11,6 +11,10 @@ use std::sync::Arc;
 
 pub use ipnet::IpNet;
 
+mod external_auth;
+
+pub use external_auth::{AuthCache, CacheRule, ExternalAuth, Part, Template, Var};
+
 /// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
@@ -29,6 +33,8 @@ pub enum Phase {
 pub enum Filter {
     /// `allowlist-source-range` / `denylist-source-range`: 403 for the clients refused.
     SourceRange(Arc<SourceRange>),
+    /// `auth-url` (or the ConfigMap's `global-auth-url`): a subrequest decides.
+    ExternalAuth(Arc<ExternalAuth>),
 }
 
 /// Client address lists, as ingress-nginx renders them: the deny list first, then the allow
@@ -48,7 +54,7 @@ pub struct Filters(Vec<Filter>);
 impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
-            Filter::SourceRange(_) => Phase::Access,
+            Filter::SourceRange(_) | Filter::ExternalAuth(_) => Phase::Access,
         }
     }
 }
@@ -98,11 +104,18 @@ impl Filters {
     }
 
     /// The address lists, when the location has them.
-    // One variant today: the match stays a find_map so that the next variant needs no change.
-    #[allow(clippy::unnecessary_find_map)]
     pub fn source_range(&self) -> Option<&SourceRange> {
         self.0.iter().find_map(|f| match f {
             Filter::SourceRange(range) => Some(&**range),
+            _ => None,
+        })
+    }
+
+    /// The external authentication, when the location has it.
+    pub fn external_auth(&self) -> Option<&Arc<ExternalAuth>> {
+        self.0.iter().find_map(|f| match f {
+            Filter::ExternalAuth(auth) => Some(auth),
+            _ => None,
         })
     }
 

@@ -15,6 +15,9 @@ mod table;
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts};
 pub use diag::{Diagnostic, ObjectRef, Severity};
-pub use filter::{Filter, Filters, IpNet, Phase, SourceRange};
+pub use filter::{
+    AuthCache, CacheRule, ExternalAuth, Filter, Filters, IpNet, Part, Phase, SourceRange, Template,
+    Var,
+};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

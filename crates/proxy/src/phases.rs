@@ -32,7 +32,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
-use crate::filters::{FilterRequest, Step, REQUEST_PHASES};
+use crate::filters::{Effects, FilterRequest, Step, REQUEST_PHASES};
 use crate::forwarded::Forwarded;
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
@@ -126,19 +126,95 @@ impl Proxy {
         if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
             return Ok(response);
         }
+        let mut effects = Effects::default();
         if !policy.filters.is_empty() {
             let req = FilterRequest {
                 client: view.client_addr(conn, &snap.table.global),
                 headers: &parts.headers,
+                method: &parts.method,
+                uri: &uri,
+                path: &route.path,
+                raw_host,
+                view: &view,
+                conn,
+                global: &snap.table.global,
+                timeouts: policy.timeouts,
             };
             for phase in REQUEST_PHASES {
                 if let Step::Respond(response) =
-                    self.apply_filters(&policy.filters, phase, &req).await?
+                    self.apply_filters(&policy.filters, phase, &req, &mut effects).await?
                 {
                     return Ok(*response);
                 }
             }
         }
+        if effects.cookies.is_empty() && effects.upstream.is_empty() {
+            return self
+                .finish(
+                    snap,
+                    location,
+                    policy,
+                    view,
+                    rewritten,
+                    conn,
+                    raw_host,
+                    &route.path,
+                    parts,
+                    body,
+                    log,
+                    trail,
+                )
+                .await;
+        }
+        let mut parts = parts;
+        effects.apply_upstream(&mut parts.headers);
+        let result = self
+            .finish(
+                snap,
+                location,
+                policy,
+                view,
+                rewritten,
+                conn,
+                raw_host,
+                &route.path,
+                parts,
+                body,
+                log,
+                trail,
+            )
+            .await;
+        match result {
+            Ok(mut response) => {
+                effects.add_cookies(&mut response);
+                Ok(response)
+            }
+            Err(error) if effects.cookies_always => {
+                let mut response = rescue(error);
+                effects.add_cookies(&mut response);
+                Ok(response)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The phases after the filters: backend, basic auth, forward.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish(
+        &self,
+        snap: &Snapshot,
+        location: &Location,
+        policy: &LocationPolicy,
+        view: Forwarded,
+        rewritten: Option<Uri>,
+        conn: &ConnInfo,
+        raw_host: &str,
+        path: &str,
+        parts: http::request::Parts,
+        body: Incoming,
+        log: &mut AccessLog,
+        trail: &mut Trail,
+    ) -> Result<Response<ResponseBody>, ProxyError> {
         let balancer = backend(snap, location)?;
         authorize(&self.auth, policy, &parts.headers).await?;
         let balancer = balancer.ok_or(ProxyError::NoRoute)?;
@@ -150,7 +226,7 @@ impl Proxy {
             rewritten,
             conn,
             host: raw_host,
-            path: &route.path,
+            path,
         };
         self.forward(request, parts, body, log, trail).await
     }

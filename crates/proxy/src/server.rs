@@ -18,6 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::config::{ConnInfo, ProxyConfig};
 use crate::conn::evict::Registry;
 use crate::conn::Guarded;
+use crate::filters::external_auth::ExternalAuthState;
 use crate::phases::Authenticator;
 use crate::snapshot::Snapshot;
 use crate::upgrade::Tunnels;
@@ -43,6 +44,8 @@ pub struct Proxy {
     pub(crate) pool: Arc<Pool>,
     /// Basic-auth checks and their cache of successes, shared across tables.
     pub(crate) auth: Authenticator,
+    /// External auth (`auth-url`): the client to auth services and the answer cache.
+    pub(crate) external_auth: ExternalAuthState,
     /// The https listener's TLS: certificates of the live table, swapped with it.
     pub(crate) tls: crate::tls::Tls,
     /// Open client connections, for closing idle ones when descriptors run out.
@@ -72,6 +75,7 @@ impl Proxy {
             snapshot: ArcSwapOption::empty(),
             pool: Arc::new(Pool::new()),
             auth: Authenticator::default(),
+            external_auth: ExternalAuthState::default(),
             tls: crate::tls::Tls::new(),
             conns: Arc::default(),
             tunnels: Arc::default(),
