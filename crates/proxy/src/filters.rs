@@ -106,8 +106,26 @@ impl Effects {
         }
     }
 
+    /// The cookies added to the request's outcome: the response when its status takes them,
+    /// and with `cookies_always` Portico's own error pages too.
+    pub(crate) fn finish(
+        &self,
+        result: Result<Response<ResponseBody>, ProxyError>,
+    ) -> Result<Response<ResponseBody>, ProxyError> {
+        if self.cookies.is_empty() {
+            return result;
+        }
+        let mut response = match result {
+            Ok(response) => response,
+            Err(error) if self.cookies_always => crate::phases::rescue(error),
+            Err(error) => return Err(error),
+        };
+        self.add_cookies(&mut response);
+        Ok(response)
+    }
+
     /// Adds the cookies to `response` when its status takes them.
-    pub(crate) fn add_cookies(&self, response: &mut Response<ResponseBody>) {
+    fn add_cookies(&self, response: &mut Response<ResponseBody>) {
         if self.cookies_always || ADD_HEADER_STATUSES.contains(&response.status().as_u16()) {
             for cookie in &self.cookies {
                 response.headers_mut().append(SET_COOKIE, cookie.clone());

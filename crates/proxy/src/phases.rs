@@ -3,7 +3,8 @@
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
 //!   ─▶ rewrite (302 for URL targets) ─▶ HTTPS redirect (308)
-//!   ─▶ filters: rewrite phase ─▶ preaccess ─▶ access (403 ...) (crate::filters)
+//!   ─▶ filters: rewrite phase ─▶ preaccess ─▶ access (403, external auth 401/302/403/500)
+//!      (crate::filters; passing filters may set upstream headers and response cookies)
 //!   ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response ─▶ access log (when the
 //!   response body is dropped)
 //! ```
@@ -100,7 +101,7 @@ impl Proxy {
         log: &mut AccessLog,
         trail: &mut Trail,
     ) -> Result<Response<ResponseBody>, ProxyError> {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         let uri = parts.uri.clone();
         let raw_host = host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("");
         let route = route(snap, raw_host, &uri)?;
@@ -148,87 +149,24 @@ impl Proxy {
                 }
             }
         }
-        if effects.cookies.is_empty() && effects.upstream.is_empty() {
-            return self
-                .finish(
-                    snap,
-                    location,
-                    policy,
-                    view,
-                    rewritten,
-                    conn,
-                    raw_host,
-                    &route.path,
-                    parts,
-                    body,
-                    log,
-                    trail,
-                )
-                .await;
-        }
-        let mut parts = parts;
         effects.apply_upstream(&mut parts.headers);
-        let result = self
-            .finish(
+        let rest = async {
+            let balancer = backend(snap, location)?;
+            authorize(&self.auth, policy, &parts.headers).await?;
+            let balancer = balancer.ok_or(ProxyError::NoRoute)?;
+            let request = forward::Forward {
                 snap,
-                location,
                 policy,
+                balancer,
                 view,
                 rewritten,
                 conn,
-                raw_host,
-                &route.path,
-                parts,
-                body,
-                log,
-                trail,
-            )
-            .await;
-        match result {
-            Ok(mut response) => {
-                effects.add_cookies(&mut response);
-                Ok(response)
-            }
-            Err(error) if effects.cookies_always => {
-                let mut response = rescue(error);
-                effects.add_cookies(&mut response);
-                Ok(response)
-            }
-            Err(error) => Err(error),
-        }
-    }
-
-    /// The phases after the filters: backend, basic auth, forward.
-    #[allow(clippy::too_many_arguments)]
-    async fn finish(
-        &self,
-        snap: &Snapshot,
-        location: &Location,
-        policy: &LocationPolicy,
-        view: Forwarded,
-        rewritten: Option<Uri>,
-        conn: &ConnInfo,
-        raw_host: &str,
-        path: &str,
-        parts: http::request::Parts,
-        body: Incoming,
-        log: &mut AccessLog,
-        trail: &mut Trail,
-    ) -> Result<Response<ResponseBody>, ProxyError> {
-        let balancer = backend(snap, location)?;
-        authorize(&self.auth, policy, &parts.headers).await?;
-        let balancer = balancer.ok_or(ProxyError::NoRoute)?;
-        let request = forward::Forward {
-            snap,
-            policy,
-            balancer,
-            view,
-            rewritten,
-            conn,
-            host: raw_host,
-            path,
+                host: raw_host,
+                path: &route.path,
+            };
+            self.forward(request, parts, body, log, trail).await
         };
-        self.forward(request, parts, body, log, trail).await
+        effects.finish(rest.await)
     }
 }
 
@@ -244,7 +182,7 @@ fn request_host(req: &Request<Incoming>) -> Option<HeaderValue> {
 }
 
 /// Turns a failure into its response (the single mapping is [`ProxyError::into_response`]).
-fn rescue(error: ProxyError) -> Response<ResponseBody> {
+pub(crate) fn rescue(error: ProxyError) -> Response<ResponseBody> {
     match error.status().as_u16() {
         502 | 504 => tracing::warn!(%error, "upstream failure"),
         503 => tracing::info!(%error, "service unavailable"),
