@@ -1,5 +1,5 @@
 //! Unsupported access-restricting annotations fail closed (issue 9 §1): an Ingress carrying one
-//! (`enable-modsecurity`, `global-rate-limit`, `auth-url`, ...) answers 503 on every path, as
+//! (`enable-modsecurity`, `global-rate-limit`, `auth-snippet`, ...) answers 503 on every path, as
 //! ingress-nginx's "location denied", and `portico check` exits 1 naming it; other Ingresses,
 //! on the same host too, are served, and unsupported annotations that do not restrict access
 //! (or are switched off) stay warnings.

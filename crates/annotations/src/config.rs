@@ -53,6 +53,21 @@ macro_rules! key {
     };
 }
 
+/// A `global-auth-*` key: read together by [`crate::external_auth::apply_global`] after the
+/// others, listed here for docs and so that it is known.
+macro_rules! global_auth_key {
+    ($key:literal, $doc:literal) => {
+        ConfigKeySpec {
+            key: $key,
+            default: "",
+            doc: $doc,
+            empty_is_value: false,
+            deny_on_invalid: false,
+            apply: |_, _| Ok(None),
+        }
+    };
+}
+
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
     bool_key!(
@@ -351,6 +366,37 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         "Add includeSubDomains to HSTS."
     ),
     bool_key!("hsts-preload", "false", hsts.preload, "Add preload to HSTS."),
+    global_auth_key!(
+        "global-auth-url",
+        "External auth service of every location without auth-url; unusable: every location \
+         answers 503."
+    ),
+    global_auth_key!("global-auth-method", "HTTP method of the global auth request (GET)."),
+    global_auth_key!("global-auth-signin", "Where a 401 of the global auth service redirects."),
+    global_auth_key!(
+        "global-auth-signin-redirect-param",
+        "Query parameter of global-auth-signin naming the original URL (rd)."
+    ),
+    global_auth_key!(
+        "global-auth-response-headers",
+        "Global auth response headers copied onto the upstream request."
+    ),
+    global_auth_key!(
+        "global-auth-request-redirect",
+        "X-Auth-Request-Redirect of the global auth request (default the request URI)."
+    ),
+    global_auth_key!(
+        "global-auth-cache-key",
+        "Caches global auth answers under this key (nginx variables)."
+    ),
+    global_auth_key!(
+        "global-auth-cache-duration",
+        "How long global auth answers are cached by status (200 202 401 5m)."
+    ),
+    global_auth_key!(
+        "global-auth-always-set-cookie",
+        "Set-Cookie of the global auth answer on every response."
+    ),
 ];
 
 /// Parses the ConfigMap's data; see [`crate::parse_configmap`].
@@ -378,6 +424,7 @@ pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagn
         };
         diagnostics.push(Diagnostic::warning(message).with_field(field));
     }
+    crate::external_auth::apply_global(data, &mut config, &mut diagnostics);
     let mut denied = Vec::new();
     for (key, raw) in data.iter().filter(|(k, _)| !CONFIG_KEYS.iter().any(|s| s.key == k.as_str()))
     {

@@ -19,6 +19,7 @@ mod config;
 mod context;
 mod cors;
 mod docs;
+mod external_auth;
 mod ipaccess;
 mod limits;
 mod proxy;
@@ -113,6 +114,7 @@ pub fn parse_ingress(
     limits::apply(&mut ctx, &mut annotations.policy, global);
     cors::apply(&mut ctx, &mut annotations.policy);
     snippet::apply(&mut ctx, &mut annotations.policy, global);
+    external_auth::apply(&mut ctx, &mut annotations.policy);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use crate::{auth, balance, cors, ipaccess, limits, proxy, rewrite, snippet};
+use crate::{auth, balance, cors, external_auth, ipaccess, limits, proxy, rewrite, snippet};
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
 /// ConfigMap key giving its default, and a one-line doc.
@@ -82,6 +82,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         limits::SPECS,
         cors::SPECS,
         snippet::SPECS,
+        external_auth::SPECS,
     ]
     .concat()
 });

@@ -11,8 +11,8 @@ mod parse;
 use std::sync::Arc;
 
 use portico_model::{
-    AccessRule, Filter, GlobalConfig, HeaderEdit, HeaderName, HeaderValue, IpNet, LocationPolicy,
-    Return, Template, TemplatePart,
+    AccessRule, Filter, GlobalConfig, HeaderEdit, HeaderName, HeaderPart, HeaderTemplate,
+    HeaderValue, IpNet, LocationPolicy, Return,
 };
 
 use self::parse::Directive;
@@ -74,7 +74,7 @@ const RESTRICTING: &[&str] = &[
 struct Built {
     rules: Vec<AccessRule>,
     ret: Option<Return>,
-    upstream: Vec<(HeaderName, Template)>,
+    upstream: Vec<(HeaderName, HeaderTemplate)>,
     response: Vec<HeaderEdit>,
 }
 
@@ -244,7 +244,7 @@ fn add_header(d: &Directive) -> Result<HeaderEdit, String> {
     }
 }
 
-fn proxy_set_header(d: &Directive) -> Result<(HeaderName, Template), String> {
+fn proxy_set_header(d: &Directive) -> Result<(HeaderName, HeaderTemplate), String> {
     let [name, value] = d.args.as_slice() else { return Err("expects a name and a value".into()) };
     Ok((header_name(name)?, template(value)?))
 }
@@ -264,12 +264,12 @@ fn literal(value: &str) -> Result<HeaderValue, String> {
 
 /// `proxy_set_header` values: text and `$host`, `$remote_addr`, `$scheme`, `$request_uri`,
 /// `$http_NAME` (also written `${name}`).
-fn template(value: &str) -> Result<Template, String> {
+fn template(value: &str) -> Result<HeaderTemplate, String> {
     let mut parts = Vec::new();
     let mut rest = value;
     while let Some(at) = rest.find('$') {
         if at > 0 {
-            parts.push(TemplatePart::Text(rest[..at].to_string()));
+            parts.push(HeaderPart::Text(rest[..at].to_string()));
         }
         let after = &rest[at + 1..];
         let (name, tail) = match after.strip_prefix('{') {
@@ -282,21 +282,21 @@ fn template(value: &str) -> Result<Template, String> {
             }
         };
         parts.push(match name {
-            "host" => TemplatePart::Host,
-            "remote_addr" => TemplatePart::RemoteAddr,
-            "scheme" => TemplatePart::Scheme,
-            "request_uri" => TemplatePart::RequestUri,
+            "host" => HeaderPart::Host,
+            "remote_addr" => HeaderPart::RemoteAddr,
+            "scheme" => HeaderPart::Scheme,
+            "request_uri" => HeaderPart::RequestUri,
             header if header.starts_with("http_") => {
-                TemplatePart::Header(header_name(&header["http_".len()..].replace('_', "-"))?)
+                HeaderPart::Header(header_name(&header["http_".len()..].replace('_', "-"))?)
             }
             other => return Err(format!("variable ${other} is not supported")),
         });
         rest = tail;
     }
     if !rest.is_empty() {
-        parts.push(TemplatePart::Text(rest.to_string()));
+        parts.push(HeaderPart::Text(rest.to_string()));
     }
-    Ok(Template(parts))
+    Ok(HeaderTemplate(parts))
 }
 
 fn install(policy: &mut LocationPolicy, built: Built) {

@@ -102,7 +102,13 @@ fn prefix_override_reads_only_the_given_prefix() {
 /// The context an auth annotation needs to be read at all.
 fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
     let base = [("auth-type", "basic"), ("auth-secret", "creds")];
-    if name.starts_with("auth-") {
+    if crate::external_auth::SPECS.iter().any(|s| s.name == name) {
+        if name == "auth-url" {
+            Vec::new()
+        } else {
+            vec![("auth-url", "http://auth/")]
+        }
+    } else if name.starts_with("auth-") {
         base.into_iter().filter(|(k, _)| *k != name).collect()
     } else {
         Vec::new()

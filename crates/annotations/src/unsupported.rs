@@ -46,8 +46,9 @@ pub enum When {
     Enabled,
     /// Any value but an integer <= 0 (ingress-nginx's "no limit").
     Positive,
-    /// Only when one of these annotations restricts too: it modifies them and does nothing
-    /// alone. Its own value does not matter.
+    /// Only when one of these annotations restricts too (unsupported ones with a restricting
+    /// value, supported ones when set): it modifies them and does nothing alone. Its own value
+    /// does not matter.
     With(&'static [&'static str]),
 }
 
@@ -106,23 +107,10 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
         When::With(&["enable-modsecurity"]),
         "Transaction id logged by ModSecurity.",
     ),
-    // External authentication (authreq): auth-url asks a service before each request; the rest
-    // configures that request and does nothing without auth-url.
-    denies("auth-url", SOURCE, "External auth service asked before each request (auth_request)."),
-    denies("auth-signin", AUTH_URL, "Where a 401 from auth-url redirects."),
-    denies("auth-signin-redirect-param", AUTH_URL, "Query parameter naming the original URL."),
-    denies("auth-method", AUTH_URL, "HTTP method of the auth request."),
-    denies("auth-response-headers", AUTH_URL, "Auth response headers copied to the request."),
+    // External authentication (authreq): what Portico does not implement of it denies the
+    // location when auth-url is set (it does nothing without).
     denies("auth-proxy-set-headers", AUTH_URL, "ConfigMap of headers sent to the auth service."),
-    denies("auth-request-redirect", AUTH_URL, "X-Auth-Request-Redirect sent to the auth service."),
     denies("auth-snippet", AUTH_URL, "nginx configuration in the auth location."),
-    denies("auth-cache-key", AUTH_URL, "Cache key of auth responses."),
-    denies("auth-cache-duration", AUTH_URL, "How long auth responses are cached."),
-    denies("auth-keepalive", AUTH_URL, "Keep-alive connections to the auth service."),
-    denies("auth-keepalive-requests", AUTH_URL, "Requests per auth keep-alive connection."),
-    denies("auth-keepalive-timeout", AUTH_URL, "Idle timeout of auth keep-alive connections."),
-    denies("auth-keepalive-share-vars", AUTH_URL, "Share nginx variables with the auth request."),
-    denies("auth-always-set-cookie", AUTH_URL, "Set-Cookie from the auth service on every answer."),
     // Client certificate authentication (authtls): auth-tls-secret turns it on (denied even with
     // auth-tls-verify-client: off, for simplicity); the rest does nothing without it.
     denies("auth-tls-secret", SOURCE, "CA Secret verifying client certificates."),
@@ -136,11 +124,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
         "satisfy",
         "any lets one of several access checks suffice, all is the default: ignoring it can \
          only be stricter.",
-    ),
-    ignored(
-        "enable-global-auth",
-        "false opts out of the ConfigMap's global-auth-url (not read by Portico); true is the \
-         default.",
     ),
     // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
     // successors). They may hold access rules (allow/deny): check them by hand.
@@ -293,10 +276,14 @@ impl UnsupportedSpec {
         match when {
             When::With(others) => {
                 let restricting = others.iter().any(|name| {
-                    let own = lookup_unsupported(name).and_then(|spec| match spec.effect {
-                        Effect::Denies(own) => Some(own),
-                        Effect::Ignored => None,
-                    });
+                    // A supported annotation (auth-url) restricts whenever it is set.
+                    let own = match lookup_unsupported(name) {
+                        Some(spec) => match spec.effect {
+                            Effect::Denies(own) => Some(own),
+                            Effect::Ignored => None,
+                        },
+                        None => crate::registry::lookup(name).map(|_| When::Set),
+                    };
                     matches!((own, other(name)), (Some(own), Some(raw)) if restricts_alone(own, raw))
                 });
                 if restricting {

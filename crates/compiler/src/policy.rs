@@ -8,7 +8,7 @@ use portico_model::{GlobalConfig, LocationPolicy};
 /// - `rewrite_target` only when it really rewrites (non-empty and not the path itself,
 ///   ingress-nginx's `needsRewrite`), and `x_forwarded_prefix` only on rewriting locations;
 /// - `no_tls_redirect` when the path starts with a `no-tls-redirect-locations` entry;
-/// - no `auth` when the path starts with a `no-auth-locations` entry.
+/// - no `auth` and no external auth when the path starts with a `no-auth-locations` entry.
 ///
 /// Returns `base` itself (shared) when nothing changes.
 pub(crate) fn for_location(
@@ -18,7 +18,8 @@ pub(crate) fn for_location(
 ) -> Arc<LocationPolicy> {
     let rewrites = base.rewrite_target.as_deref().is_some_and(|t| !t.is_empty() && t != path);
     let no_tls_redirect = starts_with_any(path, &global.no_tls_redirect_locations);
-    let no_auth = base.auth.is_some() && starts_with_any(path, &global.no_auth_locations);
+    let no_auth = (base.auth.is_some() || base.filters.external_auth().is_some())
+        && starts_with_any(path, &global.no_auth_locations);
     let drop_rewrite = base.rewrite_target.is_some() && !rewrites;
     let drop_prefix = base.x_forwarded_prefix.is_some() && !rewrites;
     if !drop_rewrite && !drop_prefix && !no_auth && no_tls_redirect == base.no_tls_redirect {
@@ -31,6 +32,9 @@ pub(crate) fn for_location(
     }
     if no_auth {
         policy.auth = None;
+        if let Some(auth) = policy.filters.external_auth().cloned() {
+            policy.filters.remove_like(&portico_model::Filter::ExternalAuth(auth));
+        }
     }
     policy.no_tls_redirect = no_tls_redirect;
     Arc::new(policy)

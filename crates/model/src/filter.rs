@@ -7,6 +7,7 @@
 //! fits, and that variant's apply step in `crates/proxy/src/filters/`.
 
 mod cors;
+mod external_auth;
 mod limits;
 
 use std::net::IpAddr;
@@ -16,6 +17,8 @@ pub use cors::{Cors, CorsOrigins, OriginPattern};
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 pub use limits::{Limits, RateLimit};
+
+pub use external_auth::{AuthCache, CacheRule, ExternalAuth, Part, Template, Var};
 
 /// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,12 +48,14 @@ pub enum Filter {
     /// A snippet's `return CODE [text|URL]`: answered before any access check, as nginx.
     Return(Arc<Return>),
     /// A snippet's `proxy_set_header`: set (or, with an empty value, remove) upstream headers.
-    UpstreamHeaders(Arc<[(HeaderName, Template)]>),
+    UpstreamHeaders(Arc<[(HeaderName, HeaderTemplate)]>),
     /// A snippet's `more_set_headers`, `add_header`, `more_clear_headers`.
     ResponseHeaders(Arc<[HeaderEdit]>),
     /// `enable-cors`, response phase: the `Access-Control-*` headers on every response of the
     /// location to an allowed origin (the same [`Cors`] as its preflight filter).
     CorsHeaders(Arc<Cors>),
+    /// `auth-url` (or the ConfigMap's `global-auth-url`): a subrequest decides.
+    ExternalAuth(Arc<ExternalAuth>),
     /// `limit-rps` / `limit-rpm` / `limit-connections`: the limit's status past them.
     Limits(Arc<Limits>),
     /// `limit-rate` / `limit-rate-after`: the response body is sent at this pace.
@@ -74,10 +79,10 @@ pub struct Return {
 
 /// A header value with nginx variables: literal text and the few variables Portico evaluates.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template(pub Vec<TemplatePart>);
+pub struct HeaderTemplate(pub Vec<HeaderPart>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TemplatePart {
+pub enum HeaderPart {
     Text(String),
     /// `$host`: the request's host.
     Host,
@@ -121,7 +126,9 @@ impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
             Filter::CorsPreflight(_) | Filter::Return(_) => Phase::Rewrite,
-            Filter::SourceRange(_) | Filter::AccessRules(_) => Phase::Access,
+            Filter::SourceRange(_) | Filter::AccessRules(_) | Filter::ExternalAuth(_) => {
+                Phase::Access
+            }
             Filter::UpstreamHeaders(_) => Phase::Upstream,
             Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
             Filter::Limits(_) => Phase::PreAccess,
@@ -215,6 +222,14 @@ impl Filters {
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.0.iter().find_map(|f| match f {
             Filter::RateLimit(rate) => Some(*rate),
+            _ => None,
+        })
+    }
+
+    /// The external authentication, when the location has it.
+    pub fn external_auth(&self) -> Option<&Arc<ExternalAuth>> {
+        self.0.iter().find_map(|f| match f {
+            Filter::ExternalAuth(auth) => Some(auth),
             _ => None,
         })
     }

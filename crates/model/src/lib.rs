@@ -16,8 +16,9 @@ pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
-    canonical, AccessRule, Cors, CorsOrigins, Filter, Filters, HeaderEdit, HeaderName, HeaderValue,
-    IpNet, Limits, OriginPattern, Phase, RateLimit, Return, SourceRange, Template, TemplatePart,
+    canonical, AccessRule, AuthCache, CacheRule, Cors, CorsOrigins, ExternalAuth, Filter, Filters,
+    HeaderEdit, HeaderName, HeaderPart, HeaderTemplate, HeaderValue, IpNet, Limits, OriginPattern,
+    Part, Phase, RateLimit, Return, SourceRange, Template, Var,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -61,6 +61,9 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
         if location.policy.auth.is_some() {
             write!(f, " [auth]")?;
         }
+        if let Some(auth) = location.policy.filters.external_auth() {
+            write!(f, " [auth-url {}]", auth.url.raw)?;
+        }
         writeln!(f)?;
     }
     Ok(())

@@ -3,17 +3,23 @@
 //! filters runs only those it has.
 
 mod cors;
+pub(crate) mod external_auth;
 pub(crate) mod limits;
 pub(crate) mod snippet;
 mod source_range;
 
 use std::net::IpAddr;
+#[cfg(test)]
+use std::net::SocketAddr;
 
-use http::{HeaderMap, HeaderValue, Method, Response};
-use portico_model::{Filter, Filters, Phase};
+use http::header::SET_COOKIE;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, Uri};
+use portico_model::{Filter, Filters, GlobalConfig, Phase, Timeouts};
 
 use crate::body::ResponseBody;
+use crate::config::ConnInfo;
 use crate::error::ProxyError;
+use crate::forwarded::Forwarded;
 use crate::server::Proxy;
 
 /// What a filter sees of the request.
@@ -24,6 +30,18 @@ pub(crate) struct FilterRequest<'a> {
     pub method: &'a Method,
     /// The request's headers (for the filters that read them).
     pub headers: &'a HeaderMap,
+    /// The original request-target.
+    pub uri: &'a Uri,
+    /// The normalized path.
+    pub path: &'a str,
+    /// The Host as sent (port included).
+    pub raw_host: &'a str,
+    /// The trusted view of scheme, host and port.
+    pub view: &'a Forwarded,
+    pub conn: &'a ConnInfo,
+    pub global: &'a GlobalConfig,
+    /// The location's upstream timeouts (external auth uses them for its subrequest).
+    pub timeouts: Timeouts,
     /// The location's limit zones (when it has limits).
     pub limits: Option<&'a limits::LimitState>,
     /// What must be held until the response ends (a `limit-connections` slot).
@@ -37,6 +55,21 @@ pub(crate) struct ResponseRequest {
     /// The `Origin` header (CORS).
     pub origin: Option<HeaderValue>,
 }
+
+/// What passing filters ask of the rest of the request: headers set on (or removed from) the
+/// upstream request, and `Set-Cookie` values added to the client's response. Empty (no
+/// allocation) unless a filter adds something.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    /// `None` removes the header (nginx's `proxy_set_header` with an empty value).
+    pub upstream: Vec<(HeaderName, Option<HeaderValue>)>,
+    pub cookies: Vec<HeaderValue>,
+    /// The cookies go on every response, Portico's own error pages included.
+    pub cookies_always: bool,
+}
+
+/// The statuses nginx's `add_header` (without `always`) applies to.
+const ADD_HEADER_STATUSES: [u16; 10] = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308];
 
 /// A filter's verdict: go on, or answer now with this response.
 pub(crate) enum Step {
@@ -57,6 +90,7 @@ impl Proxy {
         filters: &Filters,
         phase: Phase,
         req: &mut FilterRequest<'_>,
+        effects: &mut Effects,
     ) -> Result<Step, ProxyError> {
         for filter in filters.of(phase) {
             let step = match filter {
@@ -65,6 +99,9 @@ impl Proxy {
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
                 Filter::Return(ret) => snippet::respond(ret),
                 Filter::Limits(limits) => limits::apply(limits, req)?,
+                Filter::ExternalAuth(auth) => {
+                    external_auth::apply(&self.external_auth, auth, req, effects).await
+                }
                 // Applied where the upstream request, the response and its body are built
                 // (`apply_response_filters`, `forward`, crate::body).
                 Filter::UpstreamHeaders(_)
@@ -109,7 +146,97 @@ pub(crate) fn apply_response_filters(
             | Filter::Return(_)
             | Filter::UpstreamHeaders(_)
             | Filter::Limits(_)
+            | Filter::ExternalAuth(_)
             | Filter::RateLimit(_) => {}
+        }
+    }
+}
+
+// === impl Effects ===
+
+impl Effects {
+    /// Sets the upstream request headers the filters asked for.
+    pub(crate) fn apply_upstream(&mut self, headers: &mut HeaderMap) {
+        for (name, value) in self.upstream.drain(..) {
+            match value {
+                Some(value) => {
+                    headers.insert(name, value);
+                }
+                None => {
+                    headers.remove(name);
+                }
+            }
+        }
+    }
+
+    /// The cookies added to the request's outcome: the response when its status takes them,
+    /// and with `cookies_always` Portico's own error pages too.
+    pub(crate) fn finish(
+        &self,
+        result: Result<Response<ResponseBody>, ProxyError>,
+    ) -> Result<Response<ResponseBody>, ProxyError> {
+        if self.cookies.is_empty() {
+            return result;
+        }
+        let mut response = match result {
+            Ok(response) => response,
+            Err(error) if self.cookies_always => crate::phases::rescue(error),
+            Err(error) => return Err(error),
+        };
+        self.add_cookies(&mut response);
+        Ok(response)
+    }
+
+    /// Adds the cookies to `response` when its status takes them.
+    fn add_cookies(&self, response: &mut Response<ResponseBody>) {
+        if self.cookies_always || ADD_HEADER_STATUSES.contains(&response.status().as_u16()) {
+            for cookie in &self.cookies {
+                response.headers_mut().append(SET_COOKIE, cookie.clone());
+            }
+        }
+    }
+}
+
+/// What a [`FilterRequest`] borrows, owned, for the filters' unit tests.
+#[cfg(test)]
+pub(crate) struct OwnedRequest {
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+    view: Forwarded,
+    conn: ConnInfo,
+    global: GlobalConfig,
+}
+
+#[cfg(test)]
+impl Default for OwnedRequest {
+    fn default() -> Self {
+        let conn = ConnInfo::new(SocketAddr::from(([127, 0, 0, 1], 40000)), 80, false);
+        let global = GlobalConfig::default();
+        let headers = HeaderMap::new();
+        let view = Forwarded::new(&headers, None, &conn, &global);
+        let uri = Uri::from_static("/");
+        Self { method: Method::GET, headers, uri, view, conn, global }
+    }
+}
+
+#[cfg(test)]
+impl OwnedRequest {
+    /// A `GET /` from `client`, without limits.
+    pub(crate) fn req(&self, client: IpAddr) -> FilterRequest<'_> {
+        FilterRequest {
+            client,
+            method: &self.method,
+            headers: &self.headers,
+            uri: &self.uri,
+            path: "/",
+            raw_host: "",
+            view: &self.view,
+            conn: &self.conn,
+            global: &self.global,
+            timeouts: Timeouts::default(),
+            limits: None,
+            held: None,
         }
     }
 }

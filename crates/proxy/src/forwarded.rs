@@ -182,7 +182,7 @@ pub(crate) fn upstream_headers(
 }
 
 /// `<incoming>, <peer>` (compute-full-forwarded-for).
-fn append_peer(incoming: &HeaderValue, peer: &HeaderValue) -> HeaderValue {
+pub(crate) fn append_peer(incoming: &HeaderValue, peer: &HeaderValue) -> HeaderValue {
     let mut joined = Vec::with_capacity(incoming.len() + 2 + peer.len());
     joined.extend_from_slice(incoming.as_bytes());
     joined.extend_from_slice(b", ");
@@ -191,7 +191,7 @@ fn append_peer(incoming: &HeaderValue, peer: &HeaderValue) -> HeaderValue {
 }
 
 /// nginx drops request headers whose name contains `_` (`ignore-invalid-headers`).
-fn drop_underscore_headers(headers: &mut HeaderMap) {
+pub(crate) fn drop_underscore_headers(headers: &mut HeaderMap) {
     if !headers.keys().any(|name| name.as_str().contains('_')) {
         return;
     }

@@ -36,7 +36,9 @@ use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
 use crate::filters::limits::ConnPermit;
-use crate::filters::{apply_response_filters, FilterRequest, ResponseRequest, Step, ACCESS_PHASES};
+use crate::filters::{
+    apply_response_filters, Effects, FilterRequest, ResponseRequest, Step, ACCESS_PHASES,
+};
 use crate::forwarded::Forwarded;
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
@@ -119,7 +121,7 @@ impl Proxy {
         log: &mut AccessLog,
         trail: &mut Trail,
     ) -> Result<Response<ResponseBody>, ProxyError> {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         let uri = parts.uri.clone();
         let raw_host = host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("");
         let route = route(snap, raw_host, &uri)?;
@@ -138,17 +140,25 @@ impl Proxy {
         }
         check_denied(policy)?;
         let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
+        let mut effects = Effects::default();
         let mut filtered = (!policy.filters.is_empty()).then_some(FilterRequest {
             client: view.client,
             method: &parts.method,
             headers: &parts.headers,
+            uri: &uri,
+            path: &route.path,
+            raw_host,
+            view: &view,
+            conn,
+            global: &snap.table.global,
+            timeouts: policy.timeouts,
             limits: snap.limits(route.server, index),
             held: None,
         });
         if let Some(req) = &mut filtered {
             trail.response = ResponseRequest::capture(&policy.filters, &parts.headers);
             if let Step::Respond(response) =
-                self.apply_filters(&policy.filters, Phase::Rewrite, req).await?
+                self.apply_filters(&policy.filters, Phase::Rewrite, req, &mut effects).await?
             {
                 return Ok(*response);
             }
@@ -164,27 +174,32 @@ impl Proxy {
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
-                    self.apply_filters(&policy.filters, phase, req).await?
+                    self.apply_filters(&policy.filters, phase, req, &mut effects).await?
                 {
                     return Ok(*response);
                 }
             }
             trail.held = req.held.take();
         }
-        let balancer = backend(snap, location)?;
-        authorize(&self.auth, policy, &parts.headers).await?;
-        let balancer = balancer.ok_or(ProxyError::NoRoute)?;
-        let request = forward::Forward {
-            snap,
-            policy,
-            balancer,
-            view,
-            rewritten,
-            conn,
-            host: raw_host,
-            path: &route.path,
+        drop(filtered);
+        effects.apply_upstream(&mut parts.headers);
+        let rest = async {
+            let balancer = backend(snap, location)?;
+            authorize(&self.auth, policy, &parts.headers).await?;
+            let balancer = balancer.ok_or(ProxyError::NoRoute)?;
+            let request = forward::Forward {
+                snap,
+                policy,
+                balancer,
+                view,
+                rewritten,
+                conn,
+                host: raw_host,
+                path: &route.path,
+            };
+            self.forward(request, parts, body, log, trail).await
         };
-        self.forward(request, parts, body, log, trail).await
+        effects.finish(rest.await)
     }
 }
 
@@ -213,7 +228,7 @@ fn request_host(req: &Request<Incoming>) -> Option<HeaderValue> {
 }
 
 /// Turns a failure into its response (the single mapping is [`ProxyError::into_response`]).
-fn rescue(error: ProxyError) -> Response<ResponseBody> {
+pub(crate) fn rescue(error: ProxyError) -> Response<ResponseBody> {
     match error.status().as_u16() {
         502 | 504 => tracing::warn!(%error, "upstream failure"),
         503 => tracing::info!(%error, "service unavailable"),

@@ -19,6 +19,7 @@ use crate::config::{ConnInfo, ProxyConfig};
 use crate::conn::evict::Registry;
 use crate::conn::proxy_protocol::{self, Prefixed};
 use crate::conn::Guarded;
+use crate::filters::external_auth::ExternalAuthState;
 use crate::forwarded::is_trusted;
 use crate::phases::Authenticator;
 use crate::snapshot::Snapshot;
@@ -45,6 +46,8 @@ pub struct Proxy {
     pub(crate) pool: Arc<Pool>,
     /// Basic-auth checks and their cache of successes, shared across tables.
     pub(crate) auth: Authenticator,
+    /// External auth (`auth-url`): the client to auth services and the answer cache.
+    pub(crate) external_auth: ExternalAuthState,
     /// The https listener's TLS: certificates of the live table, swapped with it.
     pub(crate) tls: crate::tls::Tls,
     /// The `limit-*` zones of the live table, kept across swaps for unchanged limits.
@@ -76,6 +79,7 @@ impl Proxy {
             snapshot: ArcSwapOption::empty(),
             pool: Arc::new(Pool::new()),
             auth: Authenticator::default(),
+            external_auth: ExternalAuthState::default(),
             tls: crate::tls::Tls::new(),
             zones: Default::default(),
             conns: Arc::default(),

@@ -14,7 +14,6 @@ pub(crate) const RESTRICTING_KEYS: &[UnsupportedSpec] = &[
     denies("block-cidrs", When::Set, "Client CIDRs refused at the server level."),
     denies("block-user-agents", When::Set, "User-Agent patterns refused."),
     denies("block-referers", When::Set, "Referer patterns refused."),
-    denies("global-auth-url", When::Set, "External authentication of every location."),
     denies("enable-modsecurity", When::Enabled, "The ModSecurity WAF."),
     denies("enable-owasp-modsecurity-crs", When::Enabled, "The OWASP core rule set."),
     denies("modsecurity-snippet", When::Set, "ModSecurity rules."),

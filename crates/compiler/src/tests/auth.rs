@@ -158,3 +158,21 @@ fn denial_covers_only_its_ingress() {
     let root = server.locations.iter().find(|l| l.implicit).expect("root");
     assert!(root.policy.denied.is_some(), "the implicit root carries the first Ingress's denial");
 }
+
+#[test]
+fn external_auth_skips_no_auth_locations() {
+    let mut world = world();
+    world.ingress(ingress("default", "web").nginx("auth-url", "http://auth.example/check").rule(
+        "h.io",
+        &[
+            ("/api", "Prefix", "a", Port::N(80)),
+            ("/.well-known/acme-challenge", "Prefix", "a", Port::N(80)),
+        ],
+    ));
+    let compiled = world.compile();
+    let server = server(&compiled, "h.io");
+    let api = server.locations.iter().find(|l| l.path == "/api").expect("/api");
+    assert!(api.policy.filters.external_auth().is_some());
+    let acme = server.locations.iter().find(|l| l.path.starts_with("/.well-known")).expect("acme");
+    assert!(acme.policy.filters.external_auth().is_none(), "no-auth-locations");
+}

@@ -4,7 +4,7 @@
 
 use http::header::{CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
-use portico_model::{AccessRule, HeaderEdit, HeaderName, Return, Template, TemplatePart};
+use portico_model::{AccessRule, HeaderEdit, HeaderName, HeaderPart, HeaderTemplate, Return};
 
 use super::{FilterRequest, Step};
 use crate::body::ResponseBody;
@@ -49,7 +49,7 @@ pub(super) fn respond(ret: &Return) -> Step {
 /// The values of `proxy_set_header`, evaluated on the client's request (before Portico's own
 /// header changes): `(name, value)`, an empty value meaning "do not send", as nginx.
 pub(crate) fn upstream_values(
-    sets: &[(HeaderName, Template)],
+    sets: &[(HeaderName, HeaderTemplate)],
     vars: &TemplateVars<'_>,
 ) -> Vec<(HeaderName, Option<HeaderValue>)> {
     sets.iter()
@@ -71,16 +71,16 @@ pub(crate) struct TemplateVars<'a> {
     pub headers: &'a HeaderMap,
 }
 
-fn evaluate(template: &Template, vars: &TemplateVars<'_>) -> String {
+fn evaluate(template: &HeaderTemplate, vars: &TemplateVars<'_>) -> String {
     let mut out = String::new();
     for part in &template.0 {
         match part {
-            TemplatePart::Text(text) => out.push_str(text),
-            TemplatePart::Host => out.push_str(vars.host),
-            TemplatePart::RemoteAddr => out.push_str(vars.client),
-            TemplatePart::Scheme => out.push_str(vars.scheme),
-            TemplatePart::RequestUri => out.push_str(vars.request_uri),
-            TemplatePart::Header(name) => {
+            HeaderPart::Text(text) => out.push_str(text),
+            HeaderPart::Host => out.push_str(vars.host),
+            HeaderPart::RemoteAddr => out.push_str(vars.client),
+            HeaderPart::Scheme => out.push_str(vars.scheme),
+            HeaderPart::RequestUri => out.push_str(vars.request_uri),
+            HeaderPart::Header(name) => {
                 out.push_str(vars.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or(""));
             }
         }

@@ -2,12 +2,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use http::{HeaderMap, Method};
 use portico_model::Limits;
 
 use super::{apply, LimitState, Zones, SHARDS, ZONE_CAPACITY};
 use crate::error::ProxyError;
-use crate::filters::{FilterRequest, Step};
+use crate::filters::{OwnedRequest, Step};
 
 fn limits(rps: u32, rpm: u32, connections: u32) -> Limits {
     Limits {
@@ -27,14 +26,9 @@ fn ip(s: &str) -> IpAddr {
 
 /// Runs the filter once for `client`: `Ok(held)` passed, `Err(status)` refused.
 fn run(limits: &Limits, state: &LimitState, client: &str) -> Result<bool, u16> {
-    let headers = HeaderMap::new();
-    let mut req = FilterRequest {
-        client: ip(client),
-        method: &Method::GET,
-        headers: &headers,
-        limits: Some(state),
-        held: None,
-    };
+    let owned = OwnedRequest::default();
+    let mut req = owned.req(ip(client));
+    req.limits = Some(state);
     match apply(limits, &mut req) {
         Ok(Step::Next) => Ok(req.held.is_some()),
         Ok(Step::Respond(_)) => unreachable!("limits answer with errors"),
@@ -83,15 +77,10 @@ fn connections_are_held_until_released() {
     let zones = Zones::default();
     let limits = limits(0, 0, 2);
     let state = attach(&zones, "default/web", &limits);
-    let headers = HeaderMap::new();
     let hold = || {
-        let mut req = FilterRequest {
-            client: ip("192.0.2.1"),
-            method: &Method::GET,
-            headers: &headers,
-            limits: Some(&state),
-            held: None,
-        };
+        let owned = OwnedRequest::default();
+        let mut req = owned.req(ip("192.0.2.1"));
+        req.limits = Some(&state);
         apply(&limits, &mut req).map(|_| req.held)
     };
     let first = hold().unwrap().expect("a permit");
@@ -114,14 +103,9 @@ fn zones_survive_swaps_of_unchanged_limits_and_go_with_them() {
         run(&limits, &state, "192.0.2.1").unwrap();
     }
     let permit = {
-        let headers = HeaderMap::new();
-        let mut req = FilterRequest {
-            client: ip("192.0.2.3"),
-            method: &Method::GET,
-            headers: &headers,
-            limits: Some(&state),
-            held: None,
-        };
+        let owned = OwnedRequest::default();
+        let mut req = owned.req(ip("192.0.2.3"));
+        req.limits = Some(&state);
         apply(&limits, &mut req).unwrap();
         req.held
     };
@@ -151,16 +135,11 @@ fn the_address_table_is_bounded() {
     let zones = Zones::default();
     let limits = limits(1, 0, 0);
     let state = attach(&zones, "default/web", &limits);
+    let owned = OwnedRequest::default();
     for n in 0..(ZONE_CAPACITY as u32 + 5000) {
         let client = IpAddr::from(std::net::Ipv4Addr::from(0xC000_0000 + n));
-        let headers = HeaderMap::new();
-        let mut req = FilterRequest {
-            client,
-            method: &Method::GET,
-            headers: &headers,
-            limits: Some(&state),
-            held: None,
-        };
+        let mut req = owned.req(client);
+        req.limits = Some(&state);
         apply(&limits, &mut req).unwrap();
     }
     let store = state.rps.as_ref().unwrap();
