@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use crate::{auth, balance, ipaccess, proxy, rewrite};
+use crate::{auth, authtls, balance, ipaccess, proxy, rewrite};
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
 /// ConfigMap key giving its default, and a one-line doc.
@@ -73,7 +73,8 @@ pub enum OnInvalid {
 }
 
 static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
-    [rewrite::SPECS, proxy::SPECS, balance::SPECS, auth::SPECS, ipaccess::SPECS].concat()
+    [rewrite::SPECS, proxy::SPECS, balance::SPECS, auth::SPECS, authtls::SPECS, ipaccess::SPECS]
+        .concat()
 });
 
 /// Every annotation Portico understands, grouped by family, in a stable order.

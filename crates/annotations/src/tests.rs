@@ -101,8 +101,11 @@ fn prefix_override_reads_only_the_given_prefix() {
 
 /// The context an auth annotation needs to be read at all.
 fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
+    if name.starts_with("auth-tls-") && name != "auth-tls-secret" {
+        return vec![("auth-tls-secret", "ns/ca")];
+    }
     let base = [("auth-type", "basic"), ("auth-secret", "creds")];
-    if name.starts_with("auth-") {
+    if name.starts_with("auth-") && !name.starts_with("auth-tls-") {
         base.into_iter().filter(|(k, _)| *k != name).collect()
     } else {
         Vec::new()

@@ -63,7 +63,6 @@ pub(crate) enum Verdict {
 const SOURCE: When = When::Set;
 const LIMITS: &[&str] = &["limit-connections", "limit-rps", "limit-rpm"];
 const AUTH_URL: When = When::With(&["auth-url"]);
-const AUTH_TLS: When = When::With(&["auth-tls-secret"]);
 
 const fn denies(name: &'static str, when: When, doc: &'static str) -> UnsupportedSpec {
     UnsupportedSpec { name, effect: Effect::Denies(when), doc }
@@ -144,14 +143,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     denies("auth-keepalive-timeout", AUTH_URL, "Idle timeout of auth keep-alive connections."),
     denies("auth-keepalive-share-vars", AUTH_URL, "Share nginx variables with the auth request."),
     denies("auth-always-set-cookie", AUTH_URL, "Set-Cookie from the auth service on every answer."),
-    // Client certificate authentication (authtls): auth-tls-secret turns it on (denied even with
-    // auth-tls-verify-client: off, for simplicity); the rest does nothing without it.
-    denies("auth-tls-secret", SOURCE, "CA Secret verifying client certificates."),
-    denies("auth-tls-verify-client", AUTH_TLS, "on, off, optional or optional_no_ca."),
-    denies("auth-tls-verify-depth", AUTH_TLS, "Client certificate chain depth."),
-    denies("auth-tls-error-page", AUTH_TLS, "Redirect target when verification fails."),
-    denies("auth-tls-pass-certificate-to-upstream", AUTH_TLS, "Send ssl-client-cert upstream."),
-    denies("auth-tls-match-cn", AUTH_TLS, "Regex the client certificate CN must match."),
     // Access-related but not restricting when ignored.
     ignored(
         "satisfy",

@@ -15,6 +15,6 @@ mod table;
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts};
 pub use diag::{Diagnostic, ObjectRef, Severity};
-pub use filter::{Filter, Filters, IpNet, Phase, SourceRange};
+pub use filter::{ClientAuth, CnPattern, Filter, Filters, IpNet, Phase, SourceRange, VerifyClient};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -2,6 +2,7 @@
 //! in `portico_model::filter`). A location without filters skips this entirely; one with
 //! filters runs only those it has.
 
+pub(crate) mod client_cert;
 mod source_range;
 
 use std::net::IpAddr;
@@ -10,6 +11,7 @@ use http::{HeaderMap, Response};
 use portico_model::{Filter, Filters, Phase};
 
 use crate::body::ResponseBody;
+use crate::config::ConnInfo;
 use crate::error::ProxyError;
 use crate::server::Proxy;
 
@@ -21,6 +23,8 @@ pub(crate) struct FilterRequest<'a> {
     /// The request's headers (for the filters that read them).
     #[allow(dead_code)] // read by the next filters (CORS, external auth)
     pub headers: &'a HeaderMap,
+    /// The connection (its TLS client certificate, for `auth-tls-*`).
+    pub conn: &'a ConnInfo,
 }
 
 /// A filter's verdict: go on, or answer now with this response.
@@ -45,6 +49,7 @@ impl Proxy {
         for filter in filters.of(phase) {
             let step = match filter {
                 Filter::SourceRange(range) => source_range::apply(range, req)?,
+                Filter::ClientCert(auth) => client_cert::apply(auth, req)?,
             };
             if let Step::Respond(response) = step {
                 return Ok(Step::Respond(response));

@@ -130,6 +130,7 @@ impl Proxy {
             let req = FilterRequest {
                 client: view.client_addr(conn, &snap.table.global),
                 headers: &parts.headers,
+                conn,
             };
             for phase in REQUEST_PHASES {
                 if let Step::Respond(response) =

@@ -221,12 +221,6 @@ fn access_restricting_classification() {
         "auth-proxy-set-headers",
         "auth-request-redirect",
         "auth-always-set-cookie",
-        "auth-tls-secret",
-        "auth-tls-verify-client",
-        "auth-tls-verify-depth",
-        "auth-tls-error-page",
-        "auth-tls-pass-certificate-to-upstream",
-        "auth-tls-match-cn",
     ] {
         assert!(denies(name), "{name} restricts access");
     }
@@ -284,8 +278,6 @@ fn values_that_deny() {
             &[("auth-signin", "https://login"), ("auth-url", "http://a")],
             &["auth-signin", "auth-url"],
         ),
-        (&[("auth-tls-secret", "ns/ca")], &["auth-tls-secret"]),
-        (&[("auth-tls-verify-client", "on")], &[]),
         (&[("satisfy", "any"), ("enable-cors", "true"), ("server-snippet", "deny all;")], &[]),
         (&[("not-an-annotation", "1")], &[]),
     ];

@@ -22,7 +22,6 @@ fn which_annotations_deny_the_locations() {
         ("enable-modsecurity", "true", true),
         ("enable-modsecurity", "false", false),
         ("auth-url", "http://auth.default.svc/check", true),
-        ("auth-tls-secret", "default/ca", true),
         ("auth-signin", "https://login", false),
         ("configuration-snippet", "deny all;", false),
         ("satisfy", "any", false),

@@ -11,6 +11,7 @@ use crate::access_log::AccessLog;
 use crate::body::{RequestBody, ResponseBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
+use crate::filters::client_cert;
 use crate::forwarded::{self, Forwarded, HeaderPlan, X_REQUEST_ID};
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
@@ -59,6 +60,9 @@ impl Proxy {
             forwarded_prefix: policy.x_forwarded_prefix.as_deref(),
         };
         forwarded::upstream_headers(&mut parts.headers, &fwd.view, plan, fwd.conn, global);
+        if let Some(auth) = policy.filters.client_auth() {
+            client_cert::upstream_headers(auth, fwd.conn, &mut parts.headers);
+        }
         parts.uri = match fwd.rewritten {
             Some(uri) => uri,
             None => origin_form(&parts.uri),
