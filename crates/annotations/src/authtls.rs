@@ -112,7 +112,7 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
     spec(
         "auth-tls-match-cn",
         ValueKind::String,
-        Validator { describe: "CN=<regex>", check: check_match_cn },
+        Validator { describe: "CN= followed by a regex", check: check_match_cn },
         Risk::High,
         OnInvalid::Fatal,
         "Regex (starting with CN=) the client certificate's subject DN must match, else 403.",

@@ -131,7 +131,8 @@ impl ClientVerifier {
         let crls = parse_crls(auth.crl_pem.as_deref())?;
         let provider = rustls::crypto::ring::default_provider();
         let algorithms = provider.signature_verification_algorithms;
-        let hints = anchors.iter().map(|a| DistinguishedName::from(a.subject.to_vec())).collect();
+        // A trust anchor keeps the Name without its SEQUENCE header; the hint needs it.
+        let hints = anchors.iter().map(|a| DistinguishedName::in_sequence(&a.subject)).collect();
         let offer = Arc::new(OfferClientAuth { hints, algorithms });
         let config = build_server_config(resolver, Some(offer), HOST_SESSION_CACHE_SIZE)
             .map_err(|e| ClientCaError::Pem(e.to_string()))?;
