@@ -131,8 +131,7 @@ impl ClientVerifier {
         let crls = parse_crls(auth.crl_pem.as_deref())?;
         let provider = rustls::crypto::ring::default_provider();
         let algorithms = provider.signature_verification_algorithms;
-        // A trust anchor keeps the Name without its SEQUENCE header; the hint needs it.
-        let hints = anchors.iter().map(|a| DistinguishedName::in_sequence(&a.subject)).collect();
+        let hints = hints(&anchors);
         let offer = Arc::new(OfferClientAuth { hints, algorithms });
         let config = build_server_config(resolver, Some(offer), HOST_SESSION_CACHE_SIZE)
             .map_err(|e| ClientCaError::Pem(e.to_string()))?;
@@ -254,12 +253,16 @@ impl ClientAuthStore {
                 }
             }
         };
-        for server in &table.servers {
-            let verifier = entry(&server.host, server.client_auth.as_ref());
-            store.hosts.insert(normalize(&server.host.to_string()), verifier);
-        }
         store.default =
             entry(&table.default_server.host, table.default_server.client_auth.as_ref());
+        for server in &table.servers {
+            let verifier = entry(&server.host, server.client_auth.as_ref());
+            // A host without client auth needs an entry only to keep its SNI from falling
+            // through to the `_` server's.
+            if verifier.is_some() || store.default.is_some() {
+                store.hosts.insert(normalize(&server.host.to_string()), verifier);
+            }
+        }
         (store, errors)
     }
 
@@ -370,6 +373,12 @@ fn parse_anchors(ca_pem: &[u8]) -> Result<Vec<TrustAnchor<'static>>, ClientCaErr
         return Err(ClientCaError::NoCertificate);
     }
     Ok(anchors)
+}
+
+/// The CA names sent in the CertificateRequest. A trust anchor keeps the Name without its
+/// SEQUENCE header; the hint is the whole DER Name (OpenSSL clients abort on the bare content).
+fn hints(anchors: &[TrustAnchor<'_>]) -> Vec<DistinguishedName> {
+    anchors.iter().map(|a| DistinguishedName::in_sequence(&a.subject)).collect()
 }
 
 /// `ca.crl`: zero or more PEM CRLs.

@@ -125,3 +125,7 @@ pub(crate) fn upstream_headers(auth: &Arc<ClientAuth>, conn: &ConnInfo, headers:
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests;
