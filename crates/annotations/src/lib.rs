@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
 
 mod auth;
+mod authtls;
 mod balance;
 mod config;
 mod context;
@@ -29,6 +30,7 @@ mod snippet;
 mod unsupported;
 mod value;
 
+pub use authtls::AuthTlsRequest;
 pub use balance::parse_load_balance;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use docs::render_reference;
@@ -59,6 +61,8 @@ pub struct IngressAnnotations {
     pub load_balance: Option<LbAlgorithm>,
     /// `auth-type: basic` with its Secret reference; `Err(reason)` = location denied (503).
     pub auth: Option<Result<AuthRequest, String>>,
+    /// `auth-tls-secret` and its settings (host-wide); `Err(reason)` = location denied (503).
+    pub auth_tls: Option<Result<AuthTlsRequest, String>>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -105,11 +109,13 @@ pub fn parse_ingress(
         app_root: None,
         load_balance: None,
         auth: None,
+        auth_tls: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
+    authtls::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);
     limits::apply(&mut ctx, &mut annotations.policy, global);
     cors::apply(&mut ctx, &mut annotations.policy);

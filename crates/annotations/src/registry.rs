@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use crate::{auth, balance, cors, external_auth, ipaccess, limits, proxy, rewrite, snippet};
+use crate::{
+    auth, authtls, balance, cors, external_auth, ipaccess, limits, proxy, rewrite, snippet,
+};
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
 /// ConfigMap key giving its default, and a one-line doc.
@@ -78,6 +80,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         proxy::SPECS,
         balance::SPECS,
         auth::SPECS,
+        authtls::SPECS,
         ipaccess::SPECS,
         limits::SPECS,
         cors::SPECS,

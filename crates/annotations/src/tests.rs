@@ -101,6 +101,9 @@ fn prefix_override_reads_only_the_given_prefix() {
 
 /// The context an auth annotation needs to be read at all.
 fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
+    if name.starts_with("auth-tls-") && name != "auth-tls-secret" {
+        return vec![("auth-tls-secret", "ns/ca")];
+    }
     let base = [("auth-type", "basic"), ("auth-secret", "creds")];
     if crate::external_auth::SPECS.iter().any(|s| s.name == name) {
         if name == "auth-url" {
@@ -108,7 +111,7 @@ fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
         } else {
             vec![("auth-url", "http://auth/")]
         }
-    } else if name.starts_with("auth-") {
+    } else if name.starts_with("auth-") && !name.starts_with("auth-tls-") {
         base.into_iter().filter(|(k, _)| *k != name).collect()
     } else {
         Vec::new()

@@ -61,9 +61,7 @@ pub(crate) enum Verdict {
     Ignored(Option<String>),
 }
 
-const SOURCE: When = When::Set;
 const AUTH_URL: When = When::With(&["auth-url"]);
-const AUTH_TLS: When = When::With(&["auth-tls-secret"]);
 
 const fn denies(name: &'static str, when: When, doc: &'static str) -> UnsupportedSpec {
     UnsupportedSpec { name, effect: Effect::Denies(when), doc }
@@ -111,14 +109,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // location when auth-url is set (it does nothing without).
     denies("auth-proxy-set-headers", AUTH_URL, "ConfigMap of headers sent to the auth service."),
     denies("auth-snippet", AUTH_URL, "nginx configuration in the auth location."),
-    // Client certificate authentication (authtls): auth-tls-secret turns it on (denied even with
-    // auth-tls-verify-client: off, for simplicity); the rest does nothing without it.
-    denies("auth-tls-secret", SOURCE, "CA Secret verifying client certificates."),
-    denies("auth-tls-verify-client", AUTH_TLS, "on, off, optional or optional_no_ca."),
-    denies("auth-tls-verify-depth", AUTH_TLS, "Client certificate chain depth."),
-    denies("auth-tls-error-page", AUTH_TLS, "Redirect target when verification fails."),
-    denies("auth-tls-pass-certificate-to-upstream", AUTH_TLS, "Send ssl-client-cert upstream."),
-    denies("auth-tls-match-cn", AUTH_TLS, "Regex the client certificate CN must match."),
     // Access-related but not restricting when ignored.
     ignored(
         "satisfy",

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod authtls;
 mod backends;
 mod class;
 mod config;
@@ -133,6 +134,15 @@ impl Compiler {
         let all_servers =
             servers.servers.iter_mut().chain(std::iter::once(&mut servers.default_server));
         regex::drop_invalid(all_servers, &prepared, &mut diagnostics);
+        authtls::assign(
+            &prepared,
+            &mut servers.servers,
+            &mut servers.default_server,
+            objects,
+            &global,
+            prefix,
+            &mut diagnostics,
+        );
         let by_age = prepared.iter().map(|p| &*p.ingress);
         let last_good_tls = &mut self.last_good_tls;
         tls::assign(by_age, &mut servers.servers, objects, last_good_tls, &mut diagnostics);

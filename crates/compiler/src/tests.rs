@@ -1,6 +1,7 @@
 //! Compiler tests: whole builds from fixture objects, one file per concern.
 
 mod auth;
+mod authtls;
 mod backends;
 mod class;
 mod fixtures;

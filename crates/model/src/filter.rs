@@ -6,6 +6,7 @@
 //! `crates/annotations` (parsing, diagnostics, building the filter), a variant here if none
 //! fits, and that variant's apply step in `crates/proxy/src/filters/`.
 
+mod client_auth;
 mod cors;
 mod external_auth;
 mod limits;
@@ -19,6 +20,8 @@ pub use ipnet::IpNet;
 pub use limits::{Limits, RateLimit};
 
 pub use external_auth::{AuthCache, CacheRule, ExternalAuth, Part, Template, Var};
+
+pub use self::client_auth::{ClientAuth, CnPattern, VerifyClient};
 
 /// When a filter runs, in nginx's phase order (ingress-nginx renders each annotation into one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,6 +63,9 @@ pub enum Filter {
     Limits(Arc<Limits>),
     /// `limit-rate` / `limit-rate-after`: the response body is sent at this pace.
     RateLimit(RateLimit),
+    /// `auth-tls-*`: the client certificate the connection presented (400, 403, 421), and the
+    /// `ssl-client-*` headers sent upstream.
+    ClientCert(Arc<ClientAuth>),
 }
 
 /// One `allow`/`deny` line; `net: None` is `all`.
@@ -126,9 +132,10 @@ impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
             Filter::CorsPreflight(_) | Filter::Return(_) => Phase::Rewrite,
-            Filter::SourceRange(_) | Filter::AccessRules(_) | Filter::ExternalAuth(_) => {
-                Phase::Access
-            }
+            Filter::SourceRange(_)
+            | Filter::AccessRules(_)
+            | Filter::ExternalAuth(_)
+            | Filter::ClientCert(_) => Phase::Access,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
             Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
             Filter::Limits(_) => Phase::PreAccess,
@@ -230,6 +237,14 @@ impl Filters {
     pub fn external_auth(&self) -> Option<&Arc<ExternalAuth>> {
         self.0.iter().find_map(|f| match f {
             Filter::ExternalAuth(auth) => Some(auth),
+            _ => None,
+        })
+    }
+
+    /// The client-certificate settings, when the location has them.
+    pub fn client_auth(&self) -> Option<&Arc<ClientAuth>> {
+        self.0.iter().find_map(|f| match f {
+            Filter::ClientCert(auth) => Some(auth),
             _ => None,
         })
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{Backend, BackendId, GlobalConfig, LocationPolicy, ObjectRef};
+use crate::{Backend, BackendId, ClientAuth, GlobalConfig, LocationPolicy, ObjectRef};
 
 /// Everything the proxy needs to answer a request. Built whole by the compiler, swapped in
 /// atomically, never mutated afterwards.
@@ -52,6 +52,9 @@ pub struct Server {
     /// The Secret assigned to this host by §3.1; `None` means the default certificate. The TLS
     /// layer still checks that it parses and covers the host (falling back to the default).
     pub certificate: Option<Arc<TlsSecret>>,
+    /// `auth-tls-*` of the host (the oldest Ingress of the host setting it): the handshake of
+    /// this host asks for a client certificate. Its locations carry the matching filter.
+    pub client_auth: Option<Arc<ClientAuth>>,
 }
 
 /// The `pathType` of an Ingress path.

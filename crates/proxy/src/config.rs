@@ -9,6 +9,7 @@ use http::HeaderValue;
 use portico_model::ClientLimits;
 
 use crate::conn::ConnShared;
+use crate::filters::client_cert::ConnCert;
 
 /// Process-level proxy settings, fixed at start-up. Per-location behaviour comes from the table.
 #[derive(Debug, Clone)]
@@ -38,6 +39,9 @@ pub struct ConnInfo {
     pub(crate) limits: ClientLimits,
     /// What the request handler and the connection guard share (in-flight, request count).
     pub(crate) shared: Arc<ConnShared>,
+    /// The client certificate, when the SNI host asks for one (`auth-tls-*`), verified once
+    /// after the handshake.
+    pub(crate) client_cert: Option<Arc<ConnCert>>,
 }
 
 // === impl ProxyConfig ===
@@ -66,12 +70,19 @@ impl ConnInfo {
             port_value: HeaderValue::from(port),
             limits: ClientLimits::default(),
             shared: Arc::default(),
+            client_cert: None,
         }
     }
 
     /// The same connection under `limits` (from the live table's ConfigMap).
     pub fn with_limits(mut self, limits: ClientLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// The same connection with the client certificate its handshake presented.
+    pub(crate) fn with_client_cert(mut self, cert: Option<Arc<ConnCert>>) -> Self {
+        self.client_cert = cert;
         self
     }
 

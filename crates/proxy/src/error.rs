@@ -20,6 +20,19 @@ macro_rules! page {
     };
 }
 
+/// nginx's 400 page for a client-certificate failure: the reason in the title and body.
+macro_rules! cert_page {
+    ($reason:literal) => {
+        concat!(
+            "<html>\r\n<head><title>400 ",
+            $reason,
+            "</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>",
+            $reason,
+            "</center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
+        )
+    };
+}
+
 /// Why Portico answered instead of the upstream. Classified by who is at fault: the client
 /// (400, 401, 413), the configuration (404, 503), or the upstream (502, 504).
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +64,18 @@ pub enum ProxyError {
     /// Past `limit-rps`/`limit-rpm`/`limit-connections`: their ConfigMap status (503).
     #[error("limited: {0}")]
     Limited(u16),
+    /// `auth-tls-verify-client: on` and the client sent no certificate (nginx's 496): 400.
+    #[error("no required SSL certificate was sent")]
+    NoClientCert,
+    /// The client certificate did not verify (nginx's 495): 400.
+    #[error("the SSL certificate error")]
+    BadClientCert,
+    /// The request's host verifies client certificates and the connection was established
+    /// for another host (SNI): 421, as nginx.
+    #[error(
+        "host differs from the TLS server name, which verified client certificates differently"
+    )]
+    Misdirected,
     /// Portico cannot answer this request correctly (e.g. an unusable password hash): 500.
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -102,7 +127,10 @@ impl ProxyError {
     /// The status this failure answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) | Self::BadBody(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::BadBody(_) | Self::NoClientCert | Self::BadClientCert => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Misdirected => StatusCode::MISDIRECTED_REQUEST,
             Self::ClientTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -128,7 +156,12 @@ impl ProxyError {
     /// The response sent to the client: nginx's stock page for the status.
     pub fn into_response(self) -> Response<ResponseBody> {
         let status = self.status();
-        let mut response = error_page(status);
+        let mut response = match self {
+            // nginx's pages for its internal 496 and 495.
+            Self::NoClientCert => page(status, cert_page!("No required SSL certificate was sent")),
+            Self::BadClientCert => page(status, cert_page!("The SSL certificate error")),
+            _ => error_page(status),
+        };
         if let Self::Unauthorized { realm } = self {
             response.headers_mut().insert(WWW_AUTHENTICATE, realm);
         }
@@ -149,12 +182,18 @@ pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
         404 => page!("404 Not Found"),
         408 => page!("408 Request Time-out"),
         413 => page!("413 Request Entity Too Large"),
+        421 => page!("421 Misdirected Request"),
         429 => page!("429 Too Many Requests"),
         502 => page!("502 Bad Gateway"),
         503 => page!("503 Service Temporarily Unavailable"),
         504 => page!("504 Gateway Time-out"),
         _ => page!("500 Internal Server Error"),
     };
+    page(status, body)
+}
+
+/// A `text/html` response with a static body.
+fn page(status: StatusCode, body: &'static str) -> Response<ResponseBody> {
     let mut response = Response::new(ResponseBody::fixed(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));

@@ -2,6 +2,7 @@
 //! in `portico_model::filter`). A location without filters skips this entirely; one with
 //! filters runs only those it has.
 
+pub(crate) mod client_cert;
 mod cors;
 pub(crate) mod external_auth;
 pub(crate) mod limits;
@@ -96,6 +97,7 @@ impl Proxy {
             let step = match filter {
                 Filter::CorsPreflight(cors) => cors::preflight(cors, req),
                 Filter::SourceRange(range) => source_range::apply(range, req)?,
+                Filter::ClientCert(auth) => client_cert::apply(auth, req)?,
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
                 Filter::Return(ret) => snippet::respond(ret),
                 Filter::Limits(limits) => limits::apply(limits, req)?,
@@ -147,6 +149,7 @@ pub(crate) fn apply_response_filters(
             | Filter::UpstreamHeaders(_)
             | Filter::Limits(_)
             | Filter::ExternalAuth(_)
+            | Filter::ClientCert(_)
             | Filter::RateLimit(_) => {}
         }
     }
@@ -211,7 +214,14 @@ pub(crate) struct OwnedRequest {
 #[cfg(test)]
 impl Default for OwnedRequest {
     fn default() -> Self {
-        let conn = ConnInfo::new(SocketAddr::from(([127, 0, 0, 1], 40000)), 80, false);
+        Self::with_conn(ConnInfo::new(SocketAddr::from(([127, 0, 0, 1], 40000)), 80, false))
+    }
+}
+
+#[cfg(test)]
+impl OwnedRequest {
+    /// A request on `conn`.
+    pub(crate) fn with_conn(conn: ConnInfo) -> Self {
         let global = GlobalConfig::default();
         let headers = HeaderMap::new();
         let view = Forwarded::new(&headers, None, &conn, &global);

@@ -1,26 +1,39 @@
 //! The https listener: a TLS handshake (certificate picked by SNI from the live table, ALPN
 //! `h2`/`http/1.1`, spec §3) in front of the same connection serving as plain HTTP, with the
 //! scheme `https` (X-Forwarded-Proto, HSTS) and the https port.
+//!
+//! The ClientHello is read before the configuration is chosen: a host with `auth-tls-*` gets
+//! its own configuration, which asks for a client certificate; the certificate is verified
+//! against that host's CA right after the handshake and kept in the connection's
+//! [`ConnInfo`] for the access phase. Other hosts are never asked for one.
 
 use std::future::Future;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use http::header::STRICT_TRANSPORT_SECURITY;
 use http::Response;
-use portico_tls::tokio_rustls::TlsAcceptor;
-use portico_tls::{server_config, CertStore, SniResolver};
-use tokio::net::TcpListener;
+use portico_tls::rustls::server::Acceptor;
+use portico_tls::rustls::ServerConfig;
+use portico_tls::tokio_rustls::server::TlsStream;
+use portico_tls::tokio_rustls::LazyConfigAcceptor;
+use portico_tls::{server_config, CertStore, ClientAuthStore, SniResolver};
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::ConnInfo;
+use crate::conn::proxy_protocol::Prefixed;
+use crate::filters::client_cert::ConnCert;
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
 
 /// The TLS side of the proxy: the SNI resolver the live snapshot's certificates are swapped
-/// into, and the acceptor using it. Handshakes read the resolver lock-free.
+/// into, the client-certificate settings per host, and the default configuration. Handshakes
+/// read both lock-free.
 pub(crate) struct Tls {
     resolver: Arc<SniResolver>,
     /// `None` only if rustls refused its own configuration (logged; https is then not served).
-    acceptor: Option<TlsAcceptor>,
+    config: Option<Arc<ServerConfig>>,
+    client_auth: ArcSwap<ClientAuthStore>,
 }
 
 // === impl Tls ===
@@ -30,19 +43,45 @@ impl Tls {
     pub(crate) fn new() -> Self {
         let (store, _) = CertStore::build(&[], None);
         let resolver = Arc::new(SniResolver::new(store));
-        let acceptor = match server_config(resolver.clone()) {
-            Ok(config) => Some(TlsAcceptor::from(config)),
+        let config = match server_config(resolver.clone()) {
+            Ok(config) => Some(config),
             Err(error) => {
                 tracing::error!(%error, "TLS is unavailable; the https listener will not serve");
                 None
             }
         };
-        Self { resolver, acceptor }
+        Self { resolver, config, client_auth: ArcSwap::default() }
     }
 
-    /// New handshakes see `snapshot`'s certificates; open connections keep theirs.
+    /// New handshakes see `snapshot`'s certificates and client-certificate settings; open
+    /// connections keep theirs.
     pub(crate) fn swap(&self, snapshot: &Snapshot) {
         self.resolver.swap_shared(snapshot.certs.clone());
+        let previous = self.client_auth.load();
+        let (store, errors) = ClientAuthStore::build(&snapshot.table, &self.resolver, &previous);
+        for (host, error) in errors {
+            tracing::error!(%host, %error, "client CA unusable; its client certificates fail");
+        }
+        self.client_auth.store(Arc::new(store));
+    }
+
+    /// The handshake of one connection: the configuration of the SNI host, then the client
+    /// certificate verified when that host asks for one.
+    async fn handshake(
+        &self,
+        default: Arc<ServerConfig>,
+        stream: Prefixed<TcpStream>,
+    ) -> std::io::Result<(TlsStream<Prefixed<TcpStream>>, Option<Arc<ConnCert>>)> {
+        let start = LazyConfigAcceptor::new(Acceptor::default(), stream).await?;
+        let store = self.client_auth.load_full();
+        let verifier = store.lookup(start.client_hello().server_name()).cloned();
+        let config = verifier.as_ref().map_or(default, |v| v.server_config().clone());
+        let tls = start.into_stream(config).await?;
+        let cert = verifier.map(|verifier| {
+            let peer = verifier.verify(tls.get_ref().1.peer_certificates());
+            Arc::new(ConnCert::new(peer))
+        });
+        Ok((tls, cert))
     }
 }
 
@@ -57,17 +96,17 @@ impl Proxy {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) {
-        let Some(acceptor) = self.tls.acceptor.clone() else { return };
+        let Some(config) = self.tls.config.clone() else { return };
         let port = listener.local_addr().map_or(0, |addr| addr.port());
         let timeout = self.config.tls_handshake_timeout;
         self.accept_until(listener, shutdown, "TLS connections", |stream, peer, watcher| {
             let proxy = Arc::clone(&self);
-            let acceptor = acceptor.clone();
+            let config = config.clone();
             async move {
                 let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
-                match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => {
-                        let conn = proxy.conn_info(client, port, true);
+                match tokio::time::timeout(timeout, proxy.tls.handshake(config, stream)).await {
+                    Ok(Ok((tls, cert))) => {
+                        let conn = proxy.conn_info(client, port, true).with_client_cert(cert);
                         proxy.serve_connection(tls, conn, watcher).await;
                     }
                     Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),

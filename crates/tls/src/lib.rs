@@ -8,10 +8,14 @@
 //!   default (§3.2). [`SniResolver::swap`] installs the next table's store without locks.
 //! - [`server_config`]: TLS 1.2/1.3, ALPN `h2`/`http/1.1`, session resumption (§3.3).
 //!
+//! - [`ClientAuthStore`]: per host, the handshake configuration asking for client
+//!   certificates (`auth-tls-*`) and their verification against the host's CA.
+//!
 //! Only the `ring` crypto provider is used. No I/O here besides what `tokio-rustls` does for
 //! the caller.
 #![forbid(unsafe_code)]
 
+mod client_auth;
 mod config;
 mod error;
 mod fake;
@@ -20,6 +24,9 @@ mod resolver;
 mod secret;
 mod store;
 
+pub use crate::client_auth::{
+    check_client_ca, ClientAuthStore, ClientCaError, ClientVerifier, PeerCert, Verification,
+};
 pub use crate::config::{server_config, ALPN_PROTOCOLS, SESSION_CACHE_SIZE};
 pub use crate::error::{Error, SecretError};
 pub use crate::fake::{fake_certificate, FAKE_CERT_CN, FAKE_CERT_ORG, FAKE_CERT_SAN};

@@ -208,12 +208,6 @@ fn access_restricting_classification() {
         "modsecurity-transaction-id",
         "auth-snippet",
         "auth-proxy-set-headers",
-        "auth-tls-secret",
-        "auth-tls-verify-client",
-        "auth-tls-verify-depth",
-        "auth-tls-error-page",
-        "auth-tls-pass-certificate-to-upstream",
-        "auth-tls-match-cn",
     ] {
         assert!(denies(name), "{name} restricts access");
     }
@@ -261,8 +255,6 @@ fn values_that_deny() {
         (&[("enable-owasp-core-rules", "true")], &["enable-owasp-core-rules"]),
         (&[("auth-snippet", "x")], &[]),
         (&[("auth-proxy-set-headers", "ns/headers")], &[]),
-        (&[("auth-tls-secret", "ns/ca")], &["auth-tls-secret"]),
-        (&[("auth-tls-verify-client", "on")], &[]),
         (&[("satisfy", "any"), ("affinity", "cookie"), ("server-snippet", "deny all;")], &[]),
         (&[("not-an-annotation", "1")], &[]),
     ];

@@ -82,6 +82,7 @@ impl ServerDraft {
             app_root: self.app_root,
             has_certificate: self.has_certificate,
             certificate: None,
+            client_auth: None,
         }
     }
 }

@@ -21,7 +21,6 @@ fn which_annotations_deny_the_locations() {
         ("global-rate-limit", "0", false),
         ("enable-modsecurity", "true", true),
         ("enable-modsecurity", "false", false),
-        ("auth-tls-secret", "default/ca", true),
         ("auth-snippet", "proxy_set_header X 1;", false),
         ("configuration-snippet", "deny all;", false),
         ("satisfy", "any", false),
@@ -105,13 +104,13 @@ fn the_unsupported_reason_is_kept_over_a_basic_auth_denial() {
         ingress("default", "web")
             .nginx("auth-type", "basic")
             .nginx("auth-secret", "missing")
-            .nginx("auth-tls-secret", "default/ca")
+            .nginx("enable-modsecurity", "true")
             .rule("h.io", &[("/app", "Prefix", "a", Port::N(80))]),
     );
     let compiled = world.compile();
     for location in &server(&compiled, "h.io").locations {
         let reason = location.policy.denied.as_deref().unwrap_or_default();
-        assert!(reason.contains("auth-tls-secret"), "{reason:?}");
+        assert!(reason.contains("enable-modsecurity"), "{reason:?}");
     }
     assert_eq!(compiled.diagnostics.iter().filter(|d| d.is_error()).count(), 2);
 }

@@ -11,6 +11,7 @@ use crate::access_log::AccessLog;
 use crate::body::{RequestBody, ResponseBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
+use crate::filters::client_cert;
 use crate::forwarded::{self, Forwarded, HeaderPlan, X_REQUEST_ID};
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
@@ -65,6 +66,9 @@ impl Proxy {
                 Some(value) => parts.headers.insert(name, value),
                 None => parts.headers.remove(name),
             };
+        }
+        if let Some(auth) = policy.filters.client_auth() {
+            client_cert::upstream_headers(auth, fwd.conn, &mut parts.headers);
         }
         parts.uri = match fwd.rewritten {
             Some(uri) => uri,
