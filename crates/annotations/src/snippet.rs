@@ -11,8 +11,8 @@ mod parse;
 use std::sync::Arc;
 
 use portico_model::{
-    AccessRule, Filter, GlobalConfig, HeaderEdit, HeaderName, HeaderPart, HeaderTemplate,
-    HeaderValue, IpNet, LocationPolicy, Return,
+    AccessRule, Filter, GlobalConfig, HeaderEdit, HeaderName, HeaderValue, IpNet, LocationPolicy,
+    Return, Template,
 };
 
 use self::parse::Directive;
@@ -74,7 +74,7 @@ const RESTRICTING: &[&str] = &[
 struct Built {
     rules: Vec<AccessRule>,
     ret: Option<Return>,
-    upstream: Vec<(HeaderName, HeaderTemplate)>,
+    upstream: Vec<(HeaderName, Template)>,
     response: Vec<HeaderEdit>,
 }
 
@@ -244,7 +244,7 @@ fn add_header(d: &Directive) -> Result<HeaderEdit, String> {
     }
 }
 
-fn proxy_set_header(d: &Directive) -> Result<(HeaderName, HeaderTemplate), String> {
+fn proxy_set_header(d: &Directive) -> Result<(HeaderName, Template), String> {
     let [name, value] = d.args.as_slice() else { return Err("expects a name and a value".into()) };
     Ok((header_name(name)?, template(value)?))
 }
@@ -262,41 +262,10 @@ fn literal(value: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(value).map_err(|_| format!("{value:?} is not a header value"))
 }
 
-/// `proxy_set_header` values: text and `$host`, `$remote_addr`, `$scheme`, `$request_uri`,
-/// `$http_NAME` (also written `${name}`).
-fn template(value: &str) -> Result<HeaderTemplate, String> {
-    let mut parts = Vec::new();
-    let mut rest = value;
-    while let Some(at) = rest.find('$') {
-        if at > 0 {
-            parts.push(HeaderPart::Text(rest[..at].to_string()));
-        }
-        let after = &rest[at + 1..];
-        let (name, tail) = match after.strip_prefix('{') {
-            Some(braced) => braced.split_once('}').ok_or("unclosed ${")?,
-            None => {
-                let end = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..end], &after[end..])
-            }
-        };
-        parts.push(match name {
-            "host" => HeaderPart::Host,
-            "remote_addr" => HeaderPart::RemoteAddr,
-            "scheme" => HeaderPart::Scheme,
-            "request_uri" => HeaderPart::RequestUri,
-            header if header.starts_with("http_") => {
-                HeaderPart::Header(header_name(&header["http_".len()..].replace('_', "-"))?)
-            }
-            other => return Err(format!("variable ${other} is not supported")),
-        });
-        rest = tail;
-    }
-    if !rest.is_empty() {
-        parts.push(HeaderPart::Text(rest.to_string()));
-    }
-    Ok(HeaderTemplate(parts))
+/// `proxy_set_header` values: text and nginx variables (those Portico expands, as in
+/// `auth-url`).
+fn template(value: &str) -> Result<Template, String> {
+    Template::parse(value)
 }
 
 fn install(policy: &mut LocationPolicy, built: Built) {

@@ -51,7 +51,7 @@ pub enum Filter {
     /// A snippet's `return CODE [text|URL]`: answered before any access check, as nginx.
     Return(Arc<Return>),
     /// A snippet's `proxy_set_header`: set (or, with an empty value, remove) upstream headers.
-    UpstreamHeaders(Arc<[(HeaderName, HeaderTemplate)]>),
+    UpstreamHeaders(Arc<[(HeaderName, Template)]>),
     /// A snippet's `more_set_headers`, `add_header`, `more_clear_headers`.
     ResponseHeaders(Arc<[HeaderEdit]>),
     /// `enable-cors`, response phase: the `Access-Control-*` headers on every response of the
@@ -81,25 +81,6 @@ pub struct AccessRule {
 pub struct Return {
     pub status: u16,
     pub text: Option<String>,
-}
-
-/// A header value with nginx variables: literal text and the few variables Portico evaluates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderTemplate(pub Vec<HeaderPart>);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderPart {
-    Text(String),
-    /// `$host`: the request's host.
-    Host,
-    /// `$remote_addr`: the client address.
-    RemoteAddr,
-    /// `$scheme`.
-    Scheme,
-    /// `$request_uri`: the original request target.
-    RequestUri,
-    /// `$http_NAME`: a request header (empty when absent).
-    Header(HeaderName),
 }
 
 /// One response-header edit, applied in order.

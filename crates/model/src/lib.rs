@@ -17,9 +17,8 @@ pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,
-    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderPart, HeaderTemplate, HeaderValue,
-    IpNet, Limits, OriginPattern, Part, Phase, RateLimit, Return, SourceRange, Template, Var,
-    VerifyClient,
+    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet, Limits,
+    OriginPattern, Part, Phase, RateLimit, Return, SourceRange, Template, Var, VerifyClient,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

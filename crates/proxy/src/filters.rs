@@ -78,6 +78,21 @@ pub(crate) enum Step {
     Respond(Box<Response<ResponseBody>>),
 }
 
+/// The upstream-phase filters' headers (`proxy_set_header`), expanded on `req`: set on the
+/// upstream request after Portico's own headers. Empty (no allocation) without such filters.
+pub(crate) fn upstream_filters(
+    filters: &Filters,
+    req: &FilterRequest<'_>,
+) -> Vec<(HeaderName, Option<HeaderValue>)> {
+    let mut out = Vec::new();
+    for filter in filters.of(Phase::Upstream) {
+        if let Filter::UpstreamHeaders(sets) = filter {
+            snippet::upstream_values(sets, req, &mut out);
+        }
+    }
+    out
+}
+
 /// The phases that run after the HTTPS redirect, before the request is forwarded, in order
 /// ([`Phase::Rewrite`] runs earlier, before `rewrite-target`, as in nginx's rewrite phase).
 pub(crate) const ACCESS_PHASES: [Phase; 2] = [Phase::PreAccess, Phase::Access];

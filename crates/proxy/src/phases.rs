@@ -181,6 +181,10 @@ impl Proxy {
             }
             trail.held = req.held.take();
         }
+        let late_headers = match &filtered {
+            Some(req) => crate::filters::upstream_filters(&policy.filters, req),
+            None => Vec::new(),
+        };
         drop(filtered);
         effects.apply_upstream(&mut parts.headers);
         let rest = async {
@@ -196,6 +200,7 @@ impl Proxy {
                 conn,
                 host: raw_host,
                 path: &route.path,
+                late_headers,
             };
             self.forward(request, parts, body, log, trail).await
         };

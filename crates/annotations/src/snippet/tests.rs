@@ -1,4 +1,4 @@
-use portico_model::{Filter, GlobalConfig, HeaderEdit, HeaderPart, Severity};
+use portico_model::{Filter, GlobalConfig, HeaderEdit, Part, Severity, Var};
 
 use crate::tests::{diags_for, parse_with};
 use crate::Parsed;
@@ -46,7 +46,7 @@ fn the_safe_subset_becomes_filters() {
         Filter::UpstreamHeaders(sets) => Some(sets),
         _ => None,
     });
-    assert_eq!(upstream.expect("upstream")[0].1 .0, [HeaderPart::Host]);
+    assert_eq!(upstream.expect("upstream")[0].1.parts, [Part::Var(Var::Host)]);
     assert!(parsed.annotations.policy.denied.is_none());
 }
 

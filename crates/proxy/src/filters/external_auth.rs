@@ -17,6 +17,8 @@ use http::{HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Empty, Limited};
 use portico_model::ExternalAuth;
 
+pub(crate) use self::vars::expand;
+
 use self::cache::AnswerCache;
 use self::client::LazyClient;
 use super::{Effects, FilterRequest, Step};

@@ -3,8 +3,8 @@
 //! response-header edits (`more_set_headers`, `add_header`, `more_clear_headers`).
 
 use http::header::{CONTENT_TYPE, LOCATION};
-use http::{HeaderMap, HeaderValue, Response, StatusCode};
-use portico_model::{AccessRule, HeaderEdit, HeaderName, HeaderPart, HeaderTemplate, Return};
+use http::{HeaderValue, Response, StatusCode};
+use portico_model::{AccessRule, HeaderEdit, HeaderName, Return, Template};
 
 use super::{FilterRequest, Step};
 use crate::body::ResponseBody;
@@ -46,46 +46,18 @@ pub(super) fn respond(ret: &Return) -> Step {
     Step::Respond(Box::new(response))
 }
 
-/// The values of `proxy_set_header`, evaluated on the client's request (before Portico's own
+/// The values of `proxy_set_header`, expanded on the client's request (before Portico's own
 /// header changes): `(name, value)`, an empty value meaning "do not send", as nginx.
 pub(crate) fn upstream_values(
-    sets: &[(HeaderName, HeaderTemplate)],
-    vars: &TemplateVars<'_>,
-) -> Vec<(HeaderName, Option<HeaderValue>)> {
-    sets.iter()
-        .map(|(name, template)| {
-            let value = evaluate(template, vars);
-            let value = (!value.is_empty()).then(|| HeaderValue::try_from(value).ok()).flatten();
-            (name.clone(), value)
-        })
-        .collect()
-}
-
-/// What `proxy_set_header` variables read.
-#[derive(Debug)]
-pub(crate) struct TemplateVars<'a> {
-    pub host: &'a str,
-    pub client: &'a str,
-    pub scheme: &'a str,
-    pub request_uri: &'a str,
-    pub headers: &'a HeaderMap,
-}
-
-fn evaluate(template: &HeaderTemplate, vars: &TemplateVars<'_>) -> String {
-    let mut out = String::new();
-    for part in &template.0 {
-        match part {
-            HeaderPart::Text(text) => out.push_str(text),
-            HeaderPart::Host => out.push_str(vars.host),
-            HeaderPart::RemoteAddr => out.push_str(vars.client),
-            HeaderPart::Scheme => out.push_str(vars.scheme),
-            HeaderPart::RequestUri => out.push_str(vars.request_uri),
-            HeaderPart::Header(name) => {
-                out.push_str(vars.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or(""));
-            }
-        }
+    sets: &[(HeaderName, Template)],
+    req: &FilterRequest<'_>,
+    out: &mut Vec<(HeaderName, Option<HeaderValue>)>,
+) {
+    for (name, template) in sets {
+        let value = super::external_auth::expand(template, req);
+        let value = (!value.is_empty()).then(|| HeaderValue::try_from(value).ok()).flatten();
+        out.push((name.clone(), value));
     }
-    out
 }
 
 /// The response-header edits, in order, on any response of the location.

@@ -30,6 +30,8 @@ pub(super) struct Forward<'a> {
     pub host: &'a str,
     /// The normalized path (for hashing balancers).
     pub path: &'a str,
+    /// `proxy_set_header` values of a snippet, set after Portico's own headers.
+    pub late_headers: Vec<(http::HeaderName, Option<http::HeaderValue>)>,
 }
 
 // === impl Proxy ===
@@ -59,9 +61,8 @@ impl Proxy {
             upgrade,
             forwarded_prefix: policy.x_forwarded_prefix.as_deref(),
         };
-        let snippet_headers = upstream_header_filters(&fwd, &parts);
         forwarded::upstream_headers(&mut parts.headers, &fwd.view, plan, fwd.conn, global);
-        for (name, value) in snippet_headers {
+        for (name, value) in fwd.late_headers {
             match value {
                 Some(value) => parts.headers.insert(name, value),
                 None => parts.headers.remove(name),
@@ -107,29 +108,6 @@ impl Proxy {
         let (parts, body) = response.into_parts();
         Ok(Response::from_parts(parts, ResponseBody::upstream(body, policy.timeouts.read)))
     }
-}
-
-/// `proxy_set_header` of a snippet, evaluated on the client's request: empty for locations
-/// without (no allocation then).
-fn upstream_header_filters(
-    fwd: &Forward<'_>,
-    parts: &Parts,
-) -> Vec<(http::HeaderName, Option<http::HeaderValue>)> {
-    let mut values = Vec::new();
-    for filter in fwd.policy.filters.of(portico_model::Phase::Upstream) {
-        if let portico_model::Filter::UpstreamHeaders(sets) = filter {
-            let client = fwd.view.client.to_string();
-            let vars = crate::filters::snippet::TemplateVars {
-                host: fwd.host,
-                client: &client,
-                scheme: fwd.view.scheme.to_str().unwrap_or("http"),
-                request_uri: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()),
-                headers: &parts.headers,
-            };
-            values.extend(crate::filters::snippet::upstream_values(sets, &vars));
-        }
-    }
-    values
 }
 
 /// `proxy-buffer-size`: a response head larger than the buffer is a 502, as nginx's "upstream

@@ -11,7 +11,7 @@ use super::super::FilterRequest;
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// `template` with its variables replaced by the request's values (absent = empty).
-pub(super) fn expand(template: &Template, req: &FilterRequest<'_>) -> String {
+pub(crate) fn expand(template: &Template, req: &FilterRequest<'_>) -> String {
     let mut out = String::with_capacity(template.raw.len() + 64);
     for part in &template.parts {
         match part {
