@@ -111,3 +111,17 @@ async fn configmap_defaults_and_invalid_lists_fail_closed() {
     .await;
     assert_eq!(status_from("127.0.0.3", to, "override.test").await, 503);
 }
+
+#[tokio::test]
+async fn no_endpoints_is_503_before_the_address_check() {
+    // nginx picks the endpoint at the end of its rewrite phase, before allow/deny (spec §1.7).
+    let (_w, dir, portico) =
+        start(&[("empty.test", &[("allowlist-source-range", "127.0.0.2")])], None).await;
+    dir.write("svc.yaml", service("default", "web", &[]));
+    let to = portico.http;
+    eventually("the Service without endpoints answers 503", || async move {
+        status_from("127.0.0.2", to, "empty.test").await == 503
+    })
+    .await;
+    assert_eq!(status_from("127.0.0.3", to, "empty.test").await, 503, "503, not 403");
+}

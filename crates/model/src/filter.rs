@@ -30,8 +30,11 @@ pub enum Phase {
     Rewrite,
     /// preaccess: limits (`limit_req`, `limit_conn`).
     PreAccess,
-    /// access: `allow`/`deny`, external authentication.
+    /// access: `allow`/`deny`, client certificates (then basic auth, which is not a filter yet).
     Access,
+    /// nginx's `auth_request`, the last access handler (after `allow`/`deny` and basic auth):
+    /// external authentication.
+    AuthRequest,
     /// The request as sent upstream (`proxy_set_header`).
     Upstream,
     /// On the response, Portico's own pages included (headers such as CORS).
@@ -113,10 +116,10 @@ impl Filter {
     pub fn phase(&self) -> Phase {
         match self {
             Filter::CorsPreflight(_) | Filter::Return(_) => Phase::Rewrite,
-            Filter::SourceRange(_)
-            | Filter::AccessRules(_)
-            | Filter::ExternalAuth(_)
-            | Filter::ClientCert(_) => Phase::Access,
+            Filter::SourceRange(_) | Filter::AccessRules(_) | Filter::ClientCert(_) => {
+                Phase::Access
+            }
+            Filter::ExternalAuth(_) => Phase::AuthRequest,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
             Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
             Filter::Limits(_) => Phase::PreAccess,

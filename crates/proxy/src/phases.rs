@@ -3,9 +3,10 @@
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
 //!   ─▶ filters: rewrite phase (CORS preflight 204) ─▶ rewrite (302 for URL targets)
-//!   ─▶ HTTPS redirect (308) ─▶ filters: preaccess (limits: 503) ─▶ access (403 ...)
-//!   (crate::filters) ─▶ backend (503 / 404) ─▶ auth (401) ─▶ forward ─▶ response (paced by
-//!   limit-rate)
+//!   ─▶ HTTPS redirect (308) ─▶ backend (503 without endpoints) ─▶ filters: preaccess
+//!   (limits: 503) ─▶ access (403, client certificates) (crate::filters) ─▶ basic auth (401)
+//!   ─▶ filters: auth_request (external auth) ─▶ forward (404 for a NotFound target)
+//!   ─▶ response (paced by limit-rate)
 //!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
 //!   ran, Portico's own included) ─▶ access log and limit-connections slot released (when the
 //!   response body is dropped)
@@ -171,6 +172,9 @@ impl Proxy {
         if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
             return Ok(response);
         }
+        // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
+        // check (spec §1.7); then allow/deny, basic auth, auth_request, in nginx's order.
+        let balancer = backend(snap, location)?;
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
@@ -178,6 +182,14 @@ impl Proxy {
                 {
                     return Ok(*response);
                 }
+            }
+        }
+        authorize(&self.auth, policy, &parts.headers).await?;
+        if let Some(req) = &mut filtered {
+            if let Step::Respond(response) =
+                self.apply_filters(&policy.filters, Phase::AuthRequest, req, &mut effects).await?
+            {
+                return Ok(*response);
             }
             trail.held = req.held.take();
         }
@@ -188,8 +200,6 @@ impl Proxy {
         drop(filtered);
         effects.apply_upstream(&mut parts.headers);
         let rest = async {
-            let balancer = backend(snap, location)?;
-            authorize(&self.auth, policy, &parts.headers).await?;
             let balancer = balancer.ok_or(ProxyError::NoRoute)?;
             let request = forward::Forward {
                 snap,
