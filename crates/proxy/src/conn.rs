@@ -183,6 +183,8 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {
         if let Err((at, why)) = this.scanner.feed(&buf.filled()[before..]) {
             let status = reject::status(why);
             tracing::info!(peer = %this.peer, status, reason = ?why, "request refused before routing");
+            let started = this.head_deadline.map(|d| d - this.header_timeout);
+            reject::access_log(this.scanner.request_line_text(), status, started);
             buf.set_filled(before + at);
             let rejecting = this.reject.insert(Rejecting::new(why, !this.shared.busy()));
             if at == 0 {

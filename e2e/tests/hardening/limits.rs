@@ -20,6 +20,16 @@ async fn long_request_lines_are_414() {
         assert!(reply.contains("Connection: close"), "{reply}");
         assert!(reply.contains("414 Request-URI Too Large"), "{reply}");
     }
+    // Refusals are in the access log, as nginx logs them.
+    let portico = &site.portico;
+    let logged = || async {
+        portico.log_lines("portico::access").iter().filter(|l| l.contains("status=414")).count()
+            == 3
+    };
+    portico_e2e::eventually("three access-log lines with status 414", logged).await;
+    let lines = portico.log_lines("portico::access");
+    let line = lines.iter().find(|l| l.contains("status=414")).unwrap();
+    assert!(line.contains("method=GET") || line.contains("method=\"GET\""), "{line}");
 }
 
 #[tokio::test]

@@ -92,7 +92,7 @@ const PREFIX: usize = 48;
 const TAIL: usize = 9;
 
 /// What the head said so far.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct HeadFacts {
     /// Bytes of the head so far, line breaks included.
     len: usize,
@@ -104,6 +104,9 @@ struct HeadFacts {
     host: bool,
     content_length: Option<u64>,
     chunked: bool,
+    /// The request line's first bytes, for the access log of a refusal.
+    request_line: [u8; PREFIX],
+    request_line_len: usize,
 }
 
 // === impl HeadScanner ===
@@ -128,6 +131,15 @@ impl HeadScanner {
     /// Inside a request head (its timeout applies).
     pub(crate) fn in_head(&self) -> bool {
         self.state == State::Head
+    }
+
+    /// The first bytes of the current request's line (while still in it: what came so far).
+    pub(crate) fn request_line_text(&self) -> &[u8] {
+        if self.state == State::Head && self.head.lines == 0 {
+            self.line.text()
+        } else {
+            &self.head.request_line[..self.head.request_line_len]
+        }
     }
 
     /// Gave up following the stream (h2c, tunnel): no limits, no timeouts from here on.
@@ -212,6 +224,8 @@ impl HeadScanner {
     }
 
     fn request_line(&mut self, line: &Line, text: &[u8]) -> Result<(), Reject> {
+        self.head.request_line_len = text.len();
+        self.head.request_line[..text.len()].copy_from_slice(text);
         let first = std::mem::replace(&mut self.first, false);
         if first && text == b"PRI * HTTP/2.0" {
             self.state = State::Http2;
@@ -343,6 +357,25 @@ fn step_chunk(bytes: &[u8], chunk: Chunk, limits: HeadLimits) -> Option<(State, 
             _ if len >= limits.line_max => None,
             _ => chunked(Chunk::Trailer { len: len + 1 }),
         },
+    }
+}
+
+// === impl HeadFacts ===
+
+impl Default for HeadFacts {
+    fn default() -> Self {
+        Self {
+            len: 0,
+            lines: 0,
+            http11: false,
+            absolute_form: false,
+            tunnel: false,
+            host: false,
+            content_length: None,
+            chunked: false,
+            request_line: [0; PREFIX],
+            request_line_len: 0,
+        }
     }
 }
 

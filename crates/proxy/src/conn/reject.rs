@@ -48,6 +48,41 @@ impl Rejecting {
     }
 }
 
+/// The access-log line of a refused request, as for every answered request (nginx logs
+/// them too): method and target from the request line as far as it was read, no host.
+pub(crate) fn access_log(request_line: &[u8], status: u16, started: Option<tokio::time::Instant>) {
+    let line = String::from_utf8_lossy(request_line);
+    let mut words = line.split(' ').filter(|w| !w.is_empty());
+    let method = words.next().unwrap_or("-");
+    let path = words.next().unwrap_or("-");
+    let duration_ms = started.map_or(0.0, |at| at.elapsed().as_secs_f64() * 1000.0);
+    tracing::info!(
+        target: crate::ACCESS_LOG_TARGET,
+        method,
+        host = "-",
+        path,
+        status,
+        upstream = "-",
+        duration_ms,
+        bytes = render_len(status),
+        complete = true,
+        ingress = "",
+        request_id = "-",
+    );
+}
+
+/// The body length of the page answered with `status`.
+fn render_len(status: u16) -> u64 {
+    let why = match status {
+        414 => Reject::UriTooLong,
+        501 => Reject::NotImplemented,
+        _ => Reject::BadRequest(""),
+    };
+    let page = render(why);
+    let head_end = page.windows(4).position(|w| w == b"\r\n\r\n").map_or(0, |i| i + 4);
+    (page.len() - head_end) as u64
+}
+
 /// The status code answered for `why`.
 pub(crate) fn status(why: Reject) -> u16 {
     match why {
