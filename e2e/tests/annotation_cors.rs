@@ -8,14 +8,13 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
-use portico_e2e::{eventually, ingress, request, service, Backends, Dir, Portico, Reply};
+use portico_e2e::{eventually, ingress, raw_from, request, service, Backends, Dir, Portico, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpListener;
 
 const DEFAULT_METHODS: &str = "GET, PUT, POST, DELETE, PATCH, OPTIONS";
 const DEFAULT_HEADERS: &str = "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,\
@@ -87,20 +86,6 @@ async fn send(to: SocketAddr, method: &str, host: &str, headers: &[(&str, &str)]
         req = req.header(*name, *value);
     }
     request(to, req.body(Full::<Bytes>::default()).unwrap()).await.unwrap()
-}
-
-/// A raw HTTP/1.1 exchange from source address `from`: the response head and body as text.
-async fn raw_from(from: &str, to: SocketAddr, req: &str) -> String {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
-    let mut stream = socket.connect(to).await.unwrap();
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Writes one Ingress per `(host, annotations)` onto Service `web` at `backend`, starts Portico

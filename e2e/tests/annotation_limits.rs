@@ -9,24 +9,14 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use portico_e2e::{eventually, ingress, patience, service, Backends, Dir, Portico};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use portico_e2e::{eventually, ingress, patience, raw_status, service, Backends, Dir, Portico};
 use tokio::time::Instant;
 
 /// `GET target` on `host` from source address `from`: the status and the body.
 async fn get_from(from: &str, to: SocketAddr, host: &str, target: &str) -> (u16, Vec<u8>) {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
-    let mut stream = socket.connect(to).await.unwrap();
-    let req = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(patience(), stream.read_to_end(&mut out)).await.unwrap().unwrap();
-    let head_end = out.windows(4).position(|w| w == b"\r\n\r\n").map_or(out.len(), |i| i + 4);
-    let head = String::from_utf8_lossy(&out[..head_end]).to_string();
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, out[head_end..].to_vec())
+    let answer = portico_e2e::get_from(from, to, host, target, "").await;
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (raw_status(&answer), body.as_bytes().to_vec())
 }
 
 async fn status_from(from: &str, to: SocketAddr, host: &str) -> u16 {
