@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Secret;
 use portico_annotations::{AuthRequest, AuthSecretType};
-use portico_model::{BasicAuth, Diagnostic, GlobalConfig, LocationPolicy};
+use portico_model::{BasicAuth, Diagnostic, Filter, GlobalConfig, LocationPolicy};
 use portico_store::{ObjectKey, Objects, Sourced};
 
 use crate::ingress::{attach, Extracted};
@@ -39,7 +39,7 @@ pub(crate) fn apply(
         }
     };
     match resolve(request, &ingress.key.namespace, objects, global, diagnostics) {
-        Ok(auth) => policy.auth = Some(Arc::new(auth)),
+        Ok(auth) => policy.filters.set(Filter::BasicAuth(Arc::new(auth))),
         Err(reason) => {
             let message = format!("basic auth: {reason}; every path of this Ingress answers 503");
             let field = format!("metadata.annotations[\"{prefix}/auth-secret\"]");

@@ -18,7 +18,7 @@ pub(crate) fn for_location(
 ) -> Arc<LocationPolicy> {
     let rewrites = base.rewrite_target.as_deref().is_some_and(|t| !t.is_empty() && t != path);
     let no_tls_redirect = starts_with_any(path, &global.no_tls_redirect_locations);
-    let no_auth = (base.auth.is_some() || base.filters.external_auth().is_some())
+    let no_auth = (base.filters.basic_auth().is_some() || base.filters.external_auth().is_some())
         && starts_with_any(path, &global.no_auth_locations);
     let drop_rewrite = base.rewrite_target.is_some() && !rewrites;
     let drop_prefix = base.x_forwarded_prefix.is_some() && !rewrites;
@@ -31,7 +31,9 @@ pub(crate) fn for_location(
         policy.x_forwarded_prefix = None;
     }
     if no_auth {
-        policy.auth = None;
+        if let Some(basic) = policy.filters.basic_auth().cloned() {
+            policy.filters.remove_like(&portico_model::Filter::BasicAuth(basic));
+        }
         if let Some(auth) = policy.filters.external_auth().cloned() {
             policy.filters.remove_like(&portico_model::Filter::ExternalAuth(auth));
         }

@@ -14,6 +14,8 @@ mod limits;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::BasicAuth;
+
 pub use cors::{Cors, CorsOrigins, OriginPattern};
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
@@ -30,7 +32,7 @@ pub enum Phase {
     Rewrite,
     /// preaccess: limits (`limit_req`, `limit_conn`).
     PreAccess,
-    /// access: `allow`/`deny`, client certificates (then basic auth, which is not a filter yet).
+    /// access: `allow`/`deny`, client certificates, basic auth (in that order, [`Filter::order`]).
     Access,
     /// nginx's `auth_request`, the last access handler (after `allow`/`deny` and basic auth):
     /// external authentication.
@@ -66,6 +68,8 @@ pub enum Filter {
     Limits(Arc<Limits>),
     /// `limit-rate` / `limit-rate-after`: the response body is sent at this pace.
     RateLimit(RateLimit),
+    /// `auth-type: basic`: 401 unless the credentials verify (the Secret's users).
+    BasicAuth(Arc<BasicAuth>),
     /// `auth-tls-*`: the client certificate the connection presented (400, 403, 421), and the
     /// `ssl-client-*` headers sent upstream.
     ClientCert(Arc<ClientAuth>),
@@ -113,12 +117,27 @@ pub struct Filters(Vec<Filter>);
 // === impl Filter ===
 
 impl Filter {
+    /// Where the filter runs: its phase, then its rank within the phase. Within the access
+    /// phase nginx's order: `allow`/`deny` lines, client certificates, basic auth (the
+    /// others are one per phase, in the order they were added).
+    pub fn order(&self) -> (Phase, u8) {
+        let rank = match self {
+            Filter::SourceRange(_) => 0,
+            Filter::AccessRules(_) => 1,
+            Filter::ClientCert(_) => 2,
+            Filter::BasicAuth(_) => 3,
+            _ => 0,
+        };
+        (self.phase(), rank)
+    }
+
     pub fn phase(&self) -> Phase {
         match self {
             Filter::CorsPreflight(_) | Filter::Return(_) => Phase::Rewrite,
-            Filter::SourceRange(_) | Filter::AccessRules(_) | Filter::ClientCert(_) => {
-                Phase::Access
-            }
+            Filter::SourceRange(_)
+            | Filter::AccessRules(_)
+            | Filter::ClientCert(_)
+            | Filter::BasicAuth(_) => Phase::Access,
             Filter::ExternalAuth(_) => Phase::AuthRequest,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
             Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
@@ -170,7 +189,7 @@ impl Filters {
     pub fn set(&mut self, filter: Filter) {
         let kind = std::mem::discriminant(&filter);
         self.0.retain(|f| std::mem::discriminant(f) != kind);
-        let at = self.0.partition_point(|f| f.phase() <= filter.phase());
+        let at = self.0.partition_point(|f| f.order() <= filter.order());
         self.0.insert(at, filter);
     }
 
@@ -221,6 +240,14 @@ impl Filters {
     pub fn external_auth(&self) -> Option<&Arc<ExternalAuth>> {
         self.0.iter().find_map(|f| match f {
             Filter::ExternalAuth(auth) => Some(auth),
+            _ => None,
+        })
+    }
+
+    /// Basic authentication, when the location has it.
+    pub fn basic_auth(&self) -> Option<&Arc<BasicAuth>> {
+        self.0.iter().find_map(|f| match f {
+            Filter::BasicAuth(basic) => Some(basic),
             _ => None,
         })
     }

@@ -33,8 +33,6 @@ pub struct LocationPolicy {
     pub filters: Filters,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
-    /// Basic authentication, when configured and loadable.
-    pub auth: Option<Arc<BasicAuth>>,
 }
 
 /// Upstream timeouts of a location (§5.4).
@@ -88,7 +86,6 @@ impl Default for LocationPolicy {
             proxy_buffer_size: 4096,
             filters: Filters::default(),
             denied: None,
-            auth: None,
         }
     }
 }

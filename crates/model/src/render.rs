@@ -58,7 +58,7 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
         if location.policy.denied.is_some() {
             write!(f, " [denied]")?;
         }
-        if location.policy.auth.is_some() {
+        if location.policy.filters.basic_auth().is_some() {
             write!(f, " [auth]")?;
         }
         if let Some(auth) = location.policy.filters.external_auth() {

@@ -113,6 +113,10 @@ impl Proxy {
                 Filter::CorsPreflight(cors) => cors::preflight(cors, req),
                 Filter::SourceRange(range) => source_range::apply(range, req)?,
                 Filter::ClientCert(auth) => client_cert::apply(auth, req)?,
+                Filter::BasicAuth(basic) => {
+                    crate::phases::authorize(&self.auth, basic, req.headers).await?;
+                    Step::Next
+                }
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
                 Filter::Return(ret) => snippet::respond(ret),
                 Filter::Limits(limits) => limits::apply(limits, req)?,
@@ -165,6 +169,7 @@ pub(crate) fn apply_response_filters(
             | Filter::Limits(_)
             | Filter::ExternalAuth(_)
             | Filter::ClientCert(_)
+            | Filter::BasicAuth(_)
             | Filter::RateLimit(_) => {}
         }
     }

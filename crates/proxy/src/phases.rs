@@ -4,8 +4,8 @@
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
 //!   ─▶ filters: rewrite phase (CORS preflight 204) ─▶ rewrite (302 for URL targets)
 //!   ─▶ HTTPS redirect (308) ─▶ backend (503 without endpoints) ─▶ filters: preaccess
-//!   (limits: 503) ─▶ access (403, client certificates) (crate::filters) ─▶ basic auth (401)
-//!   ─▶ filters: auth_request (external auth) ─▶ forward (404 for a NotFound target)
+//!   (limits: 503) ─▶ access (address lists 403, client certificates, basic auth 401)
+//!   (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
 //!   ─▶ response (paced by limit-rate)
 //!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
 //!   ran, Portico's own included) ─▶ access log and limit-connections slot released (when the
@@ -173,7 +173,7 @@ impl Proxy {
             return Ok(response);
         }
         // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
-        // check (spec §1.7); then allow/deny, basic auth, auth_request, in nginx's order.
+        // check (spec §1.7); then allow/deny, basic auth (access phase), auth_request.
         let balancer = backend(snap, location)?;
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
@@ -184,7 +184,6 @@ impl Proxy {
                 }
             }
         }
-        authorize(&self.auth, policy, &parts.headers).await?;
         if let Some(req) = &mut filtered {
             if let Step::Respond(response) =
                 self.apply_filters(&policy.filters, Phase::AuthRequest, req, &mut effects).await?
@@ -385,14 +384,14 @@ fn backend<'s>(
     }
 }
 
-/// Phase 9: basic auth when configured → 401 with the realm's challenge unless the
-/// credentials verify (500 for a hash nginx fails on). Slow hashes run off the runtime.
-async fn authorize(
+/// Basic auth (the access phase's [`portico_model::Filter::BasicAuth`]): 401 with the realm's
+/// challenge unless the credentials verify (500 for a hash nginx fails on). Slow hashes run
+/// off the runtime.
+pub(crate) async fn authorize(
     checker: &Authenticator,
-    policy: &LocationPolicy,
+    basic: &Arc<portico_model::BasicAuth>,
     headers: &HeaderMap,
 ) -> Result<(), ProxyError> {
-    let Some(basic) = &policy.auth else { return Ok(()) };
     match checker.check(basic, headers.get(http::header::AUTHORIZATION)).await {
         Verdict::Allow => Ok(()),
         Verdict::Deny => Err(ProxyError::Unauthorized { realm: auth::challenge(basic) }),

@@ -43,7 +43,7 @@ fn auth_file_users() {
     let compiled = world.compile();
     let server = server(&compiled, "h.io");
     let api = server.locations.iter().find(|l| l.path == "/api").expect("/api");
-    let auth = api.policy.auth.as_ref().expect("auth configured");
+    let auth = api.policy.filters.basic_auth().expect("auth configured");
     assert_eq!(auth.realm, "Private Area");
     assert_eq!(
         auth.users,
@@ -55,11 +55,12 @@ fn auth_file_users() {
     assert!(auth.secret_version.starts_with("default/basic@"), "{}", auth.secret_version);
     let root = server.locations.iter().find(|l| l.implicit).expect("root");
     assert_eq!(
-        root.policy.auth, api.policy.auth,
+        root.policy.filters.basic_auth(),
+        api.policy.filters.basic_auth(),
         "the implicit root of the first Ingress asks too"
     );
     let acme = server.locations.iter().find(|l| l.path.starts_with("/.well-known")).expect("acme");
-    assert_eq!(acme.policy.auth, None, "no-auth-locations");
+    assert_eq!(acme.policy.filters.basic_auth(), None, "no-auth-locations");
     // The line without `:` is reported on the Secret (beside the hashes' own diagnostics).
     let line =
         compiled.diagnostics.iter().find(|d| d.field.as_deref() == Some("data.auth (line 6)"));
@@ -75,7 +76,7 @@ fn auth_map_users() {
     world.secret("default", "map", &[("foo", "$apr1$a\n"), ("bar", "$2y$b")]);
     world.ingress(protected("map").nginx("auth-secret-type", "auth-map"));
     let api = api(&world);
-    let auth = api.policy.auth.as_ref().expect("auth");
+    let auth = api.policy.filters.basic_auth().expect("auth");
     assert_eq!(
         auth.users,
         [("bar".to_string(), "$2y$b".to_string()), ("foo".to_string(), "$apr1$a".to_string())]
@@ -88,7 +89,7 @@ fn secret_version_follows_the_content() {
         let mut world = world();
         world.secret("default", "basic", &[("auth", content)]);
         world.ingress(protected("basic"));
-        api(&world).policy.auth.as_ref().expect("auth").secret_version.clone()
+        api(&world).policy.filters.basic_auth().expect("auth").secret_version.clone()
     };
     assert_eq!(version("foo:x"), version("foo:x"));
     assert_ne!(version("foo:x"), version("foo:y"));
@@ -133,7 +134,7 @@ fn denials() {
         for location in &server(&compiled, "h.io").locations {
             let denied = location.policy.denied.as_deref().unwrap_or_default();
             assert!(denied.contains(reason), "{reference}: {} denied {denied:?}", location.path);
-            assert_eq!(location.policy.auth, None);
+            assert_eq!(location.policy.filters.basic_auth(), None);
         }
         let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert_eq!(errors.len(), 1, "{reference}: {:?}", messages(&compiled));

@@ -93,7 +93,7 @@ impl Authenticator {
         let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
         let live: HashSet<&str> = servers
             .flat_map(|server| &server.locations)
-            .filter_map(|location| location.policy.auth.as_deref())
+            .filter_map(|location| location.policy.filters.basic_auth().map(|basic| &**basic))
             .map(|auth| auth.secret_version.as_str())
             .collect();
         self.cache.retain_versions(&live);

@@ -57,7 +57,7 @@ impl Proxy {
         log.request_id.clone_from(&request_id);
         let plan = HeaderPlan {
             request_id,
-            strip_authorization: policy.auth.is_some(),
+            strip_authorization: policy.filters.basic_auth().is_some(),
             upgrade,
             forwarded_prefix: policy.x_forwarded_prefix.as_deref(),
         };

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use http::Request;
-use portico_model::{BackendId, BasicAuth, HostPattern, LocationPolicy, PathType, Server, Target};
+use portico_model::{
+    BackendId, BasicAuth, Filter, HostPattern, LocationPolicy, PathType, Server, Target,
+};
 
 use crate::support::*;
 
@@ -68,14 +70,12 @@ async fn routes_by_host_and_path_and_sets_forwarded_headers() {
 async fn early_answers_follow_the_phase_order() {
     let a = backend("a").await;
     let denied = LocationPolicy { denied: Some(Arc::from("secret missing")), ..Default::default() };
-    let auth = LocationPolicy {
-        auth: Some(Arc::new(BasicAuth {
-            realm: "Zone".into(),
-            secret_version: "v1".into(),
-            users: vec![("foo".into(), "{PLAIN}bar".into())],
-        })),
-        ..Default::default()
-    };
+    let mut auth = LocationPolicy::default();
+    auth.filters.set(Filter::BasicAuth(Arc::new(BasicAuth {
+        realm: "Zone".into(),
+        secret_version: "v1".into(),
+        users: vec![("foo".into(), "{PLAIN}bar".into())],
+    })));
     let backend0 = Target::Backend(BackendId(0));
     let locations = vec![
         location("/denied", PathType::Prefix, backend0, denied),

@@ -82,7 +82,9 @@ async fn retain_keeps_the_versions_of_the_table() {
         assert_eq!(a.check(users, Some(&basic("u:p"))).await, Verdict::Allow);
     }
     assert_eq!(a.cached(), 2);
-    let policy = Arc::new(LocationPolicy { auth: Some(live), ..LocationPolicy::default() });
+    let mut policy = LocationPolicy::default();
+    policy.filters.set(portico_model::Filter::BasicAuth(live));
+    let policy = Arc::new(policy);
     let location = Location {
         path: "/".into(),
         path_type: PathType::Prefix,
