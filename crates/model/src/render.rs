@@ -58,13 +58,99 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
         if location.policy.denied.is_some() {
             write!(f, " [denied]")?;
         }
-        if location.policy.filters.basic_auth().is_some() {
-            write!(f, " [auth]")?;
-        }
-        if let Some(auth) = location.policy.filters.external_auth() {
-            write!(f, " [auth-url {}]", auth.url.raw)?;
+        for filter in location.policy.filters.iter() {
+            write_filter(f, filter)?;
         }
         writeln!(f)?;
     }
     Ok(())
+}
+
+/// One filter as `portico check` shows it on its location's line: what it does, briefly.
+fn write_filter(f: &mut impl std::fmt::Write, filter: &crate::Filter) -> std::fmt::Result {
+    use crate::Filter;
+    let nets = |nets: &[crate::IpNet]| nets.iter().map(ToString::to_string).collect::<Vec<_>>();
+    match filter {
+        Filter::SourceRange(range) => {
+            if !range.allow.is_empty() {
+                write!(f, " [allow {}]", nets(&range.allow).join(","))?;
+            }
+            if !range.deny.is_empty() {
+                write!(f, " [deny {}]", nets(&range.deny).join(","))?;
+            }
+            Ok(())
+        }
+        Filter::AccessRules(rules) => write!(f, " [snippet allow/deny x{}]", rules.len()),
+        Filter::Return(ret) => write!(f, " [return {}]", ret.status),
+        Filter::UpstreamHeaders(sets) => write!(f, " [proxy_set_header x{}]", sets.len()),
+        Filter::ResponseHeaders(edits) => write!(f, " [response headers x{}]", edits.len()),
+        Filter::CorsPreflight(_) => write!(f, " [cors]"),
+        Filter::CorsHeaders(_) => Ok(()),
+        Filter::Limits(limits) => {
+            for (name, value) in
+                [("rps", limits.rps), ("rpm", limits.rpm), ("connections", limits.connections)]
+            {
+                if value > 0 {
+                    write!(f, " [limit-{name} {value}]")?;
+                }
+            }
+            Ok(())
+        }
+        Filter::RateLimit(rate) => write!(f, " [limit-rate {}B/s]", rate.bytes_per_second),
+        Filter::BasicAuth(_) => write!(f, " [auth]"),
+        Filter::ExternalAuth(auth) => write!(f, " [auth-url {}]", auth.url.raw),
+        Filter::ClientCert(auth) => write!(f, " [auth-tls {}]", auth.secret),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{
+        BasicAuth, Filter, HostPattern, Limits, Location, LocationPolicy, PathType, RouteTable,
+        Server, SourceRange, Target,
+    };
+
+    #[test]
+    fn a_location_line_names_its_filters() {
+        let mut policy = LocationPolicy::default();
+        policy.filters.set(Filter::SourceRange(Arc::new(SourceRange {
+            allow: vec!["10.0.0.0/8".parse().unwrap()],
+            deny: vec![],
+        })));
+        policy.filters.set(Filter::Limits(Arc::new(Limits {
+            rps: 10,
+            rpm: 0,
+            burst_multiplier: 5,
+            connections: 2,
+            allow: vec![],
+            req_status: 503,
+            conn_status: 503,
+        })));
+        let basic =
+            BasicAuth { realm: String::new(), secret_version: String::new(), users: vec![] };
+        policy.filters.set(Filter::BasicAuth(Arc::new(basic)));
+        let location = Location {
+            path: "/".into(),
+            path_type: PathType::Prefix,
+            target: Target::NotFound,
+            policy: Arc::new(policy),
+            ingress: None,
+            implicit: false,
+        };
+        let server = Server {
+            host: HostPattern::Exact("a.test".into()),
+            locations: vec![location],
+            ..Server::default()
+        };
+        let table = RouteTable { servers: vec![server], ..RouteTable::default() };
+        let text = table.to_string();
+        let line = text.lines().find(|l| l.contains("Prefix /")).unwrap();
+        assert!(
+            line.ends_with("[limit-rps 10] [limit-connections 2] [allow 10.0.0.0/8] [auth]"),
+            "in phase order: {line}"
+        );
+    }
 }
