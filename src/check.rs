@@ -10,6 +10,15 @@ use portico_store::{ManifestSource, Objects};
 
 use crate::cli::CheckArgs;
 
+/// `println!` that stops quietly when stdout is gone (`portico check DIR | head`): the report
+/// is cut, the exit code still says whether there were errors.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     crate::serve::ensure_dir(&args.dir, "")?;
     let options = args.controller.compiler_options()?;
@@ -31,17 +40,20 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .with_file(args.dir.display().to_string()),
         );
     }
-    print!("{}", snapshot.table);
+    {
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), "{}", snapshot.table);
+    }
     print_certificates(&snapshot);
     print_skipped(&loaded.objects, &options, args.show_skipped);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if !diagnostics.is_empty() {
-        println!();
+        say!();
     }
     for diagnostic in &diagnostics {
-        println!("{diagnostic}");
+        say!("{diagnostic}");
     }
-    println!("\n{errors} error(s), {} warning(s)", diagnostics.len() - errors);
+    say!("\n{errors} error(s), {} warning(s)", diagnostics.len() - errors);
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
@@ -62,7 +74,7 @@ fn print_skipped(objects: &Objects, options: &Options, show: bool) {
         return;
     }
     let hint = if show { "" } else { " (--show-skipped lists them)" };
-    println!(
+    say!(
         "\n{} Ingress(es) skipped: not of ingress class {} (controller {}){hint}",
         skipped.len(),
         options.ingress_class,
@@ -73,7 +85,7 @@ fn print_skipped(objects: &Objects, options: &Options, show: bool) {
     }
     for skipped in skipped {
         let file = skipped.file.map(|f| format!(" ({f})")).unwrap_or_default();
-        println!("  Ingress {}{file}: {}", skipped.key, skipped.class);
+        say!("  Ingress {}{file}: {}", skipped.key, skipped.class);
     }
 }
 /// What each TLS host is served once the Secrets are parsed (a Secret that failed falls back to
@@ -89,12 +101,12 @@ fn print_certificates(snapshot: &Snapshot) {
         }
         _ => "the generated fake certificate".to_string(),
     };
-    println!("\ncertificates (default: {default}):");
+    say!("\ncertificates (default: {default}):");
     for server in tls_hosts {
         let host = server.host.to_string();
         match snapshot.certs.secret_for(&host) {
-            Some(secret) => println!("  {host}: Secret {}/{}", secret.namespace, secret.name),
-            None => println!("  {host}: default certificate"),
+            Some(secret) => say!("  {host}: Secret {}/{}", secret.namespace, secret.name),
+            None => say!("  {host}: default certificate"),
         }
     }
 }
