@@ -59,14 +59,9 @@ fn resolve(
     global: &GlobalConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<BasicAuth, String> {
-    let namespace = request.secret_namespace.as_deref().unwrap_or(ingress_namespace);
-    let key = ObjectKey::new(namespace, &request.secret_name);
-    if namespace != ingress_namespace && !global.allow_cross_namespace_resources {
-        return Err(format!(
-            "secret {key} is in another namespace and allow-cross-namespace-resources is false"
-        ));
-    }
-    let sourced = objects.secrets.get(&key).ok_or_else(|| format!("secret {key} not found"))?;
+    let namespace = request.secret_namespace.as_deref();
+    let (key, sourced) =
+        secret::referenced(namespace, &request.secret_name, ingress_namespace, objects, global)?;
     let data = secret::data(&sourced.object);
     let (users, problems) = match request.secret_type {
         AuthSecretType::AuthFile => {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use portico_annotations::AuthTlsRequest;
 use portico_model::{ClientAuth, Diagnostic, Filter, GlobalConfig, HostPattern, Server};
-use portico_store::{ObjectKey, Objects};
+use portico_store::Objects;
 
 use crate::ingress::attach;
 use crate::secret;
@@ -110,14 +110,9 @@ fn read(
     objects: &Objects,
     global: &GlobalConfig,
 ) -> Result<ClientAuth, String> {
-    let namespace = request.secret_namespace.as_deref().unwrap_or(ingress_namespace);
-    let key = ObjectKey::new(namespace, &request.secret_name);
-    if namespace != ingress_namespace && !global.allow_cross_namespace_resources {
-        return Err(format!(
-            "secret {key} is in another namespace and allow-cross-namespace-resources is false"
-        ));
-    }
-    let sourced = objects.secrets.get(&key).ok_or_else(|| format!("secret {key} not found"))?;
+    let namespace = request.secret_namespace.as_deref();
+    let (key, sourced) =
+        secret::referenced(namespace, &request.secret_name, ingress_namespace, objects, global)?;
     let data = secret::data(&sourced.object);
     let ca = data.get("ca.crt").ok_or_else(|| format!("secret {key} has no key \"ca.crt\""))?;
     let crl = data.get("ca.crl").copied();
