@@ -15,6 +15,7 @@ mod external;
 mod manifests;
 mod process;
 mod raw;
+mod site;
 mod tls_client;
 
 pub use backend::{refusing_addr, Backends};
@@ -24,6 +25,7 @@ pub use external::{backend_ip, ingress_class, External};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
 pub use process::{binary, patience, Portico};
 pub use raw::{get_from, raw_from, raw_status};
+pub use site::{controller_configmap, site_ingress, start_site};
 pub use tls_client::accept_any_client;
 
 /// Polls `check` until it returns true, within [`patience`]. Panics with `what` otherwise.

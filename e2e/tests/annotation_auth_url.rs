@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use portico_e2e::{eventually, ingress, refusing_addr, request, service, Backends, Dir, Portico};
+use portico_e2e::{eventually, refusing_addr, request, start_site, Backends, Dir, Portico};
 
 /// What the auth service saw of one request.
 #[derive(Debug, Clone)]
@@ -103,27 +103,7 @@ async fn start(
     ingresses: &[(&str, Vec<(&str, String)>)],
     configmap: Option<String>,
 ) -> (Backends, Dir, Portico) {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    dir.write("svc.yaml", service("default", "web", &web.addrs()));
-    for (host, annotations) in ingresses {
-        let mut ing =
-            ingress(host.split('.').next().unwrap()).path(Some(host), "/", "Prefix", "web");
-        for (k, v) in annotations {
-            ing = ing.annotation(k, v);
-        }
-        dir.write(&format!("{host}.yaml"), ing);
-    }
-    let mut flags = Vec::new();
-    if let Some(data) = configmap {
-        dir.write(
-            "cm.yaml",
-            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\ndata:\n{data}"),
-        );
-        flags.extend(["--configmap", "infra/portico"]);
-    }
-    let portico = Portico::start(dir.path(), &flags).await;
-    (web, dir, portico)
+    start_site(ingresses, configmap.as_deref()).await
 }
 
 fn get(host: &str, target: &str, headers: &[(&str, &str)]) -> Request<Full<Bytes>> {

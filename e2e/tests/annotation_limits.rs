@@ -9,7 +9,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use portico_e2e::{eventually, ingress, patience, raw_status, service, Backends, Dir, Portico};
+use portico_e2e::{
+    eventually, patience, raw_status, site_ingress, start_site, Backends, Dir, Portico,
+};
 use tokio::time::Instant;
 
 /// `GET target` on `host` from source address `from`: the status and the body.
@@ -23,31 +25,8 @@ async fn status_from(from: &str, to: SocketAddr, host: &str) -> u16 {
     get_from(from, to, host, "/").await.0
 }
 
-fn limited(host: &str, annotations: &[(&str, &str)]) -> String {
-    let mut ing = ingress(host.split('.').next().unwrap()).path(Some(host), "/", "Prefix", "web");
-    for (k, v) in annotations {
-        ing = ing.annotation(k, v);
-    }
-    ing.to_string()
-}
-
 async fn start(ingresses: &[(&str, &[(&str, &str)])], configmap: &str) -> (Backends, Dir, Portico) {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    dir.write("svc.yaml", service("default", "web", &web.addrs()));
-    for (host, annotations) in ingresses {
-        dir.write(&format!("{host}.yaml"), limited(host, annotations));
-    }
-    let data = if configmap.is_empty() { " {}\n" } else { "\n" };
-    dir.write(
-        "cm.yaml",
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
-             data:{data}{configmap}"
-        ),
-    );
-    let portico = Portico::start(dir.path(), &["--configmap", "infra/portico"]).await;
-    (web, dir, portico)
+    start_site(ingresses, Some(configmap)).await
 }
 
 #[tokio::test]
@@ -77,7 +56,7 @@ async fn a_burst_past_the_limit_gets_the_status_per_client_and_survives_a_swap()
     }
 
     // An unrelated change swaps the table; the limits keep their state.
-    dir.write("other.test.yaml", limited("other.test", &[]));
+    dir.write("other.test.yaml", site_ingress("other.test", &[] as &[(&str, &str)]));
     eventually("the new table is live", || async move {
         status_from("127.0.0.2", to, "other.test").await == 200
     })

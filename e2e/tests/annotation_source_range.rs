@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use portico_e2e::{eventually, get_from, ingress, raw_status, service, Backends, Dir, Portico};
+use portico_e2e::{eventually, get_from, raw_status, service, start_site, Backends, Dir, Portico};
 
 /// `GET /` on `host` from source address `from`: the status code.
 async fn status_from(from: &str, to: SocketAddr, host: &str) -> u16 {
@@ -16,27 +16,7 @@ async fn start(
     ingresses: &[(&str, &[(&str, &str)])],
     configmap: Option<&str>,
 ) -> (Backends, Dir, Portico) {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    dir.write("svc.yaml", service("default", "web", &web.addrs()));
-    for (host, annotations) in ingresses {
-        let mut ing =
-            ingress(host.split('.').next().unwrap()).path(Some(host), "/", "Prefix", "web");
-        for (k, v) in *annotations {
-            ing = ing.annotation(k, v);
-        }
-        dir.write(&format!("{host}.yaml"), ing);
-    }
-    let mut flags = Vec::new();
-    if let Some(data) = configmap {
-        dir.write(
-            "cm.yaml",
-            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\ndata:\n{data}"),
-        );
-        flags.extend(["--configmap", "infra/portico"]);
-    }
-    let portico = Portico::start(dir.path(), &flags).await;
-    (web, dir, portico)
+    start_site(ingresses, configmap).await
 }
 
 #[tokio::test]
