@@ -16,6 +16,7 @@ use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
 mod auth;
 mod authtls;
 mod balance;
+mod canary;
 mod config;
 mod context;
 mod cors;
@@ -32,6 +33,7 @@ mod value;
 
 pub use authtls::AuthTlsRequest;
 pub use balance::parse_load_balance;
+pub use canary::Canary;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use docs::render_reference;
 pub use ipaccess::parse_cidrs;
@@ -63,6 +65,9 @@ pub struct IngressAnnotations {
     pub auth: Option<Result<AuthRequest, String>>,
     /// `auth-tls-secret` and its settings (host-wide); `Err(reason)` = location denied (503).
     pub auth_tls: Option<Result<AuthTlsRequest, String>>,
+    /// `canary: "true"` and its routing: the Ingress adds alternative backends to the main
+    /// Ingress's locations instead of owning paths.
+    pub canary: Option<Canary>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -110,6 +115,7 @@ pub fn parse_ingress(
         load_balance: None,
         auth: None,
         auth_tls: None,
+        canary: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
@@ -121,6 +127,7 @@ pub fn parse_ingress(
     cors::apply(&mut ctx, &mut annotations.policy);
     snippet::apply(&mut ctx, &mut annotations.policy, global);
     external_auth::apply(&mut ctx, &mut annotations.policy);
+    annotations.canary = canary::parse(&mut ctx);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

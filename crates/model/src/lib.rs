@@ -10,6 +10,7 @@ mod diag;
 mod filter;
 mod policy;
 mod render;
+mod route;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
@@ -21,4 +22,7 @@ pub use filter::{
     OriginPattern, Part, Phase, RateLimit, Return, SourceRange, Template, Var, VerifyClient,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
-pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};
+pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget};
+pub use table::{
+    HostPattern, Location, PathType, Precedence, RouteTable, Server, Target, TlsSecret,
+};

@@ -41,14 +41,21 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
     }
     writeln!(f)?;
     for location in &server.locations {
-        let target = match location.target {
+        let name = |target: Target| match target {
             Target::Backend(id) => table.backend(id).map_or("?", |b| b.name.as_str()),
             Target::NotFound => "404",
         };
-        write!(f, "  {} {} -> {}", location.path_type.as_str(), location.path, target)?;
+        write!(
+            f,
+            "  {} {} -> {}",
+            location.path_type.as_str(),
+            location.path,
+            name(location.target())
+        )?;
         if let Some(ingress) = &location.ingress {
             write!(f, " (ingress {}/{})", ingress.namespace, ingress.name)?;
         }
+        write_alternatives(f, &location.backends, name)?;
         if location.implicit {
             write!(f, " [implicit]")?;
         }
@@ -62,6 +69,31 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
             write_filter(f, filter)?;
         }
         writeln!(f)?;
+    }
+    Ok(())
+}
+
+/// A location's canaries: each alternative target with its weight and the rules choosing it.
+fn write_alternatives<'t>(
+    f: &mut impl std::fmt::Write,
+    backends: &crate::Backends,
+    name: impl Fn(Target) -> &'t str,
+) -> std::fmt::Result {
+    let total = backends.total_weight();
+    for (i, alt) in backends.targets().iter().enumerate().skip(1) {
+        write!(f, " [canary {}", name(alt.target))?;
+        if total > 0 && alt.weight > 0 {
+            write!(f, " weight {}/{total}", alt.weight)?;
+        }
+        for rule in backends.rules().iter().filter(|r| r.choose == i) {
+            write!(f, " if {}", rule.when)?;
+        }
+        let never: Vec<String> =
+            backends.rules().iter().filter(|r| r.choose == 0).map(|r| r.when.to_string()).collect();
+        if !never.is_empty() {
+            write!(f, " unless {}", never.join(", "))?;
+        }
+        write!(f, "]")?;
     }
     Ok(())
 }
@@ -135,10 +167,11 @@ mod tests {
         let location = Location {
             path: "/".into(),
             path_type: PathType::Prefix,
-            target: Target::NotFound,
+            backends: crate::Backends::single(Target::NotFound),
             policy: Arc::new(policy),
             ingress: None,
             implicit: false,
+            order: 0,
         };
         let server = Server {
             host: HostPattern::Exact("a.test".into()),

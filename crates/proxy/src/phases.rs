@@ -28,7 +28,7 @@ use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
 use portico_model::{Location, LocationPolicy, Phase, RateLimit, Server, Target};
 use portico_router::normalize::normalize;
-use portico_router::{PathMatch, Rewrite, ServerId};
+use portico_router::{PathMatch, RequestHead, Rewrite, ServerId};
 
 pub use auth::{Authenticator, Verdict};
 
@@ -174,7 +174,7 @@ impl Proxy {
         }
         // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
         // check (spec §1.7); then allow/deny, basic auth (access phase), auth_request.
-        let balancer = backend(snap, location)?;
+        let balancer = backend(snap, (route.server, index, location), &parts)?;
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
@@ -367,13 +367,28 @@ fn https_redirect(
     Some(redirect(status, HeaderValue::try_from(location).ok()?))
 }
 
-/// Phase 8: the location's backend; no endpoints → 503. `None` for a `NotFound` target: its
-/// 404 plays nginx's default backend, so it is answered after auth (§2.4).
+/// Phase 8: the location's target for this request (canary rules, then weights; the primary
+/// for a location with one target), then its backend; no endpoints → 503. `None` for a
+/// `NotFound` target: its 404 plays nginx's default backend, so it is answered after auth
+/// (§2.4).
 fn backend<'s>(
     snap: &'s Snapshot,
-    location: &Location,
+    routed: (ServerId, usize, &Location),
+    parts: &http::request::Parts,
 ) -> Result<Option<&'s Balancer>, ProxyError> {
-    let Target::Backend(id) = location.target else { return Ok(None) };
+    let (server, index, location) = routed;
+    let target = if location.backends.is_single() {
+        location.target()
+    } else {
+        let head = RequestHead {
+            method: &parts.method,
+            headers: &parts.headers,
+            query: parts.uri.query(),
+        };
+        let chosen = snap.router.choose(server, index, &head, |n| fastrand::u64(..n));
+        location.backends.targets().get(chosen).map_or(location.target(), |t| t.target)
+    };
+    let Target::Backend(id) = target else { return Ok(None) };
     let unavailable = || {
         let name = snap.table.backend(id).map_or_else(String::new, |b| b.name.clone());
         ProxyError::NoEndpoints(name)

@@ -17,10 +17,11 @@ fn loc(path: &str, path_type: PathType) -> Location {
     Location {
         path: path.to_string(),
         path_type,
-        target: Target::NotFound,
+        backends: portico_model::Backends::single(Target::NotFound),
         policy: Arc::new(LocationPolicy::default()),
         ingress: Some(ObjectRef::new("Ingress", "default", format!("ing{path}"))),
         implicit: false,
+        order: 0,
     }
 }
 

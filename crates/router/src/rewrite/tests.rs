@@ -10,13 +10,14 @@ fn rule(path: &str, target: &str) -> (Option<RewriteRule>, Vec<Diagnostic>) {
     let location = Location {
         path: path.to_string(),
         path_type: PathType::ImplementationSpecific,
-        target: Target::NotFound,
+        backends: portico_model::Backends::single(Target::NotFound),
         policy: Arc::new(LocationPolicy {
             rewrite_target: Some(target.to_string()),
             ..LocationPolicy::default()
         }),
         ingress: Some(ObjectRef::new("Ingress", "ns", "rw")),
         implicit: false,
+        order: 0,
     };
     let mut diagnostics = Vec::new();
     (RewriteRule::build(&location, &mut diagnostics), diagnostics)
@@ -116,10 +117,11 @@ fn no_rule_without_rewrite_target() {
     let location = Location {
         path: "/".to_string(),
         path_type: PathType::Prefix,
-        target: Target::NotFound,
+        backends: portico_model::Backends::single(Target::NotFound),
         policy: Arc::new(LocationPolicy::default()),
         ingress: None,
         implicit: true,
+        order: 0,
     };
     let mut diagnostics = Vec::new();
     assert!(RewriteRule::build(&location, &mut diagnostics).is_none());
