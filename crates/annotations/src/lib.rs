@@ -53,8 +53,9 @@ pub const DEFAULT_PREFIX: &str = "nginx.ingress.kubernetes.io";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngressAnnotations {
     /// Location behaviour shared by every path of the Ingress, starting from the ConfigMap
-    /// defaults. `rewrite_target` is the validated raw target: the compiler drops it where it
-    /// equals the path; `no_tls_redirect` is decided per path by the compiler. `denied` is set
+    /// defaults. Its `rewrite-target` filter holds the validated raw target: the compiler drops
+    /// it where it does not rewrite (empty, or the path itself), and the HTTPS redirect filter
+    /// under `no-tls-redirect-locations`. `denied` is set
     /// when an unsupported access-restricting annotation is present (its reason names them).
     pub policy: LocationPolicy,
     /// `app-root` (host-wide effect).

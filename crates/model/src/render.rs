@@ -59,9 +59,6 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
         if location.implicit {
             write!(f, " [implicit]")?;
         }
-        if let Some(rewrite) = &location.policy.rewrite_target {
-            write!(f, " [rewrite {rewrite}]")?;
-        }
         if location.policy.denied.is_some() {
             write!(f, " [denied]")?;
         }
@@ -114,6 +111,10 @@ fn write_filter(f: &mut impl std::fmt::Write, filter: &crate::Filter) -> std::fm
         }
         Filter::AccessRules(rules) => write!(f, " [snippet allow/deny x{}]", rules.len()),
         Filter::Return(ret) => write!(f, " [return {}]", ret.status),
+        Filter::Rewrite(rewrite) => write!(f, " [rewrite {}]", rewrite.target),
+        // The default (`ssl-redirect` on hosts with a certificate) is not worth a word.
+        Filter::HttpsRedirect(redirect) if redirect.force => write!(f, " [force-ssl-redirect]"),
+        Filter::HttpsRedirect(_) => Ok(()),
         Filter::UpstreamHeaders(sets) => write!(f, " [proxy_set_header x{}]", sets.len()),
         Filter::ResponseHeaders(edits) => write!(f, " [response headers x{}]", edits.len()),
         Filter::CorsPreflight(_) => write!(f, " [cors]"),

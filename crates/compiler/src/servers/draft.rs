@@ -76,7 +76,7 @@ impl ServerDraft {
         let mut locations = self.locations;
         locations.sort_by(|a, b| a.precedence().cmp(&b.precedence()));
         let regex_mode =
-            locations.iter().any(|l| l.policy.use_regex || l.policy.rewrite_target.is_some());
+            locations.iter().any(|l| l.policy.use_regex || l.policy.filters.rewrite().is_some());
         Server {
             host: self.host,
             locations,

@@ -110,7 +110,7 @@ fn sources(location: &Location, exact_paths: &HashSet<&str>) -> Vec<String> {
     let split = is_prefix(location.path_type)
         && path != "/"
         && !location.policy.use_regex
-        && location.policy.rewrite_target.is_none();
+        && location.policy.filters.rewrite().is_none();
     if !split {
         return vec![path.to_string()];
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use portico_model::{LocationPolicy, ObjectRef, PathType, Severity, Target};
+use portico_model::{LocationPolicy, ObjectRef, PathType, RewriteTarget, Severity, Target};
 
 use super::*;
 
@@ -11,9 +11,11 @@ fn rule(path: &str, target: &str) -> (Option<RewriteRule>, Vec<Diagnostic>) {
         path: path.to_string(),
         path_type: PathType::ImplementationSpecific,
         backends: portico_model::Backends::single(Target::NotFound),
-        policy: Arc::new(LocationPolicy {
-            rewrite_target: Some(target.to_string()),
-            ..LocationPolicy::default()
+        policy: Arc::new({
+            let mut policy = LocationPolicy::default();
+            let rewrite = RewriteTarget { target: target.to_string(), x_forwarded_prefix: None };
+            policy.filters.set(portico_model::Filter::Rewrite(Arc::new(rewrite)));
+            policy
         }),
         ingress: Some(ObjectRef::new("Ingress", "ns", "rw")),
         implicit: false,
