@@ -66,6 +66,9 @@ pub struct IngressAnnotations {
     pub auth: Option<Result<AuthRequest, String>>,
     /// `auth-tls-secret` and its settings (host-wide); `Err(reason)` = location denied (503).
     pub auth_tls: Option<Result<AuthTlsRequest, String>>,
+    /// `auth-proxy-set-headers` (with `auth-url`): the ConfigMap, `name` or `namespace/name`,
+    /// whose data the compiler sets on the auth request.
+    pub auth_proxy_set_headers: Option<String>,
     /// `canary: "true"` and its routing: the Ingress adds alternative backends to the main
     /// Ingress's locations instead of owning paths.
     pub canary: Option<Canary>,
@@ -117,6 +120,7 @@ pub fn parse_ingress(
         auth: None,
         auth_tls: None,
         canary: None,
+        auth_proxy_set_headers: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
@@ -127,7 +131,7 @@ pub fn parse_ingress(
     limits::apply(&mut ctx, &mut annotations.policy, global);
     cors::apply(&mut ctx, &mut annotations.policy);
     snippet::apply(&mut ctx, &mut annotations.policy, global);
-    external_auth::apply(&mut ctx, &mut annotations.policy);
+    annotations.auth_proxy_set_headers = external_auth::apply(&mut ctx, &mut annotations.policy);
     annotations.canary = canary::parse(&mut ctx);
     if !ctx.denied.is_empty() {
         let reason =

@@ -107,7 +107,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ),
     // External authentication (authreq): what Portico does not implement of it denies the
     // location when auth-url is set (it does nothing without).
-    denies("auth-proxy-set-headers", AUTH_URL, "ConfigMap of headers sent to the auth service."),
     denies("auth-snippet", AUTH_URL, "nginx configuration in the auth location."),
     // Access-related but not restricting when ignored.
     ignored(
