@@ -7,12 +7,12 @@ use super::*;
 // --- helpers shared with the algorithm modules ---
 
 pub(crate) fn ctx() -> PickContext<'static> {
-    PickContext { client: IpAddr::V4(Ipv4Addr::LOCALHOST), host: "example.com", path: "/" }
+    PickContext::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "example.com", "/")
 }
 
 pub(crate) fn ctx_for<'a>(client: &str, host: &'a str, path: &'a str) -> PickContext<'a> {
     let client = client.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    PickContext { client, host, path }
+    PickContext::new(client, host, path)
 }
 
 pub(crate) fn counters(loads: &[usize]) -> Vec<AtomicUsize> {
@@ -28,13 +28,14 @@ pub(crate) fn addrs(n: usize) -> Vec<Endpoint> {
         .collect()
 }
 
-const ALL: [LbAlgorithm; 6] = [
+const ALL: [LbAlgorithm; 7] = [
     LbAlgorithm::RoundRobin,
     LbAlgorithm::LeastConnections,
     LbAlgorithm::DestinationHash,
     LbAlgorithm::SourceHash,
     LbAlgorithm::ShortestExpectedDelay,
     LbAlgorithm::NeverQueue,
+    LbAlgorithm::Ewma,
 ];
 
 /// Picks `n` times, dropping each pick at once, and counts per endpoint.
@@ -82,11 +83,7 @@ fn source_hash_spreads_distinct_clients() {
     let b = Balancer::new(&addrs(3), LbAlgorithm::SourceHash);
     let mut counts = [0; 3];
     for k in 0..3000u32 {
-        let c = PickContext {
-            client: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + k)),
-            host: "h",
-            path: "/",
-        };
+        let c = PickContext::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + k)), "h", "/");
         if let Some(pick) = b.pick(&c, &[]) {
             counts[pick.index] += 1;
         }

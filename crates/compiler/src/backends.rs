@@ -6,7 +6,7 @@ mod slices;
 
 use std::collections::HashMap;
 
-use portico_model::{Backend, BackendId, Diagnostic, LbAlgorithm, ObjectRef, Severity};
+use portico_model::{Backend, BackendId, Balancing, Diagnostic, LbAlgorithm, ObjectRef, Severity};
 use portico_store::{ObjectKey, Objects};
 
 pub(crate) use service::show as show_port;
@@ -110,6 +110,7 @@ impl Registry {
                         service,
                         endpoints: r.endpoints,
                         algorithm,
+                        balancing: Balancing::default(),
                         unavailable: r.problem.as_ref().map(|p| p.message.clone()),
                     };
                     (backend, uses, r.problem)
@@ -180,6 +181,7 @@ pub(crate) fn default_backend(
             service: key.name.clone(),
             endpoints,
             algorithm,
+            balancing: Balancing::default(),
             unavailable: None,
         }),
         Err(why) => {
