@@ -126,22 +126,8 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("canary-by-cookie", "Cookie routing to the canary."),
     ignored("canary-weight", "Share of requests sent to the canary."),
     ignored("canary-weight-total", "Total weight of canary-weight."),
-    // Session affinity and hashing.
-    ignored("affinity", "Cookie session affinity; requests are balanced without it."),
-    ignored("affinity-mode", "balanced or persistent affinity."),
+    // Session affinity: canaries are not implemented, so neither is their affinity.
     ignored("affinity-canary-behavior", "Affinity between canary and main backends."),
-    ignored("session-cookie-name", "Affinity cookie name."),
-    ignored("session-cookie-path", "Affinity cookie path."),
-    ignored("session-cookie-domain", "Affinity cookie domain."),
-    ignored("session-cookie-expires", "Affinity cookie Expires."),
-    ignored("session-cookie-max-age", "Affinity cookie Max-Age."),
-    ignored("session-cookie-samesite", "Affinity cookie SameSite."),
-    ignored("session-cookie-conditional-samesite-none", "Omit SameSite=None for old browsers."),
-    ignored("session-cookie-secure", "Affinity cookie Secure flag."),
-    ignored("session-cookie-change-on-failure", "New affinity cookie when the endpoint fails."),
-    ignored("upstream-hash-by", "Consistent hashing key; requests are balanced without it."),
-    ignored("upstream-hash-by-subset", "Hash onto a subset of endpoints."),
-    ignored("upstream-hash-by-subset-size", "Size of the upstream-hash-by subset."),
     // Redirects.
     ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
     ignored("permanent-redirect-code", "Status of permanent-redirect."),
