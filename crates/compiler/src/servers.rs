@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use portico_model::{
-    Diagnostic, GlobalConfig, HostPattern, LbAlgorithm, Location, LocationPolicy, ObjectRef,
-    PathType, Server, Target,
+    Diagnostic, GlobalConfig, HostPattern, Location, LocationPolicy, ObjectRef, PathType, Server,
+    Target,
 };
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::backends::{Registry, Use};
+use crate::backends::{Registry, Use, Wanted};
 use crate::ingress::{Extracted, PathRule, ServiceRef};
 use crate::policy;
 use draft::{PathKey, ServerDraft};
@@ -227,13 +227,12 @@ impl Merge<'_> {
     /// The backend of a Service reference of `prepared`.
     fn service_target(&mut self, prepared: &Prepared, backend: &ServiceRef) -> Target {
         let ingress = &prepared.ingress;
-        let algorithm: LbAlgorithm =
-            ingress.annotations.load_balance.unwrap_or(self.global.load_balance);
+        let wanted = Wanted::of(&ingress.annotations, self.global.load_balance);
         let user = Use {
             object: ingress.object.clone(),
             file: ingress.file.clone(),
             field: backend.field.clone(),
         };
-        Target::Backend(self.registry.service(&ingress.key.namespace, backend, algorithm, user))
+        Target::Backend(self.registry.service(&ingress.key.namespace, backend, wanted, user))
     }
 }
