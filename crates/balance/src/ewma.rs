@@ -13,6 +13,7 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use portico_model::Endpoint;
 use rand::Rng as _;
 
 use crate::selection::{load, Selection};
@@ -33,6 +34,37 @@ pub(crate) struct Ewma {
 impl Ewma {
     pub(crate) fn new(endpoints: usize) -> Self {
         Self { epoch: Instant::now(), stats: (0..endpoints).map(|_| AtomicU64::new(0)).collect() }
+    }
+
+    /// Takes over `old`'s clock and the scores of the endpoints still there; endpoints new to
+    /// the backend start at the average of the measured ones (ewma.lua `sync`'s slow start), so
+    /// that they are not flooded for looking unmeasured.
+    pub(crate) fn inherit(
+        &mut self,
+        old: &Ewma,
+        old_endpoints: &[Endpoint],
+        endpoints: &[Endpoint],
+    ) {
+        self.epoch = old.epoch;
+        let measured: Vec<f32> = old
+            .stats
+            .iter()
+            .map(|s| unpack(s.load(Ordering::Acquire)))
+            .filter(|&(ewma, at)| ewma != 0.0 || at != 0)
+            .map(|(ewma, _)| ewma)
+            .collect();
+        let average =
+            (!measured.is_empty()).then(|| measured.iter().sum::<f32>() / measured.len() as f32);
+        let now = self.now_ms();
+        for (stat, endpoint) in self.stats.iter().zip(endpoints) {
+            let kept = old_endpoints.iter().position(|e| e == endpoint);
+            let word = match (kept.and_then(|i| old.stats.get(i)), average) {
+                (Some(old), _) => old.load(Ordering::Acquire),
+                (None, Some(average)) => pack(average, now),
+                (None, None) => 0,
+            };
+            stat.store(word, Ordering::Release);
+        }
     }
 
     fn now_ms(&self) -> u32 {
@@ -115,12 +147,20 @@ impl Selection for Ewma {
     fn observe(&self, index: usize, rtt: Duration) {
         self.record(index, rtt);
     }
+
+    fn as_ewma_mut(&mut self) -> Option<&mut Ewma> {
+        Some(self)
+    }
+
+    fn as_ewma(&self) -> Option<&Ewma> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tests::counters;
+    use crate::tests::{addrs, counters};
 
     #[test]
     fn average_moves_towards_samples_and_decays() {
@@ -145,6 +185,23 @@ mod tests {
         let picks: Vec<usize> = (0..300).filter_map(|_| e.select_at(&inflight, &[], 2)).collect();
         assert!(!picks.contains(&0), "the slow endpoint is never the better of two");
         assert!(picks.iter().filter(|&&i| i == 1).count() > picks.len() / 2);
+    }
+
+    #[test]
+    fn scores_survive_an_endpoint_change_and_newcomers_start_at_the_average() {
+        let eps = addrs(3);
+        let old = Ewma::new(3);
+        old.record_at(0, Duration::from_millis(100), 1);
+        old.record_at(1, Duration::from_millis(300), 1);
+        // Endpoint 2 leaves; a new endpoint (index 3 of addrs(4)) arrives.
+        let next_eps = vec![eps[1].clone(), addrs(4)[3].clone(), eps[0].clone()];
+        let mut next = Ewma::new(3);
+        next.inherit(&old, &eps, &next_eps);
+        let now = next.now_ms();
+        let close = |a: f32, b: f32| (a - b).abs() < 0.01;
+        assert!(close(next.average_at(0, 1), 0.3));
+        assert!(close(next.average_at(2, 1), 0.1));
+        assert!(close(next.average_at(1, now), 0.2), "the newcomer starts at the average");
     }
 
     #[test]

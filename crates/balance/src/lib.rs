@@ -108,6 +108,18 @@ impl Balancer {
         }
     }
 
+    /// The balancer of `backend` when `previous` served it with other endpoints (or settings):
+    /// EWMA keeps the scores of the endpoints still there and starts new ones at the average
+    /// (ingress-nginx keeps them per address); other algorithms start afresh.
+    pub fn after(backend: &Backend, previous: &Balancer) -> Self {
+        let mut next = Self::for_backend(backend);
+        if let (Some(new), Some(old)) = (next.selection.as_ewma_mut(), previous.selection.as_ewma())
+        {
+            new.inherit(old, &previous.endpoints, &backend.endpoints);
+        }
+        next
+    }
+
     /// Whether this balancer serves `backend` as a new one would, so that a new table may keep
     /// it with its state (turns, in-flight counts, latencies).
     pub fn serves(&self, backend: &Backend) -> bool {

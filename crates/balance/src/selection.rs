@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::ewma::Ewma;
 use crate::request::RequestView;
 use crate::{PickContext, RequestKey};
 
@@ -38,6 +39,15 @@ pub(crate) trait Selection: Send + Sync + fmt::Debug {
 
     /// Endpoint `index` answered after `rtt` (only latency-aware algorithms care).
     fn observe(&self, _index: usize, _rtt: Duration) {}
+
+    /// The EWMA state, which outlives an endpoint change ([`crate::Balancer::after`]).
+    fn as_ewma(&self) -> Option<&Ewma> {
+        None
+    }
+
+    fn as_ewma_mut(&mut self) -> Option<&mut Ewma> {
+        None
+    }
 }
 
 /// The endpoints not in `tried`, starting at the next turn of `turn` and wrapping around: the

@@ -82,6 +82,8 @@ impl Snapshot {
 
     /// Keeps the balancers of `previous` (with their state: turns, in-flight counts, latencies)
     /// for the backends it served the same way: same name, endpoints, algorithm and balancing.
+    /// A backend whose endpoints changed gets a new balancer that inherits what outlives the
+    /// change ([`Balancer::after`]: EWMA scores per endpoint).
     pub(crate) fn keep_balancers(&mut self, previous: Option<&Snapshot>) {
         let Some(previous) = previous else { return };
         let old: HashMap<&str, &Arc<Balancer>> = previous
@@ -92,9 +94,12 @@ impl Snapshot {
             .map(|(backend, balancer)| (backend.name.as_str(), balancer))
             .collect();
         for (backend, balancer) in self.table.backends.iter().zip(self.balancers.iter_mut()) {
-            if let Some(kept) = old.get(backend.name.as_str()).filter(|b| b.serves(backend)) {
-                *balancer = Arc::clone(kept);
-            }
+            let Some(previous) = old.get(backend.name.as_str()) else { continue };
+            *balancer = if previous.serves(backend) {
+                Arc::clone(previous)
+            } else {
+                Arc::new(Balancer::after(backend, previous))
+            };
         }
     }
 
