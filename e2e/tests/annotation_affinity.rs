@@ -218,3 +218,35 @@ fn md5_hex(input: &str) -> String {
     use md5::Digest as _;
     md5::Md5::digest(input.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// `GET /` on `host` over the https listener (any certificate accepted), HTTP/1.1.
+async fn https_get(addr: SocketAddr, host: &str) -> Reply {
+    use portico_tls::rustls::pki_types::ServerName;
+    use portico_tls::tokio_rustls::TlsConnector;
+    let config =
+        portico_e2e::accept_any_client(&[b"http/1.1"], portico_tls::rustls::DEFAULT_VERSIONS);
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from(host.to_string()).unwrap();
+    let tls = TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await.unwrap();
+    let io = hyper_util::rt::TokioIo::new(tls);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+    tokio::spawn(conn);
+    let req = Request::get("/").header("host", host).body(Full::<bytes::Bytes>::default()).unwrap();
+    let response = sender.send_request(req).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = http_body_util::BodyExt::collect(body).await.unwrap().to_bytes();
+    Reply { status: parts.status, headers: parts.headers, body }
+}
+
+#[tokio::test]
+async fn https_requests_get_a_secure_cookie_whatever_the_annotation() {
+    for secure in ["false", "true"] {
+        let annotations = [("affinity", "cookie"), ("session-cookie-secure", secure)];
+        let (_web, _dir, portico) = start(&annotations, "/").await;
+        let over_https = https_get(portico.https, "sticky.test").await;
+        assert!(over_https.header("set-cookie").unwrap().contains("; Secure"), "{over_https:?}");
+        let over_http = get(portico.http, "sticky.test", "/", None).await;
+        let set = over_http.header("set-cookie").unwrap();
+        assert_eq!(set.contains("; Secure"), secure == "true", "secure {secure} on http: {set}");
+    }
+}

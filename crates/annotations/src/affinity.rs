@@ -27,10 +27,8 @@ pub struct AffinityRequest {
 
 const BOOL: Validator =
     Validator { describe: "bool (Go ParseBool)", check: |v| value::parse_bool(v).map(drop) };
-const SECONDS: Validator = Validator {
-    describe: "integer seconds (regex (^0|-?[1-9]\\d*$))",
-    check: |v| value::parse_int(v).map(drop),
-};
+const SECONDS: Validator =
+    Validator { describe: "integer seconds", check: |v| value::parse_int(v).map(drop) };
 
 const fn spec(
     name: &'static str,
