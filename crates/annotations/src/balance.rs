@@ -7,7 +7,9 @@ use crate::context::Ctx;
 use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
 use crate::IngressAnnotations;
 
-/// ingress-nginx algorithms Portico accepts but serves with round robin.
+/// ingress-nginx's internal algorithm names, which its validator accepts: they only mean
+/// something with `upstream-hash-by` or `affinity`, which choose them by themselves, so alone
+/// they are served with round robin (as ingress-nginx does with an unusable name).
 const ROUND_ROBIN_FALLBACKS: &[&str] =
     &["chash", "chashsubset", "sticky_balanced", "sticky_persistent"];
 
@@ -38,12 +40,11 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
 
 /// Parses a `load-balance` value; the note says when the value is served by a substitute.
 pub fn parse_load_balance(value: &str) -> Result<(LbAlgorithm, Option<String>), String> {
-    if value == "ewma" {
-        let note = "load-balance \"ewma\" is not implemented by Portico; using round robin";
-        return Ok((LbAlgorithm::RoundRobin, Some(note.to_string())));
-    }
     if ROUND_ROBIN_FALLBACKS.contains(&value) {
-        let note = format!("load-balance {value:?} is not supported by Portico; using round robin");
+        let note = format!(
+            "load-balance {value:?} is chosen by upstream-hash-by or affinity, not by name; \
+             using round robin"
+        );
         return Ok((LbAlgorithm::RoundRobin, Some(note)));
     }
     LbAlgorithm::parse(value).map(|algorithm| (algorithm, None)).ok_or_else(|| {
@@ -65,7 +66,7 @@ mod tests {
             ("sh", LbAlgorithm::SourceHash, false),
             ("sed", LbAlgorithm::ShortestExpectedDelay, false),
             ("nq", LbAlgorithm::NeverQueue, false),
-            ("ewma", LbAlgorithm::RoundRobin, true),
+            ("ewma", LbAlgorithm::Ewma, false),
             ("chash", LbAlgorithm::RoundRobin, true),
             ("chashsubset", LbAlgorithm::RoundRobin, true),
             ("sticky_balanced", LbAlgorithm::RoundRobin, true),

@@ -1,7 +1,7 @@
 //! Every `nginx.ingress.kubernetes.io/*` annotation Portico understands, and the controller
 //! ConfigMap keys that give their defaults, parsed through one registry.
 //!
-//! Each family (rewrite, proxy, balance, auth) declares its annotations in the registry
+//! Each family (rewrite, proxy, balance, affinity, upstream hashing, auth) declares its annotations in the registry
 //! ([`registry()`]) beside its parser; [`parse_ingress`] validates every `<prefix>/*` annotation
 //! through it and reports unknown ones; those of ingress-nginx that restrict access deny the
 //! Ingress's locations (503) until Portico implements them ([`unsupported()`], fail closed).
@@ -11,8 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
+use portico_model::{Diagnostic, GlobalConfig, HashBy, LbAlgorithm, LocationPolicy};
 
+mod affinity;
 mod auth;
 mod authtls;
 mod balance;
@@ -29,8 +30,10 @@ mod registry;
 mod rewrite;
 mod snippet;
 mod unsupported;
+mod upstream_hash;
 mod value;
 
+pub use affinity::{AffinityRequest, DEFAULT_COOKIE_NAME};
 pub use authtls::AuthTlsRequest;
 pub use balance::parse_load_balance;
 pub use canary::Canary;
@@ -44,6 +47,7 @@ pub use registry::{
 pub use unsupported::{
     lookup_unsupported, render_unsupported_markdown, unsupported, Effect, UnsupportedSpec, When,
 };
+pub use upstream_hash::{parse_expression as parse_hash_expression, DEFAULT_SUBSET_SIZE};
 pub use value::{parse_bool, parse_size};
 
 /// The default `--annotations-prefix`.
@@ -62,6 +66,10 @@ pub struct IngressAnnotations {
     pub app_root: Option<String>,
     /// `load-balance`, when set and valid.
     pub load_balance: Option<LbAlgorithm>,
+    /// `affinity: cookie` and `affinity-mode`, for the backends this Ingress uses.
+    pub affinity: AffinityRequest,
+    /// `upstream-hash-by` (+ subsets), for the backends this Ingress creates first.
+    pub hash_by: Option<HashBy>,
     /// `auth-type: basic` with its Secret reference; `Err(reason)` = location denied (503).
     pub auth: Option<Result<AuthRequest, String>>,
     /// `auth-tls-secret` and its settings (host-wide); `Err(reason)` = location denied (503).
@@ -117,6 +125,8 @@ pub fn parse_ingress(
         policy: global.location_defaults.clone(),
         app_root: None,
         load_balance: None,
+        affinity: AffinityRequest::default(),
+        hash_by: None,
         auth: None,
         auth_tls: None,
         canary: None,
@@ -125,6 +135,8 @@ pub fn parse_ingress(
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
+    affinity::apply(&mut ctx, &mut annotations);
+    upstream_hash::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     authtls::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);

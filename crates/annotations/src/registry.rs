@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy, rewrite, snippet,
+    affinity, auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy,
+    rewrite, snippet, upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -80,6 +81,8 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         proxy::SPECS,
         balance::SPECS,
         canary::SPECS,
+        affinity::SPECS,
+        upstream_hash::SPECS,
         auth::SPECS,
         authtls::SPECS,
         ipaccess::SPECS,

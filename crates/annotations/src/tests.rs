@@ -108,8 +108,14 @@ fn prefix_override_reads_only_the_given_prefix() {
     );
 }
 
-/// The context an auth annotation needs to be read at all.
+/// The context an auth, affinity or hashing annotation needs to be read at all.
 fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
+    if name.starts_with("session-cookie-") {
+        return vec![("affinity", "cookie")];
+    }
+    if name.starts_with("upstream-hash-by-") {
+        return vec![("upstream-hash-by", "$request_uri")];
+    }
     if name.starts_with("auth-tls-") && name != "auth-tls-secret" {
         return vec![("auth-tls-secret", "ns/ca")];
     }

@@ -117,22 +117,8 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
-    // Session affinity and hashing.
-    ignored("affinity", "Cookie session affinity; requests are balanced without it."),
-    ignored("affinity-mode", "balanced or persistent affinity."),
+    // Session affinity across a canary and its main backend.
     ignored("affinity-canary-behavior", "Affinity between canary and main backends."),
-    ignored("session-cookie-name", "Affinity cookie name."),
-    ignored("session-cookie-path", "Affinity cookie path."),
-    ignored("session-cookie-domain", "Affinity cookie domain."),
-    ignored("session-cookie-expires", "Affinity cookie Expires."),
-    ignored("session-cookie-max-age", "Affinity cookie Max-Age."),
-    ignored("session-cookie-samesite", "Affinity cookie SameSite."),
-    ignored("session-cookie-conditional-samesite-none", "Omit SameSite=None for old browsers."),
-    ignored("session-cookie-secure", "Affinity cookie Secure flag."),
-    ignored("session-cookie-change-on-failure", "New affinity cookie when the endpoint fails."),
-    ignored("upstream-hash-by", "Consistent hashing key; requests are balanced without it."),
-    ignored("upstream-hash-by-subset", "Hash onto a subset of endpoints."),
-    ignored("upstream-hash-by-subset-size", "Size of the upstream-hash-by subset."),
     // Redirects.
     ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
     ignored("permanent-redirect-code", "Status of permanent-redirect."),

@@ -3,8 +3,11 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use crate::PickContext;
+use crate::ewma::Ewma;
+use crate::request::RequestView;
+use crate::{PickContext, RequestKey};
 
 /// One load-balancing algorithm.
 pub(crate) trait Selection: Send + Sync + fmt::Debug {
@@ -17,6 +20,34 @@ pub(crate) trait Selection: Send + Sync + fmt::Debug {
         inflight: &[AtomicUsize],
         tried: &[usize],
     ) -> Option<usize>;
+
+    /// Like [`Selection::select`], with the new affinity cookie value when the choice is a new
+    /// pin (only cookie affinity pins).
+    fn select_pin(
+        &self,
+        ctx: &PickContext<'_>,
+        inflight: &[AtomicUsize],
+        tried: &[usize],
+    ) -> Option<(usize, Option<String>)> {
+        self.select(ctx, inflight, tried).map(|index| (index, None))
+    }
+
+    /// What this algorithm needs from the request, read once before the first pick.
+    fn read(&self, _req: &RequestView<'_>) -> RequestKey {
+        RequestKey::default()
+    }
+
+    /// Endpoint `index` answered after `rtt` (only latency-aware algorithms care).
+    fn observe(&self, _index: usize, _rtt: Duration) {}
+
+    /// The EWMA state, which outlives an endpoint change ([`crate::Balancer::after`]).
+    fn as_ewma(&self) -> Option<&Ewma> {
+        None
+    }
+
+    fn as_ewma_mut(&mut self) -> Option<&mut Ewma> {
+        None
+    }
 }
 
 /// The endpoints not in `tried`, starting at the next turn of `turn` and wrapping around: the

@@ -7,12 +7,12 @@ use super::*;
 // --- helpers shared with the algorithm modules ---
 
 pub(crate) fn ctx() -> PickContext<'static> {
-    PickContext { client: IpAddr::V4(Ipv4Addr::LOCALHOST), host: "example.com", path: "/" }
+    PickContext::new(IpAddr::V4(Ipv4Addr::LOCALHOST), "example.com", "/")
 }
 
 pub(crate) fn ctx_for<'a>(client: &str, host: &'a str, path: &'a str) -> PickContext<'a> {
     let client = client.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    PickContext { client, host, path }
+    PickContext::new(client, host, path)
 }
 
 pub(crate) fn counters(loads: &[usize]) -> Vec<AtomicUsize> {
@@ -28,13 +28,14 @@ pub(crate) fn addrs(n: usize) -> Vec<Endpoint> {
         .collect()
 }
 
-const ALL: [LbAlgorithm; 6] = [
+const ALL: [LbAlgorithm; 7] = [
     LbAlgorithm::RoundRobin,
     LbAlgorithm::LeastConnections,
     LbAlgorithm::DestinationHash,
     LbAlgorithm::SourceHash,
     LbAlgorithm::ShortestExpectedDelay,
     LbAlgorithm::NeverQueue,
+    LbAlgorithm::Ewma,
 ];
 
 /// Picks `n` times, dropping each pick at once, and counts per endpoint.
@@ -82,11 +83,7 @@ fn source_hash_spreads_distinct_clients() {
     let b = Balancer::new(&addrs(3), LbAlgorithm::SourceHash);
     let mut counts = [0; 3];
     for k in 0..3000u32 {
-        let c = PickContext {
-            client: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + k)),
-            host: "h",
-            path: "/",
-        };
+        let c = PickContext::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + k)), "h", "/");
         if let Some(pick) = b.pick(&c, &[]) {
             counts[pick.index] += 1;
         }
@@ -204,4 +201,96 @@ fn concurrent_picks_keep_counts_consistent() {
         assert!(t.join().is_ok());
     }
     assert_eq!((0..4).map(|i| b.in_flight(i)).sum::<usize>(), 0);
+}
+
+fn backend(endpoints: Vec<Endpoint>, balancing: Balancing) -> Backend {
+    Backend {
+        name: "default-web-80".into(),
+        namespace: "default".into(),
+        service: "web".into(),
+        endpoints,
+        algorithm: LbAlgorithm::LeastConnections,
+        balancing,
+        unavailable: None,
+    }
+}
+
+fn hash_by_uri() -> Arc<portico_model::HashBy> {
+    Arc::new(portico_model::HashBy {
+        source: "$request_uri".into(),
+        parts: vec![portico_model::HashPart::Var(portico_model::HashVar::RequestUri)],
+        subset: None,
+    })
+}
+
+/// `GET uri` with `cookie`, as the balancer reads it.
+fn read_request(b: &Balancer, uri: &'static str, cookie: &'static str) -> RequestKey {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(http::header::COOKIE, http::HeaderValue::from_static(cookie));
+    let uri = http::Uri::from_static(uri);
+    let view = RequestView {
+        client: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        host: "h",
+        path: uri.path(),
+        scheme: "http",
+        method: &http::Method::GET,
+        uri: &uri,
+        headers: &headers,
+    };
+    b.read(&view)
+}
+
+#[test]
+fn hashing_wins_over_the_algorithm() {
+    let b = Balancer::for_backend(&backend(
+        addrs(5),
+        Balancing { affinity: None, hash_by: Some(hash_by_uri()) },
+    ));
+    let mut c = ctx();
+    c.key = read_request(&b, "/a?x=1", "");
+    let first = b.pick(&c, &[]).map(|p| p.index);
+    // Least connections would avoid a held endpoint; the hash does not.
+    let _held: Vec<Pick> = (0..3).filter_map(|_| b.pick(&c, &[])).collect();
+    assert_eq!(b.pick(&c, &[]).map(|p| p.index), first);
+    assert!(b.pick(&c, &[]).unwrap().pin.is_none());
+}
+
+#[test]
+fn affinity_wins_over_hashing() {
+    let affinity = portico_model::CookieAffinity {
+        mode: portico_model::AffinityMode::Persistent,
+        cookie: portico_model::AffinityCookie {
+            name: "INGRESSCOOKIE".into(),
+            path: None,
+            domain: None,
+            samesite: None,
+            conditional_samesite_none: false,
+            secure: false,
+            expires: None,
+            max_age: None,
+            change_on_failure: false,
+        },
+        ingresses: Vec::new(),
+    };
+    let balancing = Balancing { affinity: Some(Arc::new(affinity)), hash_by: Some(hash_by_uri()) };
+    let b = Balancer::for_backend(&backend(addrs(3), balancing));
+    assert!(b.affinity().is_some());
+    let pick = b.pick(&ctx(), &[]).unwrap();
+    assert!(pick.pin.is_some(), "no cookie: a new pin");
+    let mut c = ctx();
+    c.key = read_request(&b, "/", "INGRESSCOOKIE=unknown|x");
+    assert!(b.pick(&c, &[]).unwrap().pin.is_some(), "an unknown key re-pins");
+}
+
+#[test]
+fn a_balancer_serves_the_same_backend_only() {
+    let same = backend(addrs(3), Balancing::default());
+    let b = Balancer::for_backend(&same);
+    assert!(b.serves(&same));
+    assert!(!b.serves(&backend(addrs(4), Balancing::default())));
+    let mut other = same.clone();
+    other.algorithm = LbAlgorithm::Ewma;
+    assert!(!b.serves(&other));
+    let hashed = backend(addrs(3), Balancing { affinity: None, hash_by: Some(hash_by_uri()) });
+    assert!(!b.serves(&hashed));
 }

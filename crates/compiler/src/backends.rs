@@ -1,14 +1,16 @@
 //! Backends: every Service port the table uses, registered while servers are merged and
 //! resolved to endpoints once per build (spec §6).
 
+mod balancing;
 mod service;
 mod slices;
 
 use std::collections::HashMap;
 
-use portico_model::{Backend, BackendId, Diagnostic, LbAlgorithm, ObjectRef, Severity};
+use portico_model::{Backend, BackendId, Balancing, Diagnostic, LbAlgorithm, ObjectRef, Severity};
 use portico_store::{ObjectKey, Objects};
 
+pub(crate) use balancing::Wanted;
 pub(crate) use service::show as show_port;
 pub(crate) use slices::SliceIndex;
 
@@ -36,12 +38,12 @@ pub(crate) struct Use {
 
 #[derive(Debug)]
 enum Slot {
-    /// A Service port of an Ingress; `algorithm` is fixed by the first Ingress using it.
+    /// A Service port of an Ingress; its balancing is merged from the Ingresses using it.
     Service {
         namespace: String,
         service: String,
         port: PortRef,
-        algorithm: LbAlgorithm,
+        balancing: balancing::Draft,
         uses: Vec<Use>,
     },
     /// Already resolved (the global default backend).
@@ -52,13 +54,13 @@ enum Slot {
 
 impl Registry {
     /// The backend of `service` in `namespace`, shared by every use of the same service+port.
-    /// The first registration fixes the load-balancing algorithm (ingress-nginx: the first
-    /// Ingress creating the upstream).
+    /// The first registration fixes the load-balancing algorithm and hashing (ingress-nginx:
+    /// the first Ingress creating the upstream); affinity merges as [`balancing`] says.
     pub(crate) fn service(
         &mut self,
         namespace: &str,
         service: &ServiceRef,
-        algorithm: LbAlgorithm,
+        wanted: Wanted<'_>,
         user: Use,
     ) -> BackendId {
         let key = (namespace.to_string(), service.service.clone(), service.port.clone());
@@ -67,12 +69,13 @@ impl Registry {
                 namespace: namespace.to_string(),
                 service: service.service.clone(),
                 port: service.port.clone(),
-                algorithm,
+                balancing: balancing::Draft::new(&wanted),
                 uses: Vec::new(),
             });
             BackendId(self.slots.len() - 1)
         });
-        if let Some(Slot::Service { uses, .. }) = self.slots.get_mut(id.0) {
+        if let Some(Slot::Service { uses, balancing, .. }) = self.slots.get_mut(id.0) {
+            balancing.add(&user.object, &wanted);
             // Uses of one Ingress are registered together: comparing with the last one is
             // enough to keep one per Ingress.
             if uses.last().is_none_or(|last| last.object != user.object) {
@@ -102,14 +105,15 @@ impl Registry {
             .into_iter()
             .map(|slot| match slot {
                 Slot::Resolved(backend) => (backend, Vec::new(), None),
-                Slot::Service { namespace, service, port, algorithm, uses } => {
+                Slot::Service { namespace, service, port, balancing, uses } => {
                     let r = service::resolve(objects, slices, &namespace, &service, &port);
                     let backend = Backend {
                         name: format!("{namespace}-{service}-{}", show_port(&port)),
                         namespace,
                         service,
                         endpoints: r.endpoints,
-                        algorithm,
+                        algorithm: balancing.algorithm,
+                        balancing: balancing.finish(),
                         unavailable: r.problem.as_ref().map(|p| p.message.clone()),
                     };
                     (backend, uses, r.problem)
@@ -180,6 +184,7 @@ pub(crate) fn default_backend(
             service: key.name.clone(),
             endpoints,
             algorithm,
+            balancing: Balancing::default(),
             unavailable: None,
         }),
         Err(why) => {

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use portico_model::{
-    Backends, Diagnostic, GlobalConfig, HostPattern, LbAlgorithm, Location, LocationPolicy,
-    ObjectRef, PathType, Server, Target,
+    Backends, Diagnostic, GlobalConfig, HostPattern, Location, LocationPolicy, ObjectRef, PathType,
+    Server, Target,
 };
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::backends::{Registry, Use};
+use crate::backends::{Registry, Use, Wanted};
 use crate::ingress::{Extracted, PathRule, ServiceRef};
 use crate::policy;
 use draft::{PathKey, ServerDraft};
@@ -234,8 +234,8 @@ impl Merge<'_> {
     }
 }
 
-/// Registers the backend of a Service reference of `prepared` (its `load-balance`, else the
-/// ConfigMap's) and returns its target.
+/// Registers the backend of a Service reference of `prepared` (its balancing annotations,
+/// else the ConfigMap's `load-balance`) and returns its target.
 pub(crate) fn register(
     registry: &mut Registry,
     global: &GlobalConfig,
@@ -243,11 +243,11 @@ pub(crate) fn register(
     backend: &ServiceRef,
 ) -> Target {
     let ingress = &prepared.ingress;
-    let algorithm: LbAlgorithm = ingress.annotations.load_balance.unwrap_or(global.load_balance);
+    let wanted = Wanted::of(&ingress.annotations, global.load_balance);
     let user = Use {
         object: ingress.object.clone(),
         file: ingress.file.clone(),
         field: backend.field.clone(),
     };
-    Target::Backend(registry.service(&ingress.key.namespace, backend, algorithm, user))
+    Target::Backend(registry.service(&ingress.key.namespace, backend, wanted, user))
 }

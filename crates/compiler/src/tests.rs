@@ -3,6 +3,7 @@
 mod auth;
 mod authtls;
 mod backends;
+mod balancing;
 mod canary;
 mod class;
 mod fixtures;

@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use crate::Balancing;
+
 /// Index of a [`Backend`] in [`crate::RouteTable::backends`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BackendId(pub usize);
@@ -16,6 +18,8 @@ pub struct Backend {
     /// Ready endpoints, deduplicated, in a stable order (sorted). Empty → requests answer 503.
     pub endpoints: Vec<Endpoint>,
     pub algorithm: LbAlgorithm,
+    /// Affinity and hashing, which take precedence over `algorithm`.
+    pub balancing: Balancing,
     /// Why `endpoints` is empty (missing Service, no ready endpoint, unknown port), for logs.
     pub unavailable: Option<String>,
 }
@@ -29,8 +33,8 @@ pub enum Endpoint {
     Dns { host: String, port: u16 },
 }
 
-/// Load-balancing algorithm of a backend. Names follow IPVS (`rr`, `lc`, ...); ingress-nginx's
-/// `round_robin` and `ewma` map to round robin.
+/// Load-balancing algorithm of a backend. Names follow IPVS (`rr`, `lc`, ...), plus
+/// ingress-nginx's `round_robin` (= `rr`) and `ewma`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LbAlgorithm {
     /// `rr`: each endpoint in turn.
@@ -46,6 +50,9 @@ pub enum LbAlgorithm {
     ShortestExpectedDelay,
     /// `nq`: never queue: an idle endpoint if any, else shortest expected delay.
     NeverQueue,
+    /// `ewma`: peak-EWMA of response time weighted by in-flight requests, best of two random
+    /// endpoints (ingress-nginx `balancer/ewma.lua`).
+    Ewma,
 }
 
 // === impl Endpoint ===
@@ -65,7 +72,8 @@ impl LbAlgorithm {
     /// Parses the names users write in the `load-balance` annotation or ConfigMap key.
     pub fn parse(value: &str) -> Option<Self> {
         Some(match value {
-            "rr" | "round_robin" | "ewma" => Self::RoundRobin,
+            "rr" | "round_robin" => Self::RoundRobin,
+            "ewma" => Self::Ewma,
             "lc" => Self::LeastConnections,
             "dh" => Self::DestinationHash,
             "sh" => Self::SourceHash,
@@ -75,7 +83,7 @@ impl LbAlgorithm {
         })
     }
 
-    /// The IPVS short name.
+    /// The IPVS short name (`ewma` for EWMA).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::RoundRobin => "rr",
@@ -84,6 +92,7 @@ impl LbAlgorithm {
             Self::SourceHash => "sh",
             Self::ShortestExpectedDelay => "sed",
             Self::NeverQueue => "nq",
+            Self::Ewma => "ewma",
         }
     }
 }
@@ -94,11 +103,10 @@ mod tests {
 
     #[test]
     fn lb_names_round_trip() {
-        for name in ["rr", "lc", "dh", "sh", "sed", "nq"] {
+        for name in ["rr", "lc", "dh", "sh", "sed", "nq", "ewma"] {
             assert_eq!(LbAlgorithm::parse(name).map(LbAlgorithm::as_str), Some(name));
         }
         assert_eq!(LbAlgorithm::parse("round_robin"), Some(LbAlgorithm::RoundRobin));
-        assert_eq!(LbAlgorithm::parse("ewma"), Some(LbAlgorithm::RoundRobin));
         assert_eq!(LbAlgorithm::parse("RR"), None);
     }
 }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+mod balancing;
 mod config;
 mod diag;
 mod filter;
@@ -14,6 +15,9 @@ mod route;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
+pub use balancing::{
+    AffinityCookie, AffinityMode, Balancing, CookieAffinity, HashBy, HashPart, HashVar,
+};
 pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{

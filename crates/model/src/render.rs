@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{RouteTable, Server, Target};
+use crate::{AffinityMode, Balancing, RouteTable, Server, Target};
 
 impl fmt::Display for RouteTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -11,6 +11,7 @@ impl fmt::Display for RouteTable {
         }
         for backend in &self.backends {
             write!(f, "backend {} ({})", backend.name, backend.algorithm.as_str())?;
+            render_balancing(f, &backend.balancing)?;
             if backend.endpoints.is_empty() {
                 let why = backend.unavailable.as_deref().unwrap_or("no ready endpoints");
                 writeln!(f, ": unavailable, {why}")?;
@@ -24,6 +25,24 @@ impl fmt::Display for RouteTable {
         }
         Ok(())
     }
+}
+
+/// Affinity and hashing, which take precedence over the algorithm shown before them.
+fn render_balancing(f: &mut fmt::Formatter<'_>, balancing: &Balancing) -> fmt::Result {
+    if let Some(affinity) = &balancing.affinity {
+        let mode = match affinity.mode {
+            AffinityMode::Balanced => "balanced",
+            AffinityMode::Persistent => "persistent",
+        };
+        write!(f, " [affinity cookie {} {mode}]", affinity.cookie.name)?;
+    } else if let Some(hash_by) = &balancing.hash_by {
+        write!(f, " [upstream-hash-by {}", hash_by.source)?;
+        if let Some(size) = hash_by.subset {
+            write!(f, " subset {size}")?;
+        }
+        write!(f, "]")?;
+    }
+    Ok(())
 }
 
 fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server) -> fmt::Result {

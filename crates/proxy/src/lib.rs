@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod access_log;
+mod affinity;
 mod body;
 mod config;
 mod conn;

@@ -339,7 +339,7 @@ fn backend<'s>(
         let name = snap.table.backend(id).map_or_else(String::new, |b| b.name.clone());
         ProxyError::NoEndpoints(name)
     };
-    match snap.balancers.get(id.0) {
+    match snap.balancer(id) {
         Some(balancer) if !balancer.is_empty() => Ok(Some(balancer)),
         _ => Err(unavailable()),
     }

@@ -18,8 +18,9 @@ use crate::filters::limits::{LimitState, Zones};
 pub struct Snapshot {
     pub table: RouteTable,
     pub router: Router,
-    /// One per [`RouteTable::backends`] entry, same index.
-    pub balancers: Vec<Balancer>,
+    /// One per [`RouteTable::backends`] entry, same index. Shared with the previous table
+    /// where the backend is served the same way ([`Snapshot::keep_balancers`]).
+    pub balancers: Vec<Arc<Balancer>>,
     /// The certificates of this table; the https listener's resolver serves it from the swap.
     pub certs: Arc<CertStore>,
     /// `Strict-Transport-Security` for HTTPS responses (`None`: `hsts: false`).
@@ -49,8 +50,7 @@ impl Snapshot {
         diagnostics.extend(cert_diagnostics);
         let hsts = table.global.hsts.enabled.then(|| table.global.hsts.header_value());
         let hsts = hsts.and_then(|value| HeaderValue::try_from(value).ok());
-        let balancers =
-            table.backends.iter().map(|b| Balancer::new(&b.endpoints, b.algorithm)).collect();
+        let balancers = table.backends.iter().map(|b| Arc::new(Balancer::for_backend(b))).collect();
         let empty: Arc<str> = Arc::from("");
         let mut names: HashMap<String, Arc<str>> = HashMap::new();
         let ingress = servers(&table)
@@ -78,6 +78,34 @@ impl Snapshot {
             unrouted: None,
         };
         (snapshot, diagnostics)
+    }
+
+    /// Keeps the balancers of `previous` (with their state: turns, in-flight counts, latencies)
+    /// for the backends it served the same way: same name, endpoints, algorithm and balancing.
+    /// A backend whose endpoints changed gets a new balancer that inherits what outlives the
+    /// change ([`Balancer::after`]: EWMA scores per endpoint).
+    pub(crate) fn keep_balancers(&mut self, previous: Option<&Snapshot>) {
+        let Some(previous) = previous else { return };
+        let old: HashMap<&str, &Arc<Balancer>> = previous
+            .table
+            .backends
+            .iter()
+            .zip(&previous.balancers)
+            .map(|(backend, balancer)| (backend.name.as_str(), balancer))
+            .collect();
+        for (backend, balancer) in self.table.backends.iter().zip(self.balancers.iter_mut()) {
+            let Some(previous) = old.get(backend.name.as_str()) else { continue };
+            *balancer = if previous.serves(backend) {
+                Arc::clone(previous)
+            } else {
+                Arc::new(Balancer::after(backend, previous))
+            };
+        }
+    }
+
+    /// The balancer of backend `id`.
+    pub(crate) fn balancer(&self, id: portico_model::BackendId) -> Option<&Balancer> {
+        self.balancers.get(id.0).map(|b| &**b)
     }
 
     /// Prepares the per-location request counters (hashing happens here, not per request).

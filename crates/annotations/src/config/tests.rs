@@ -203,7 +203,7 @@ fn unknown_keys_are_reported() {
 #[test]
 fn substitutes_are_applied_with_a_warning() {
     let (config, diagnostics) = parse_configmap(&data(&[
-        ("load-balance", "ewma"),
+        ("load-balance", "chash"),
         ("proxy-next-upstream", "error http_502"),
     ]));
     assert_eq!(config.load_balance, LbAlgorithm::RoundRobin);

@@ -217,7 +217,7 @@ fn access_restricting_classification() {
         "server-snippet",
         "custom-http-errors",
         "canary",
-        "affinity",
+        "affinity-canary-behavior",
         "backend-protocol",
         "proxy-ssl-verify",
         "ssl-passthrough",
@@ -254,7 +254,14 @@ fn values_that_deny() {
         (&[("enable-owasp-core-rules", "true")], &["enable-owasp-core-rules"]),
         (&[("auth-snippet", "x")], &[]),
         (&[("auth-proxy-set-headers", "ns/headers")], &[]),
-        (&[("satisfy", "any"), ("affinity", "cookie"), ("server-snippet", "deny all;")], &[]),
+        (
+            &[
+                ("satisfy", "any"),
+                ("affinity-canary-behavior", "sticky"),
+                ("server-snippet", "deny all;"),
+            ],
+            &[],
+        ),
         (&[("not-an-annotation", "1")], &[]),
     ];
     for (pairs, want) in cases {

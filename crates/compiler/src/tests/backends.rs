@@ -226,7 +226,7 @@ fn backends_are_shared_and_keep_the_first_algorithm() {
     assert_eq!(
         names,
         [
-            ("default-svc-80", LbAlgorithm::RoundRobin),
+            ("default-svc-80", LbAlgorithm::Ewma),
             ("default-svc-http", LbAlgorithm::LeastConnections)
         ]
     );

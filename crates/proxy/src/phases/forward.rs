@@ -3,11 +3,12 @@
 use http::request::Parts;
 use http::{Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
-use portico_balance::{Balancer, PickContext};
+use portico_balance::{Balancer, PickContext, RequestView};
 use portico_model::LocationPolicy;
 
 use super::Trail;
 use crate::access_log::AccessLog;
+use crate::affinity::{self, CookieRequest};
 use crate::body::{RequestBody, ResponseBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
@@ -49,6 +50,7 @@ impl Proxy {
     ) -> Result<Response<ResponseBody>, ProxyError> {
         let global = &fwd.snap.table.global;
         let policy = fwd.policy;
+        let (key, cookie_request) = read_request(&fwd, &parts);
         let upgrade = forwarded::wants_upgrade(&parts.headers);
         let request_id = match parts.headers.get(X_REQUEST_ID) {
             Some(id) => Some(id.clone()),
@@ -84,7 +86,7 @@ impl Proxy {
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
         let client_ip = fwd.view.client;
-        let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path };
+        let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path, key };
         let keepalive = KeepAlive {
             max_idle: global.upstream_keepalive_connections,
             idle_timeout: global.upstream_keepalive_timeout,
@@ -92,10 +94,14 @@ impl Proxy {
         let exchange =
             upstream::send(&self.pool, fwd.balancer, &ctx, policy, keepalive, req).await?;
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
+        fwd.balancer.observe(&exchange.pick, exchange.latency);
         log.upstream = Some(exchange.addr);
+        let mut response = exchange.response;
+        if let (Some(pin), Some(cookie_request)) = (&exchange.pick.pin, cookie_request) {
+            pin_cookie(fwd.snap, fwd.balancer, trail, pin, cookie_request, response.headers_mut());
+        }
         trail.pick = Some(exchange.pick);
 
-        let mut response = exchange.response;
         check_head_size(&response, policy.proxy_buffer_size, exchange.addr)?;
         let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
         forwarded::downstream_headers(response.headers_mut(), switching);
@@ -110,6 +116,41 @@ impl Proxy {
         }
         let (parts, body) = response.into_parts();
         Ok(Response::from_parts(parts, ResponseBody::upstream(body, policy.timeouts.read)))
+    }
+}
+
+/// What the balancer and the affinity cookie need from the request, read before the request
+/// is rewritten for the upstream (nginx variables are the client's).
+fn read_request(
+    fwd: &Forward<'_>,
+    parts: &Parts,
+) -> (portico_balance::RequestKey, Option<CookieRequest>) {
+    let view = RequestView {
+        client: fwd.view.client,
+        host: fwd.host,
+        path: fwd.path,
+        scheme: fwd.conn.scheme(),
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
+    };
+    let cookie = fwd.balancer.affinity().map(|_| CookieRequest::new(&parts.headers, fwd.conn.tls));
+    (fwd.balancer.read(&view), cookie)
+}
+
+/// A new affinity pin: its cookie, on the locations of the Ingresses that enabled affinity.
+fn pin_cookie(
+    snap: &Snapshot,
+    balancer: &Balancer,
+    trail: &Trail,
+    pin: &str,
+    req: CookieRequest,
+    headers: &mut http::HeaderMap,
+) {
+    let Some(affinity) = balancer.affinity() else { return };
+    let Some((server, index)) = trail.routed else { return };
+    if let Some(location) = snap.server(server).locations.get(index) {
+        affinity::set_cookie(headers, affinity, location, pin, req);
     }
 }
 

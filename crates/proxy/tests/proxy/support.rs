@@ -135,6 +135,7 @@ pub fn upstream(name: &str, addrs: &[SocketAddr]) -> Backend {
         service: name.to_string(),
         endpoints: addrs.iter().copied().map(Endpoint::Addr).collect(),
         algorithm: LbAlgorithm::RoundRobin,
+        balancing: Default::default(),
         unavailable: None,
     }
 }
