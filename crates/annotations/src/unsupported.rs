@@ -117,8 +117,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
-    // Session affinity across a canary and its main backend.
-    ignored("affinity-canary-behavior", "Affinity between canary and main backends."),
     // Redirects.
     ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
     ignored("permanent-redirect-code", "Status of permanent-redirect."),

@@ -25,6 +25,10 @@ pub(crate) const DEFAULT_BACKEND_NAME: &str = "upstream-default-backend";
 pub(crate) struct Registry {
     slots: Vec<Slot>,
     by_key: HashMap<(String, String, PortRef), BackendId>,
+    /// `(main, canary)`: the canary backend takes the main backend's cookie affinity once
+    /// both are merged (ingress-nginx `mergeAlternativeBackend`, `affinity-canary-behavior`
+    /// other than `legacy`).
+    inherits: Vec<(BackendId, BackendId)>,
 }
 
 /// Who referenced a backend: for diagnostics about it.
@@ -91,6 +95,11 @@ impl Registry {
         BackendId(self.slots.len() - 1)
     }
 
+    /// Backend `canary` gets `main`'s cookie affinity when resolved.
+    pub(crate) fn inherit_affinity(&mut self, main: BackendId, canary: BackendId) {
+        self.inherits.push((main, canary));
+    }
+
     /// Resolves every backend, sorted by name (ties by registration order). Returns the
     /// backends and the new id of each registered id. One diagnostic per (backend problem,
     /// referencing Ingress), in backend order.
@@ -100,7 +109,8 @@ impl Registry {
         slices: &SliceIndex,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> (Vec<Backend>, Vec<BackendId>) {
-        let resolved: Vec<(Backend, Vec<Use>, Option<service::Problem>)> = self
+        let inherits = self.inherits;
+        let mut resolved: Vec<(Backend, Vec<Use>, Option<service::Problem>)> = self
             .slots
             .into_iter()
             .map(|slot| match slot {
@@ -120,6 +130,12 @@ impl Registry {
                 }
             })
             .collect();
+        for (main, canary) in inherits {
+            let affinity = resolved.get(main.0).and_then(|r| r.0.balancing.affinity.clone());
+            if let (Some(affinity), Some(target)) = (affinity, resolved.get_mut(canary.0)) {
+                target.0.balancing.affinity = Some(affinity);
+            }
+        }
         let mut order: Vec<usize> = (0..resolved.len()).collect();
         order.sort_by(|&a, &b| resolved[a].0.name.cmp(&resolved[b].0.name).then(a.cmp(&b)));
         let mut remap = vec![BackendId(0); resolved.len()];

@@ -326,13 +326,15 @@ fn backend<'s>(
     let target = if location.backends.is_single() {
         location.target()
     } else {
-        let head = RequestHead {
-            method: &parts.method,
-            headers: &parts.headers,
-            query: parts.uri.query(),
-        };
-        let chosen = snap.router.choose(server, index, &head, |n| fastrand::u64(..n));
-        location.backends.targets().get(chosen).map_or(location.target(), |t| t.target)
+        affinitized(snap, location, &parts.headers).unwrap_or_else(|| {
+            let head = RequestHead {
+                method: &parts.method,
+                headers: &parts.headers,
+                query: parts.uri.query(),
+            };
+            let chosen = snap.router.choose(server, index, &head, |n| fastrand::u64(..n));
+            location.backends.targets().get(chosen).map_or(location.target(), |t| t.target)
+        })
     };
     let Target::Backend(id) = target else { return Ok(None) };
     let unavailable = || {
@@ -343,6 +345,15 @@ fn backend<'s>(
         Some(balancer) if !balancer.is_empty() => Ok(Some(balancer)),
         _ => Err(unavailable()),
     }
+}
+
+/// The target of a location with a canary whose backend the request's affinity cookie names
+/// (the main one first), as ingress-nginx's balancer checks before the canary rules.
+fn affinitized(snap: &Snapshot, location: &Location, headers: &HeaderMap) -> Option<Target> {
+    location.backends.targets().iter().map(|t| t.target).find(|target| match target {
+        Target::Backend(id) => snap.balancer(*id).is_some_and(|b| b.is_affinitized(headers)),
+        Target::NotFound => false,
+    })
 }
 
 /// Basic auth (the access phase's [`portico_model::Filter::BasicAuth`]): 401 with the realm's
