@@ -13,6 +13,7 @@ mod policy;
 mod render;
 mod route;
 mod table;
+pub mod vars;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use balancing::{
