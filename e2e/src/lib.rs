@@ -11,6 +11,7 @@
 mod backend;
 mod client;
 mod conformance;
+mod example;
 mod external;
 mod manifests;
 mod process;
@@ -21,6 +22,7 @@ mod tls_client;
 pub use backend::{refusing_addr, Backends};
 pub use client::{get, request, Conn, Reply};
 pub use conformance::{assert_proxied, assert_redirect, Case, Running};
+pub use example::{example, examples_dir};
 pub use external::{backend_ip, ingress_class, External};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
 pub use process::{binary, patience, Portico};
