@@ -15,6 +15,7 @@ use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
 
 mod auth;
 mod authtls;
+mod backend_protocol;
 mod balance;
 mod config;
 mod context;
@@ -24,6 +25,7 @@ mod external_auth;
 mod ipaccess;
 mod limits;
 mod proxy;
+mod proxy_ssl;
 mod registry;
 mod rewrite;
 mod snippet;
@@ -31,11 +33,13 @@ mod unsupported;
 mod value;
 
 pub use authtls::AuthTlsRequest;
+pub use backend_protocol::{parse_protocol, Protocol};
 pub use balance::parse_load_balance;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use docs::render_reference;
 pub use ipaccess::parse_cidrs;
 pub use proxy::parse_next_upstream;
+pub use proxy_ssl::{parse_ciphers, ProxySslRequest, RUSTLS_TLS12_CIPHERS};
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
 };
@@ -63,6 +67,8 @@ pub struct IngressAnnotations {
     pub auth: Option<Result<AuthRequest, String>>,
     /// `auth-tls-secret` and its settings (host-wide); `Err(reason)` = location denied (503).
     pub auth_tls: Option<Result<AuthTlsRequest, String>>,
+    /// `proxy-ssl-secret` and its settings; `Err(reason)` = location denied (503).
+    pub proxy_ssl: Option<Result<ProxySslRequest, String>>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -110,9 +116,12 @@ pub fn parse_ingress(
         load_balance: None,
         auth: None,
         auth_tls: None,
+        proxy_ssl: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
+    backend_protocol::apply(&mut ctx, &mut annotations.policy);
+    proxy_ssl::apply(&mut ctx, &mut annotations);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     authtls::apply(&mut ctx, &mut annotations);

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    auth, authtls, balance, cors, external_auth, ipaccess, limits, proxy, rewrite, snippet,
+    auth, authtls, backend_protocol, balance, cors, external_auth, ipaccess, limits, proxy,
+    proxy_ssl, rewrite, snippet,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -78,6 +79,8 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
     [
         rewrite::SPECS,
         proxy::SPECS,
+        backend_protocol::SPECS,
+        proxy_ssl::SPECS,
         balance::SPECS,
         auth::SPECS,
         authtls::SPECS,

@@ -151,9 +151,7 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("relative-redirects", "Relative Location headers in nginx redirects."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
-    ignored("backend-protocol", "HTTP, HTTPS, GRPC, GRPCS, AJP or FCGI to the backend."),
     ignored("service-upstream", "Proxy to the Service's ClusterIP instead of the endpoints."),
-    ignored("upstream-vhost", "Host header sent to the backend."),
     ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
     ignored("custom-http-errors", "Status codes answered by the default backend."),
     ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
@@ -179,14 +177,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("mirror-target", "Copy requests to this URL."),
     ignored("mirror-request-body", "Copy request bodies to the mirror."),
     ignored("mirror-host", "Host header of mirrored requests."),
-    // Backend TLS (proxy-ssl): Portico authenticating to the backend, not clients to Portico.
-    ignored("proxy-ssl-secret", "Client certificate and CA for HTTPS backends."),
-    ignored("proxy-ssl-verify", "Verify the HTTPS backend's certificate."),
-    ignored("proxy-ssl-verify-depth", "Backend certificate chain depth."),
-    ignored("proxy-ssl-ciphers", "Ciphers toward HTTPS backends."),
-    ignored("proxy-ssl-protocols", "TLS versions toward HTTPS backends."),
-    ignored("proxy-ssl-name", "Server name verified on HTTPS backends."),
-    ignored("proxy-ssl-server-name", "Send SNI to HTTPS backends."),
     // Client TLS and the server.
     ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
     ignored("ssl-ciphers", "Ciphers of the host."),

@@ -11,6 +11,7 @@ mod filter;
 mod policy;
 mod render;
 mod table;
+mod upstream;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
@@ -22,3 +23,6 @@ pub use filter::{
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};
+pub use upstream::{
+    ClientCert, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls, DEFAULT_PROXY_SSL_NAME,
+};

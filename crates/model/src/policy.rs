@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Filters;
+use crate::{Filters, Upstream};
 
 /// What a location does besides routing: redirects, rewrite, limits, timeouts, denial, auth.
 /// Built once per table; shared by `Arc` between the locations of one Ingress path.
@@ -31,6 +31,8 @@ pub struct LocationPolicy {
     pub proxy_buffer_size: u64,
     /// What the location does to requests besides routing them, in phase order.
     pub filters: Filters,
+    /// Protocol, TLS and Host toward the backend.
+    pub upstream: Upstream,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
 }
@@ -85,6 +87,7 @@ impl Default for LocationPolicy {
             next_upstream: NextUpstream::default(),
             proxy_buffer_size: 4096,
             filters: Filters::default(),
+            upstream: Upstream::default(),
             denied: None,
         }
     }
