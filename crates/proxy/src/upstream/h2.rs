@@ -1,0 +1,105 @@
+//! Upstream HTTP/2 connections (`backend-protocol: GRPC`/`GRPCS`): one multiplexed connection
+//! per [`PoolKey`], shared by every request to it, replaced once it closes.
+//!
+//! The map is behind a short `parking_lot` critical section (no await, no I/O inside). Two
+//! requests finding no connection at the same time may each open one; the later replaces the
+//! earlier in the map and both finish their exchanges.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hyper::client::conn::http2::{self, SendRequest};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use parking_lot::Mutex;
+
+use super::pool::{open, within, PoolKey};
+use super::tls::Connector;
+use crate::body::RequestBody;
+use crate::error::ProxyError;
+
+/// The request body over h2: hyper's h2 client needs an `Unpin` body.
+pub(crate) type H2Body = std::pin::Pin<Box<RequestBody>>;
+
+/// Live h2 connections by address and TLS settings.
+#[derive(Debug, Default)]
+pub(crate) struct H2Pool {
+    conns: Mutex<HashMap<PoolKey, SendRequest<H2Body>>>,
+}
+
+/// A handle on a multiplexed connection.
+#[derive(Debug)]
+pub(crate) struct H2Conn {
+    pub sender: SendRequest<H2Body>,
+    /// Came from the pool (it may have been closed by the upstream in the meantime).
+    pub reused: bool,
+}
+
+// === impl H2Pool ===
+
+impl H2Pool {
+    /// The live connection for `key`, else a new one over `tls` within `timeout`.
+    pub(crate) async fn connect(
+        &self,
+        key: PoolKey,
+        timeout: Duration,
+        tls: Option<&Connector>,
+    ) -> Result<H2Conn, ProxyError> {
+        let live = self.conns.lock().get(&key).filter(|s| !s.is_closed()).cloned();
+        if let Some(sender) = live {
+            return Ok(H2Conn { sender, reused: true });
+        }
+        self.connect_new(key, timeout, tls).await
+    }
+
+    /// A new connection for `key`, replacing the pooled one (pruning closed ones).
+    pub(crate) async fn connect_new(
+        &self,
+        key: PoolKey,
+        timeout: Duration,
+        tls: Option<&Connector>,
+    ) -> Result<H2Conn, ProxyError> {
+        let sender = connect(key.addr, timeout, tls).await?;
+        let mut conns = self.conns.lock();
+        conns.retain(|_, s| !s.is_closed());
+        conns.insert(key, sender.clone());
+        Ok(H2Conn { sender, reused: false })
+    }
+}
+
+/// TCP (and TLS) within the connect timeout, then the h2 handshake (prior knowledge in clear
+/// text, ALPN `h2` over TLS); the connection task is spawned.
+async fn connect(
+    addr: SocketAddr,
+    timeout: Duration,
+    tls: Option<&Connector>,
+) -> Result<SendRequest<H2Body>, ProxyError> {
+    match tls {
+        None => handshake(addr, open(addr, timeout).await?).await,
+        Some(tls) => {
+            let stream = within(addr, timeout, async {
+                let tcp = open(addr, timeout).await?;
+                tls.handshake(addr, tcp).await
+            })
+            .await?;
+            handshake(addr, stream).await
+        }
+    }
+}
+
+async fn handshake<T>(addr: SocketAddr, io: T) -> Result<SendRequest<H2Body>, ProxyError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = http2::Builder::new(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(|source| ProxyError::Upstream { addr, source })?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%addr, %error, "upstream h2 connection ended with an error");
+        }
+    });
+    Ok(sender)
+}
