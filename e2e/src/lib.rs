@@ -13,9 +13,11 @@ mod client;
 mod conformance;
 mod external;
 mod manifests;
+mod pki;
 mod process;
 mod raw;
 mod site;
+mod tls_backend;
 mod tls_client;
 
 pub use backend::{refusing_addr, Backends};
@@ -23,9 +25,11 @@ pub use client::{get, request, Conn, Reply};
 pub use conformance::{assert_proxied, assert_redirect, Case, Running};
 pub use external::{backend_ip, ingress_class, External};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
+pub use pki::{pem_secret, Leaf, TestCa};
 pub use process::{binary, patience, Portico};
 pub use raw::{get_from, raw_from, raw_status};
 pub use site::{controller_configmap, site_ingress, start_site};
+pub use tls_backend::TlsBackend;
 pub use tls_client::accept_any_client;
 
 /// Polls `check` until it returns true, within [`patience`]. Panics with `what` otherwise.
