@@ -25,6 +25,7 @@ mod external_auth;
 mod ipaccess;
 mod limits;
 mod proxy;
+mod proxy_rewrite;
 mod proxy_ssl;
 mod registry;
 mod rewrite;
@@ -121,6 +122,7 @@ pub fn parse_ingress(
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     backend_protocol::apply(&mut ctx, &mut annotations.policy);
+    proxy_rewrite::apply(&mut ctx, &mut annotations.policy);
     proxy_ssl::apply(&mut ctx, &mut annotations);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);

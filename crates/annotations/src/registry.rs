@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use crate::{
     auth, authtls, backend_protocol, balance, cors, external_auth, ipaccess, limits, proxy,
-    proxy_ssl, rewrite, snippet,
+    proxy_rewrite, proxy_ssl, rewrite, snippet,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -80,6 +80,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         rewrite::SPECS,
         proxy::SPECS,
         backend_protocol::SPECS,
+        proxy_rewrite::SPECS,
         proxy_ssl::SPECS,
         balance::SPECS,
         auth::SPECS,

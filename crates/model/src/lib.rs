@@ -24,5 +24,6 @@ pub use filter::{
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};
 pub use upstream::{
-    ClientCert, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls, DEFAULT_PROXY_SSL_NAME,
+    ClientCert, Replace, ResponseRewrite, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls,
+    DEFAULT_PROXY_SSL_NAME,
 };

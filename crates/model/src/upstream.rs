@@ -18,6 +18,29 @@ pub struct Upstream {
     pub tls: Option<Arc<UpstreamTls>>,
     /// `upstream-vhost`: the Host header sent upstream instead of the client's.
     pub vhost: Option<String>,
+    /// `proxy-redirect-*`, `proxy-cookie-*`: rewriting of the upstream's response headers.
+    pub rewrite: ResponseRewrite,
+}
+
+/// nginx's `proxy_redirect` and `proxy_cookie_domain`/`proxy_cookie_path` with one literal
+/// pair each (ingress-nginx allows no variables or regexes there).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ResponseRewrite {
+    /// `Location` and `Refresh` (`url=`) values starting with `from` (case-sensitive) get it
+    /// replaced by `to`.
+    pub redirect: Option<Replace>,
+    /// A `Set-Cookie` `Domain` equal to `from` (case-insensitive, leading dots ignored on both
+    /// sides) becomes `to`.
+    pub cookie_domain: Option<Replace>,
+    /// A `Set-Cookie` `Path` starting with `from` (case-sensitive) gets it replaced by `to`.
+    pub cookie_path: Option<Replace>,
+}
+
+/// One literal replacement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Replace {
+    pub from: String,
+    pub to: String,
 }
 
 /// `backend-protocol` (ingress-nginx's set, case-insensitive; `FCGI` denies the location).
@@ -76,6 +99,15 @@ pub struct TlsVersions {
 
 /// nginx's `$proxy_host` in ingress-nginx's `proxy_pass http://upstream_balancer`.
 pub const DEFAULT_PROXY_SSL_NAME: &str = "upstream_balancer";
+
+// === impl ResponseRewrite ===
+
+impl ResponseRewrite {
+    /// Nothing to rewrite (the common case: the response is not looked at).
+    pub fn is_empty(&self) -> bool {
+        self.redirect.is_none() && self.cookie_domain.is_none() && self.cookie_path.is_none()
+    }
+}
 
 // === impl UpstreamProtocol ===
 

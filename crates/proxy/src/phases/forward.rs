@@ -109,6 +109,9 @@ impl Proxy {
         check_head_size(&response, policy.proxy_buffer_size, exchange.addr)?;
         let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
         forwarded::downstream_headers(response.headers_mut(), switching);
+        if !policy.upstream.rewrite.is_empty() {
+            crate::response_rewrite::apply(&policy.upstream.rewrite, response.headers_mut());
+        }
         if switching {
             let Some(client) = client_upgrade else {
                 return Err(ProxyError::BadRequest("upstream switched protocols unasked"));
