@@ -2,6 +2,7 @@
 
 Service test.Echo:
   Unary      (unary-unary)   answers b"echo:" + request, trailing metadata x-trailer: unary
+                             and x-peer: the caller's address (one per connection)
   Stream     (unary-stream)  answers int(request) messages b"msg-<i>", x-trailer: stream
   Fail       (unary-unary)   aborts FAILED_PRECONDITION with a non-ASCII message
   Slow       (unary-stream)  sends b"first", then waits until the call ends
@@ -27,7 +28,7 @@ def emit(**event):
 
 
 def unary(request, context):
-    context.set_trailing_metadata((("x-trailer", "unary"),))
+    context.set_trailing_metadata((("x-trailer", "unary"), ("x-peer", context.peer())))
     return b"echo:" + request
 
 

@@ -62,6 +62,26 @@ async fn grpc_calls_reach_an_h2c_backend_with_trailers() {
 }
 
 #[tokio::test]
+async fn calls_share_one_multiplexed_backend_connection() {
+    let backend = GrpcBackend::start(None).await;
+    let (_dir, portico) = grpc_site(&backend, "GRPC").await;
+    let first = grpc_call(portico.http, "grpc.test", "unary").await;
+    let peer = first["trailers"]["x-peer"].clone();
+    assert!(peer.as_str().is_some_and(|p| p.contains("127.0.0.1")), "{first}");
+    // A long-lived stream holds the connection while other calls go through it.
+    let calls = (0..3).map(|_| grpc_call(portico.http, "grpc.test", "unary"));
+    let (cancel, rest) = tokio::join!(
+        grpc_call(portico.http, "grpc.test", "cancel"),
+        futures_util::future::join_all(calls)
+    );
+    assert_eq!(cancel["responses"][0], "first", "{cancel}");
+    for call in rest {
+        assert_eq!(call["code"], "OK", "{call}");
+        assert_eq!(call["trailers"]["x-peer"], peer, "one upstream connection: {call}");
+    }
+}
+
+#[tokio::test]
 async fn grpcs_calls_reach_a_tls_backend() {
     let ca = TestCa::new("grpc-ca");
     let backend = GrpcBackend::start(Some(&ca.server(&["grpc.backend"]))).await;
