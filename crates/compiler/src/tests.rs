@@ -8,6 +8,7 @@ mod fixtures;
 mod hosts;
 mod lifecycle;
 mod merge;
+mod proxy_ssl;
 mod server_policy;
 mod tls;
 mod unsupported;

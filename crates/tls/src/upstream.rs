@@ -88,8 +88,12 @@ pub fn upstream_server_name(
     ServerName::try_from(name.to_string()).map_err(|_| UpstreamTlsError::Name(name.to_string()))
 }
 
-/// Checks that `tls` builds (CA, client certificate, name), for the compiler.
+/// Checks that `tls` builds (CA, client certificate, name), for the compiler. `ca.crt` must
+/// parse even when verification is off, as ingress-nginx refuses such a Secret.
 pub fn check_upstream_tls(tls: &UpstreamTls) -> Result<(), UpstreamTlsError> {
+    if let Some(ca) = &tls.ca_pem {
+        roots(ca)?;
+    }
     upstream_client_config(Some(tls), false)?;
     upstream_server_name(Some(tls))?;
     Ok(())
@@ -134,6 +138,15 @@ fn verifier(
     else {
         return Ok(Arc::new(verify::AcceptAny { algorithms }));
     };
+    let (roots, anchors) = roots(ca)?;
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| UpstreamTlsError::Ca(e.to_string()))?;
+    Ok(Arc::new(verify::DepthLimited { inner, depth: tls.verify_depth, anchors }))
+}
+
+/// The trust anchors of `ca.crt`, and its certificates as sent (for the depth rule).
+fn roots(ca: &[u8]) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), UpstreamTlsError> {
     let mut roots = RootCertStore::empty();
     let mut anchors = Vec::new();
     for cert in CertificateDer::pem_slice_iter(ca) {
@@ -144,10 +157,7 @@ fn verifier(
     if anchors.is_empty() {
         return Err(UpstreamTlsError::Ca("no PEM certificate found".to_string()));
     }
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| UpstreamTlsError::Ca(e.to_string()))?;
-    Ok(Arc::new(verify::DepthLimited { inner, depth: tls.verify_depth, anchors }))
+    Ok((roots, anchors))
 }
 
 #[cfg(test)]

@@ -54,6 +54,8 @@ fn settings_build_and_bad_material_is_reported() {
 
     let bad_ca = UpstreamTls { ca_pem: Some(Arc::from(&b"not pem"[..])), ..good.clone() };
     assert!(matches!(check_upstream_tls(&bad_ca), Err(UpstreamTlsError::Ca(_))));
+    let unverified = UpstreamTls { verify: false, ..bad_ca };
+    assert!(matches!(check_upstream_tls(&unverified), Err(UpstreamTlsError::Ca(_))));
     let (_, other_key) = self_signed("other");
     let mismatch = UpstreamTls {
         client_cert: Some(ClientCert {
@@ -80,4 +82,53 @@ fn ciphers_restrict_tls12_suites_only() {
         .collect();
     assert_eq!(tls12, [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]);
     assert!(provider.cipher_suites.iter().any(|s| matches!(s, SupportedCipherSuite::Tls13(_))));
+}
+
+type Ca = rcgen::CertifiedIssuer<'static, KeyPair>;
+
+fn ca(cn: &str, parent: Option<&Ca>) -> Ca {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = KeyPair::generate().unwrap();
+    match parent {
+        Some(parent) => rcgen::CertifiedIssuer::signed_by(params, key, parent).unwrap(),
+        None => rcgen::CertifiedIssuer::self_signed(params, key).unwrap(),
+    }
+}
+
+fn leaf(issuer: &Ca) -> CertificateDer<'static> {
+    let key = KeyPair::generate().unwrap();
+    let params = CertificateParams::new(vec!["b.io".to_string()]).unwrap();
+    params.signed_by(&key, issuer).unwrap().der().clone()
+}
+
+#[test]
+fn verify_depth_counts_sent_intermediates_but_not_repeated_anchors() {
+    let root = ca("root", None);
+    let mid1 = ca("mid1", Some(&root));
+    let mid2 = ca("mid2", Some(&mid1));
+    let verify = |depth, chain: &[CertificateDer<'static>]| {
+        let tls = UpstreamTls {
+            ca_pem: Some(Arc::from(root.pem().as_bytes())),
+            verify: true,
+            verify_depth: depth,
+            name: "b.io".to_string(),
+            ..settings()
+        };
+        let provider = Arc::new(provider(Some(&tls)));
+        let verifier = verifier(Some(&tls), &provider).unwrap();
+        let name = ServerName::try_from("b.io").unwrap();
+        let now = rustls::pki_types::UnixTime::now();
+        verifier.verify_server_cert(&chain[0], &chain[1..], &name, &[], now).is_ok()
+    };
+    let one = [leaf(&mid1), mid1.der().clone(), root.der().clone()];
+    let two = [leaf(&mid2), mid2.der().clone(), mid1.der().clone()];
+    assert!(verify(1, &one), "the repeated root is not counted");
+    assert!(!verify(1, &two));
+    assert!(verify(2, &two));
+    let direct = [leaf(&root)];
+    assert!(verify(1, &direct));
+    let other = ca("other", None);
+    assert!(!verify(5, &[leaf(&other)]), "another CA never verifies");
 }
