@@ -126,7 +126,7 @@ async fn attempt(
     let key = PoolKey { addr, tls: tls.map(|c| c.id) };
     match req {
         Outgoing::H1(req) => attempt_h1(pool, key, policy, keepalive, tls, req).await,
-        Outgoing::H2(req) => attempt_h2(pool, key, policy, tls, req).await,
+        Outgoing::H2(req) => attempt_h2(pool, key, policy, keepalive, tls, req).await,
     }
 }
 
@@ -184,12 +184,13 @@ async fn attempt_h2(
     pool: &Arc<Pool>,
     key: PoolKey,
     policy: &LocationPolicy,
+    keepalive: KeepAlive,
     tls: Option<&Connector>,
     req: Request<h2::H2Body>,
 ) -> Attempted {
     let (addr, timeouts) = (key.addr, policy.timeouts);
     let not_sent = |req, error| Err(Failed::NotSent(Box::new(Outgoing::H2(req)), error));
-    let mut conn = match pool.h2.connect(key, timeouts.connect, tls).await {
+    let mut conn = match pool.h2.connect(key, timeouts.connect, keepalive, tls).await {
         Ok(conn) => conn,
         Err(error) => return not_sent(req, error),
     };
@@ -209,7 +210,7 @@ async fn attempt_h2(
                 if !conn.reused {
                     return not_sent(back, error);
                 }
-                conn = match pool.h2.connect_new(key, timeouts.connect, tls).await {
+                conn = match pool.h2.connect_new(key, timeouts.connect, keepalive, tls).await {
                     Ok(conn) => conn,
                     Err(error) => return not_sent(back, error),
                 };

@@ -1,5 +1,7 @@
 //! Upstream HTTP/2 connections (`backend-protocol: GRPC`/`GRPCS`): one multiplexed connection
-//! per [`PoolKey`], shared by every request to it, replaced once it closes.
+//! per [`PoolKey`], shared by every request to it, replaced once it closes or has carried no
+//! new request for `upstream-keepalive-timeout` (then it closes when its last stream ends).
+//! `upstream-keepalive-connections: 0` keeps none: each request gets its own connection.
 //!
 //! The map is behind a short `parking_lot` critical section (no await, no I/O inside). Two
 //! requests finding no connection at the same time may each open one; the later replaces the
@@ -12,8 +14,9 @@ use std::time::Duration;
 use hyper::client::conn::http2::{self, SendRequest};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use parking_lot::Mutex;
+use tokio::time::Instant;
 
-use super::pool::{open, within, PoolKey};
+use super::pool::{open, within, KeepAlive, PoolKey};
 use super::tls::Connector;
 use crate::body::RequestBody;
 use crate::error::ProxyError;
@@ -24,7 +27,14 @@ pub(crate) type H2Body = std::pin::Pin<Box<RequestBody>>;
 /// Live h2 connections by address and TLS settings.
 #[derive(Debug, Default)]
 pub(crate) struct H2Pool {
-    conns: Mutex<HashMap<PoolKey, SendRequest<H2Body>>>,
+    conns: Mutex<HashMap<PoolKey, Shared>>,
+}
+
+/// A pooled connection and when it last started a request.
+#[derive(Debug)]
+struct Shared {
+    sender: SendRequest<H2Body>,
+    used: Instant,
 }
 
 /// A handle on a multiplexed connection.
@@ -43,26 +53,40 @@ impl H2Pool {
         &self,
         key: PoolKey,
         timeout: Duration,
+        keepalive: KeepAlive,
         tls: Option<&Connector>,
     ) -> Result<H2Conn, ProxyError> {
-        let live = self.conns.lock().get(&key).filter(|s| !s.is_closed()).cloned();
-        if let Some(sender) = live {
+        if let Some(sender) = self.take(key, keepalive.idle_timeout) {
             return Ok(H2Conn { sender, reused: true });
         }
-        self.connect_new(key, timeout, tls).await
+        self.connect_new(key, timeout, keepalive, tls).await
     }
 
-    /// A new connection for `key`, replacing the pooled one (pruning closed ones).
+    fn take(&self, key: PoolKey, idle_timeout: Duration) -> Option<SendRequest<H2Body>> {
+        let mut conns = self.conns.lock();
+        let shared = conns.get_mut(&key)?;
+        if shared.sender.is_closed() || shared.used.elapsed() >= idle_timeout {
+            conns.remove(&key);
+            return None;
+        }
+        shared.used = Instant::now();
+        Some(shared.sender.clone())
+    }
+
+    /// A new connection for `key`, replacing the pooled one (and pruning closed and idle ones).
     pub(crate) async fn connect_new(
         &self,
         key: PoolKey,
         timeout: Duration,
+        keepalive: KeepAlive,
         tls: Option<&Connector>,
     ) -> Result<H2Conn, ProxyError> {
         let sender = connect(key.addr, timeout, tls).await?;
-        let mut conns = self.conns.lock();
-        conns.retain(|_, s| !s.is_closed());
-        conns.insert(key, sender.clone());
+        if keepalive.max_idle > 0 {
+            let mut conns = self.conns.lock();
+            conns.retain(|_, s| !s.sender.is_closed() && s.used.elapsed() < keepalive.idle_timeout);
+            conns.insert(key, Shared { sender: sender.clone(), used: Instant::now() });
+        }
         Ok(H2Conn { sender, reused: false })
     }
 }
