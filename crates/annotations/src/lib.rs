@@ -29,6 +29,7 @@ mod proxy_rewrite;
 mod proxy_ssl;
 mod registry;
 mod rewrite;
+mod service_upstream;
 mod snippet;
 mod unsupported;
 mod value;
@@ -70,6 +71,8 @@ pub struct IngressAnnotations {
     pub auth_tls: Option<Result<AuthTlsRequest, String>>,
     /// `proxy-ssl-secret` and its settings; `Err(reason)` = location denied (503).
     pub proxy_ssl: Option<Result<ProxySslRequest, String>>,
+    /// `service-upstream`: the backends this Ingress creates first use the ClusterIP.
+    pub service_upstream: bool,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -118,6 +121,7 @@ pub fn parse_ingress(
         auth: None,
         auth_tls: None,
         proxy_ssl: None,
+        service_upstream: false,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
@@ -125,6 +129,7 @@ pub fn parse_ingress(
     proxy_rewrite::apply(&mut ctx, &mut annotations.policy);
     proxy_ssl::apply(&mut ctx, &mut annotations);
     balance::apply(&mut ctx, &mut annotations);
+    service_upstream::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     authtls::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);

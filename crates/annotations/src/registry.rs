@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use crate::{
     auth, authtls, backend_protocol, balance, cors, external_auth, ipaccess, limits, proxy,
-    proxy_rewrite, proxy_ssl, rewrite, snippet,
+    proxy_rewrite, proxy_ssl, rewrite, service_upstream, snippet,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -83,6 +83,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         proxy_rewrite::SPECS,
         proxy_ssl::SPECS,
         balance::SPECS,
+        service_upstream::SPECS,
         auth::SPECS,
         authtls::SPECS,
         ipaccess::SPECS,

@@ -151,7 +151,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("relative-redirects", "Relative Location headers in nginx redirects."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
-    ignored("service-upstream", "Proxy to the Service's ClusterIP instead of the endpoints."),
     ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
     ignored("custom-http-errors", "Status codes answered by the default backend."),
     ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),

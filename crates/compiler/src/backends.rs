@@ -25,6 +25,15 @@ pub(crate) struct Registry {
     by_key: HashMap<(String, String, PortRef), BackendId>,
 }
 
+/// What the first Ingress registering a backend fixes about it (ingress-nginx: the Ingress
+/// creating the upstream).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BackendOptions {
+    pub algorithm: LbAlgorithm,
+    /// `service-upstream`: the Service's ClusterIP:port instead of its endpoints.
+    pub cluster_ip: bool,
+}
+
 /// Who referenced a backend: for diagnostics about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Use {
@@ -36,12 +45,12 @@ pub(crate) struct Use {
 
 #[derive(Debug)]
 enum Slot {
-    /// A Service port of an Ingress; `algorithm` is fixed by the first Ingress using it.
+    /// A Service port of an Ingress; `options` are fixed by the first Ingress using it.
     Service {
         namespace: String,
         service: String,
         port: PortRef,
-        algorithm: LbAlgorithm,
+        options: BackendOptions,
         uses: Vec<Use>,
     },
     /// Already resolved (the global default backend).
@@ -52,13 +61,13 @@ enum Slot {
 
 impl Registry {
     /// The backend of `service` in `namespace`, shared by every use of the same service+port.
-    /// The first registration fixes the load-balancing algorithm (ingress-nginx: the first
-    /// Ingress creating the upstream).
+    /// The first registration fixes the load-balancing algorithm and `service-upstream`
+    /// (ingress-nginx: the first Ingress creating the upstream).
     pub(crate) fn service(
         &mut self,
         namespace: &str,
         service: &ServiceRef,
-        algorithm: LbAlgorithm,
+        options: BackendOptions,
         user: Use,
     ) -> BackendId {
         let key = (namespace.to_string(), service.service.clone(), service.port.clone());
@@ -67,7 +76,7 @@ impl Registry {
                 namespace: namespace.to_string(),
                 service: service.service.clone(),
                 port: service.port.clone(),
-                algorithm,
+                options,
                 uses: Vec::new(),
             });
             BackendId(self.slots.len() - 1)
@@ -102,14 +111,21 @@ impl Registry {
             .into_iter()
             .map(|slot| match slot {
                 Slot::Resolved(backend) => (backend, Vec::new(), None),
-                Slot::Service { namespace, service, port, algorithm, uses } => {
-                    let r = service::resolve(objects, slices, &namespace, &service, &port);
+                Slot::Service { namespace, service, port, options, uses } => {
+                    let r = match options.cluster_ip {
+                        true => cluster_ip(objects, slices, &namespace, &service, &port, &uses),
+                        false => Ok(service::resolve(objects, slices, &namespace, &service, &port)),
+                    };
+                    let r = r.unwrap_or_else(|(r, warnings)| {
+                        diagnostics.extend(warnings);
+                        r
+                    });
                     let backend = Backend {
                         name: format!("{namespace}-{service}-{}", show_port(&port)),
                         namespace,
                         service,
                         endpoints: r.endpoints,
-                        algorithm,
+                        algorithm: options.algorithm,
                         unavailable: r.problem.as_ref().map(|p| p.message.clone()),
                     };
                     (backend, uses, r.problem)
@@ -132,6 +148,37 @@ impl Registry {
             backends.push(backend);
         }
         (backends, remap)
+    }
+}
+
+/// What resolving a backend gave, or gave after a fallback with its warnings.
+type Resolved = Result<service::Resolution, (service::Resolution, Vec<Diagnostic>)>;
+
+/// `service-upstream`: the Service's ClusterIP and port as the one endpoint. A Service without
+/// a ClusterIP (headless, ExternalName) or without the port falls back to its endpoints with a
+/// warning per referencing Ingress, as ingress-nginx logs and falls back.
+fn cluster_ip(
+    objects: &Objects,
+    slices: &SliceIndex,
+    namespace: &str,
+    name: &str,
+    port: &PortRef,
+    uses: &[Use],
+) -> Resolved {
+    match service::cluster_endpoint(objects, namespace, name, port) {
+        Ok(endpoint) => Ok(service::Resolution { endpoints: vec![endpoint], problem: None }),
+        Err(why) => {
+            let message = format!("service-upstream: {why}; using the Service's endpoints");
+            let warnings = uses.iter().map(|user| {
+                let mut d = Diagnostic::warning(message.clone())
+                    .with_object(user.object.clone())
+                    .with_field(user.field.clone());
+                d.file = user.file.clone();
+                d
+            });
+            let warnings = warnings.collect();
+            Err((service::resolve(objects, slices, namespace, name, port), warnings))
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use portico_model::{
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::backends::{Registry, Use};
+use crate::backends::{BackendOptions, Registry, Use};
 use crate::ingress::{Extracted, PathRule, ServiceRef};
 use crate::policy;
 use draft::{PathKey, ServerDraft};
@@ -234,6 +234,8 @@ impl Merge<'_> {
             file: ingress.file.clone(),
             field: backend.field.clone(),
         };
-        Target::Backend(self.registry.service(&ingress.key.namespace, backend, algorithm, user))
+        let options =
+            BackendOptions { algorithm, cluster_ip: ingress.annotations.service_upstream };
+        Target::Backend(self.registry.service(&ingress.key.namespace, backend, options, user))
     }
 }
