@@ -10,6 +10,7 @@ mod lifecycle;
 mod merge;
 mod proxy_ssl;
 mod server_policy;
+mod service_upstream;
 mod tls;
 mod unsupported;
 
