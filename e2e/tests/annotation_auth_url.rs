@@ -331,3 +331,43 @@ async fn basic_and_external_auth_must_both_pass() {
     assert_eq!(reply.status, 401, "external passes, basic refuses");
     assert!(reply.header("www-authenticate").is_some_and(|v| v.starts_with("Basic")));
 }
+
+#[tokio::test]
+async fn auth_proxy_set_headers_reach_the_auth_service() {
+    let (auth, auth_addr) = AuthService::start().await;
+    let url = format!("http://{auth_addr}/oauth2/auth");
+    let (_w, dir, portico) = start(
+        &[
+            (
+                "headers.test",
+                vec![("auth-url", url.clone()), ("auth-proxy-set-headers", "auth-headers".into())],
+            ),
+            (
+                "missing.test",
+                vec![("auth-url", url.clone()), ("auth-proxy-set-headers", "nope".into())],
+            ),
+        ],
+        None,
+    )
+    .await;
+    dir.write(
+        "auth-headers.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth-headers\n  namespace: default\n\
+         data:\n  X-Tenant: acme\n  X-Asked-Host: $host\n  X-Token: good\n",
+    );
+    let to = portico.http;
+    eventually("the ConfigMap's headers are sent", || async move {
+        request(to, get("headers.test", "/", &[])).await.is_ok_and(|r| r.status == 200)
+    })
+    .await;
+    let seen = auth.last();
+    let header =
+        |name: &str| seen.headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    assert_eq!(header("x-tenant").as_deref(), Some("acme"));
+    assert_eq!(header("x-asked-host").as_deref(), Some("headers.test"), "nginx variables expand");
+    assert_eq!(header("x-original-method").as_deref(), Some("GET"), "ingress-nginx's own stay");
+    // A missing ConfigMap denies the location, never skips the headers.
+    let reply = request(to, get("missing.test", "/", &[("x-token", "good")])).await.unwrap();
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    assert!(portico.check().contains("configmap default/nope not found"), "{}", portico.check());
+}

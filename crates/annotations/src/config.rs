@@ -70,18 +70,30 @@ macro_rules! global_auth_key {
 
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
-    bool_key!(
-        "ssl-redirect",
-        "true",
-        location_defaults.ssl_redirect,
-        "Redirect HTTP to HTTPS on hosts with a certificate."
-    ),
-    bool_key!(
-        "force-ssl-redirect",
-        "false",
-        location_defaults.force_ssl_redirect,
-        "Redirect HTTP to HTTPS even without a certificate."
-    ),
+    ConfigKeySpec {
+        key: "ssl-redirect",
+        default: "true",
+        doc: "Redirect HTTP to HTTPS on hosts with a certificate.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let on = parse_bool(v)?;
+            c.location_defaults.filters.update_https_redirect(|r| r.ssl_redirect = on);
+            Ok(None)
+        },
+    },
+    ConfigKeySpec {
+        key: "force-ssl-redirect",
+        default: "false",
+        doc: "Redirect HTTP to HTTPS even without a certificate.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let on = parse_bool(v)?;
+            c.location_defaults.filters.update_https_redirect(|r| r.force = on);
+            Ok(None)
+        },
+    },
     key!(
         "http-redirect-code",
         "308",
@@ -111,12 +123,18 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
             Ok(None)
         },
     },
-    bool_key!(
-        "preserve-trailing-slash",
-        "false",
-        location_defaults.preserve_trailing_slash,
-        "Keep the trailing slash in HTTPS redirects."
-    ),
+    ConfigKeySpec {
+        key: "preserve-trailing-slash",
+        default: "false",
+        doc: "Keep the trailing slash in HTTPS redirects.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let on = parse_bool(v)?;
+            c.location_defaults.filters.update_https_redirect(|r| r.preserve_trailing_slash = on);
+            Ok(None)
+        },
+    },
     bool_key!(
         "use-forwarded-headers",
         "false",

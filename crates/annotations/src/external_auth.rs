@@ -163,6 +163,17 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         "Set-Cookie of the auth answer on every response, errors included.",
     ),
     spec(
+        "auth-proxy-set-headers",
+        ValueKind::String,
+        Validator {
+            describe: "a ConfigMap name, `name` or `namespace/name` (basic characters)",
+            check: |v| only_chars(v, "-._~/:"),
+        },
+        Risk::Medium,
+        OnInvalid::Default,
+        "ConfigMap whose data are headers set on the auth request (values may use nginx variables); missing or unusable: 503.",
+    ),
+    spec(
         "auth-keepalive",
         ValueKind::Int,
         INT,
@@ -214,6 +225,7 @@ const COMPANIONS: &[&str] = &[
     "auth-cache-key",
     "auth-cache-duration",
     "auth-always-set-cookie",
+    "auth-proxy-set-headers",
     "auth-keepalive",
     "auth-keepalive-requests",
     "auth-keepalive-timeout",
@@ -221,8 +233,9 @@ const COMPANIONS: &[&str] = &[
 ];
 
 /// Applies the family onto `policy`, whose filters start from the ConfigMap defaults (the
-/// global auth): `auth-url` replaces it, `enable-global-auth: "false"` removes it.
-pub(crate) fn apply(ctx: &mut Ctx<'_>, policy: &mut LocationPolicy) {
+/// global auth): `auth-url` replaces it, `enable-global-auth: "false"` removes it. Returns the
+/// `auth-proxy-set-headers` ConfigMap the compiler must read into the auth request.
+pub(crate) fn apply(ctx: &mut Ctx<'_>, policy: &mut LocationPolicy) -> Option<String> {
     let global_enabled = ctx.bool("enable-global-auth").unwrap_or(true);
     let url = match ctx.try_value("auth-url") {
         Ok(Some(url)) => url,
@@ -237,16 +250,18 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, policy: &mut LocationPolicy) {
                     policy.filters.remove_like(&Filter::ExternalAuth(auth));
                 }
             }
-            return;
+            return None;
         }
-        Err(_) => return, // fatal, reported
+        Err(_) => return None, // fatal, reported
     };
     match build(ctx, url) {
         Ok(auth) => policy.filters.set(Filter::ExternalAuth(Arc::new(auth))),
         Err(reason) => {
             policy.denied.get_or_insert_with(|| Arc::from(reason.as_str()));
+            return None;
         }
     }
+    ctx.value("auth-proxy-set-headers").map(str::to_string)
 }
 
 /// The auth request of `url` and its companions; `Err` = location denied (reported).

@@ -17,6 +17,7 @@ mod auth;
 mod authtls;
 mod backend_protocol;
 mod balance;
+mod canary;
 mod config;
 mod context;
 mod cors;
@@ -37,6 +38,7 @@ mod value;
 pub use authtls::AuthTlsRequest;
 pub use backend_protocol::{parse_protocol, Protocol};
 pub use balance::parse_load_balance;
+pub use canary::Canary;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use docs::render_reference;
 pub use ipaccess::parse_cidrs;
@@ -57,8 +59,9 @@ pub const DEFAULT_PREFIX: &str = "nginx.ingress.kubernetes.io";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IngressAnnotations {
     /// Location behaviour shared by every path of the Ingress, starting from the ConfigMap
-    /// defaults. `rewrite_target` is the validated raw target: the compiler drops it where it
-    /// equals the path; `no_tls_redirect` is decided per path by the compiler. `denied` is set
+    /// defaults. Its `rewrite-target` filter holds the validated raw target: the compiler drops
+    /// it where it does not rewrite (empty, or the path itself), and the HTTPS redirect filter
+    /// under `no-tls-redirect-locations`. `denied` is set
     /// when an unsupported access-restricting annotation is present (its reason names them).
     pub policy: LocationPolicy,
     /// `app-root` (host-wide effect).
@@ -73,6 +76,12 @@ pub struct IngressAnnotations {
     pub proxy_ssl: Option<Result<ProxySslRequest, String>>,
     /// `service-upstream`: the backends this Ingress creates first use the ClusterIP.
     pub service_upstream: bool,
+    /// `auth-proxy-set-headers` (with `auth-url`): the ConfigMap, `name` or `namespace/name`,
+    /// whose data the compiler sets on the auth request.
+    pub auth_proxy_set_headers: Option<String>,
+    /// `canary: "true"` and its routing: the Ingress adds alternative backends to the main
+    /// Ingress's locations instead of owning paths.
+    pub canary: Option<Canary>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -122,6 +131,8 @@ pub fn parse_ingress(
         auth_tls: None,
         proxy_ssl: None,
         service_upstream: false,
+        canary: None,
+        auth_proxy_set_headers: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
@@ -136,7 +147,8 @@ pub fn parse_ingress(
     limits::apply(&mut ctx, &mut annotations.policy, global);
     cors::apply(&mut ctx, &mut annotations.policy);
     snippet::apply(&mut ctx, &mut annotations.policy, global);
-    external_auth::apply(&mut ctx, &mut annotations.policy);
+    annotations.auth_proxy_set_headers = external_auth::apply(&mut ctx, &mut annotations.policy);
+    annotations.canary = canary::parse(&mut ctx);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    auth, authtls, backend_protocol, balance, cors, external_auth, ipaccess, limits, proxy,
+    auth, authtls, backend_protocol, balance, canary, cors, external_auth, ipaccess, limits, proxy,
     proxy_rewrite, proxy_ssl, rewrite, service_upstream, snippet,
 };
 
@@ -84,6 +84,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         proxy_ssl::SPECS,
         balance::SPECS,
         service_upstream::SPECS,
+        canary::SPECS,
         auth::SPECS,
         authtls::SPECS,
         ipaccess::SPECS,

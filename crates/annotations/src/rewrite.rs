@@ -1,8 +1,9 @@
 //! Rewrite and redirect annotations (ingress-nginx `annotations/rewrite/main.go`,
 //! `xforwardedprefix/main.go`; spec §1.1–§1.5). All but `x-forwarded-prefix` swallow errors.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
+use portico_model::{Filter, RewriteTarget};
 use regex::Regex;
 
 use crate::context::Ctx;
@@ -99,23 +100,30 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
     },
 ];
 
-/// Applies the rewrite family onto `out` (whose policy starts from the ConfigMap defaults).
+/// Applies the rewrite family onto `out` (whose policy starts from the ConfigMap defaults):
+/// the `rewrite-target` filter (with `x-forwarded-prefix`), the HTTPS redirect filter's
+/// settings, `use-regex`, `app-root`.
 pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
     let policy = &mut out.policy;
-    policy.rewrite_target = ctx.value("rewrite-target").map(str::to_string);
+    if let Some(target) = ctx.value("rewrite-target") {
+        let x_forwarded_prefix = ctx.value("x-forwarded-prefix").map(str::to_string);
+        let rewrite = RewriteTarget { target: target.to_string(), x_forwarded_prefix };
+        policy.filters.set(Filter::Rewrite(Arc::new(rewrite)));
+    } else {
+        // Validated (an invalid prefix is fatal) even where it has no effect.
+        ctx.value("x-forwarded-prefix");
+    }
     if let Some(v) = ctx.bool("use-regex") {
         policy.use_regex = v;
     }
-    if let Some(v) = ctx.bool("ssl-redirect") {
-        policy.ssl_redirect = v;
-    }
-    if let Some(v) = ctx.bool("force-ssl-redirect") {
-        policy.force_ssl_redirect = v;
-    }
-    if let Some(v) = ctx.bool("preserve-trailing-slash") {
-        policy.preserve_trailing_slash = v;
-    }
-    policy.x_forwarded_prefix = ctx.value("x-forwarded-prefix").map(str::to_string);
+    let ssl_redirect = ctx.bool("ssl-redirect");
+    let force = ctx.bool("force-ssl-redirect");
+    let preserve = ctx.bool("preserve-trailing-slash");
+    policy.filters.update_https_redirect(|redirect| {
+        redirect.ssl_redirect = ssl_redirect.unwrap_or(redirect.ssl_redirect);
+        redirect.force = force.unwrap_or(redirect.force);
+        redirect.preserve_trailing_slash = preserve.unwrap_or(redirect.preserve_trailing_slash);
+    });
     out.app_root = ctx.value("app-root").map(str::to_string);
     if out.app_root.as_deref() == Some("/") {
         ctx.warn("app-root", "app-root \"/\" redirects / to itself (a redirect loop)");

@@ -20,6 +20,12 @@ pub(crate) fn field(name: &str) -> String {
     format!("metadata.annotations[\"{DEFAULT_PREFIX}/{name}\"]")
 }
 
+/// The filters of `parsed` besides the HTTPS redirect every location starts with.
+pub(crate) fn family_filters(parsed: &Parsed) -> Vec<&portico_model::Filter> {
+    let filters = parsed.annotations.policy.filters.iter();
+    filters.filter(|f| !matches!(f, portico_model::Filter::HttpsRedirect(_))).collect()
+}
+
 /// The diagnostics about annotation `name`.
 pub(crate) fn diags_for<'p>(parsed: &'p Parsed, name: &str) -> Vec<&'p Diagnostic> {
     let field = field(name);
@@ -29,7 +35,7 @@ pub(crate) fn diags_for<'p>(parsed: &'p Parsed, name: &str) -> Vec<&'p Diagnosti
 #[test]
 fn no_annotations_gives_the_configmap_defaults() {
     let mut global = GlobalConfig::default();
-    global.location_defaults.ssl_redirect = false;
+    global.location_defaults.filters.update_https_redirect(|r| r.ssl_redirect = false);
     global.location_defaults.max_body_size = None;
     let parsed = parse_with(&[], &global);
     assert_eq!(parsed.annotations.policy, global.location_defaults);
@@ -76,7 +82,7 @@ fn annotations_outside_the_prefix_are_ignored_silently() {
     .collect();
     let parsed = parse_ingress(&raw, DEFAULT_PREFIX, &GlobalConfig::default());
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-    assert_eq!(parsed.annotations.policy.rewrite_target, None);
+    assert_eq!(parsed.annotations.policy.filters.rewrite(), None);
 }
 
 #[test]
@@ -90,7 +96,10 @@ fn prefix_override_reads_only_the_given_prefix() {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let parsed = parse_ingress(&raw, "example.com/ingress", &GlobalConfig::default());
-    assert_eq!(parsed.annotations.policy.rewrite_target.as_deref(), Some("/new"));
+    assert_eq!(
+        parsed.annotations.policy.filters.rewrite().map(|r| r.target.as_str()),
+        Some("/new")
+    );
     assert!(!parsed.annotations.policy.use_regex);
     assert_eq!(parsed.diagnostics.len(), 1);
     assert_eq!(

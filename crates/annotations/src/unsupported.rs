@@ -107,7 +107,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ),
     // External authentication (authreq): what Portico does not implement of it denies the
     // location when auth-url is set (it does nothing without).
-    denies("auth-proxy-set-headers", AUTH_URL, "ConfigMap of headers sent to the auth service."),
     denies("auth-snippet", AUTH_URL, "nginx configuration in the auth location."),
     // Access-related but not restricting when ignored.
     ignored(
@@ -118,14 +117,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
-    // Canary.
-    ignored("canary", "Marks the Ingress as a canary of another; served as a normal Ingress."),
-    ignored("canary-by-header", "Header routing to the canary."),
-    ignored("canary-by-header-value", "Header value routing to the canary."),
-    ignored("canary-by-header-pattern", "Header regex routing to the canary."),
-    ignored("canary-by-cookie", "Cookie routing to the canary."),
-    ignored("canary-weight", "Share of requests sent to the canary."),
-    ignored("canary-weight-total", "Total weight of canary-weight."),
     // Session affinity and hashing.
     ignored("affinity", "Cookie session affinity; requests are balanced without it."),
     ignored("affinity-mode", "balanced or persistent affinity."),

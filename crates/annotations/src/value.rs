@@ -117,3 +117,8 @@ pub fn parse_list(value: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// A regex written in the source; a failure to compile is a bug caught by every test run.
+pub(crate) fn static_regex(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).unwrap_or_else(|e| panic!("static regex {pattern}: {e}"))
+}

@@ -1,6 +1,8 @@
-//! Basic authentication: resolving an Ingress's `auth-secret` into users, or a denial (§2).
+//! Authentication objects an Ingress references: basic auth's `auth-secret` into users, or a
+//! denial (§2); external auth's `auth-proxy-set-headers` ConfigMap ([`proxy_headers`]).
 
 mod htpasswd;
+mod proxy_headers;
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -26,6 +28,9 @@ pub(crate) fn apply(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Arc<LocationPolicy> {
     let mut policy = ingress.annotations.policy.clone();
+    if let Some(name) = &ingress.annotations.auth_proxy_set_headers {
+        proxy_headers::apply(ingress, name, &mut policy, objects, global, prefix, diagnostics);
+    }
     let Some(request) = &ingress.annotations.auth else {
         return Arc::new(policy);
     };

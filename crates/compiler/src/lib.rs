@@ -4,7 +4,7 @@
 //! One build, in order: global config ([`config`]) → our Ingresses ([`class`]) extracted one by
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
 //! ([`auth`]) → merged per host ([`servers`]) → regex-mode paths that do not compile left out
-//! ([`regex`]) → certificates assigned ([`tls`]) → backends
+//! ([`regex`]) → canaries joined to the main locations ([`canary`]) → certificates assigned ([`tls`]) → backends
 //! resolved to endpoints ([`backends`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
@@ -12,6 +12,7 @@
 mod auth;
 mod authtls;
 mod backends;
+mod canary;
 mod class;
 mod config;
 mod host;
@@ -132,11 +133,21 @@ impl Compiler {
                 Prepared { ingress, policy }
             })
             .collect();
+        // Canaries own nothing: they join the main Ingresses' locations once those are final.
+        let (canaries, prepared): (Vec<Prepared>, Vec<Prepared>) =
+            prepared.into_iter().partition(|p| p.ingress.annotations.canary.is_some());
         let mut servers =
             servers::build(&prepared, &global, default_target, &mut registry, &mut diagnostics);
         let all_servers =
             servers.servers.iter_mut().chain(std::iter::once(&mut servers.default_server));
         regex::drop_invalid(all_servers, &prepared, &mut diagnostics);
+        canary::Merge {
+            servers: &mut servers,
+            registry: &mut registry,
+            global: &global,
+            diagnostics: &mut diagnostics,
+        }
+        .all(&canaries);
         authtls::assign(
             &prepared,
             &mut servers.servers,
@@ -225,10 +236,9 @@ impl Compiler {
 /// Rewrites backend ids after [`Registry::resolve`] sorted the backends.
 fn remap_targets(server: &mut Server, remap: &[portico_model::BackendId]) {
     for location in &mut server.locations {
-        if let Target::Backend(id) = location.target {
-            if let Some(new) = remap.get(id.0) {
-                location.target = Target::Backend(*new);
-            }
-        }
+        location.backends.map_targets(|target| match target {
+            Target::Backend(id) => remap.get(id.0).map_or(target, |new| Target::Backend(*new)),
+            Target::NotFound => target,
+        });
     }
 }

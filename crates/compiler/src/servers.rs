@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use portico_model::{
-    Diagnostic, GlobalConfig, HostPattern, LbAlgorithm, Location, LocationPolicy, ObjectRef,
-    PathType, Server, Target,
+    Backends, Diagnostic, GlobalConfig, HostPattern, LbAlgorithm, Location, LocationPolicy,
+    ObjectRef, PathType, Server, Target,
 };
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -102,18 +102,20 @@ impl Merge<'_> {
             Some((prepared, backend)) => Location {
                 path: "/".to_string(),
                 path_type: PathType::Prefix,
-                target: self.service_target(prepared, backend),
+                backends: Backends::single(self.service_target(prepared, backend)),
                 policy: policy::for_catch_all(&prepared.policy, self.global),
                 ingress: Some(prepared.ingress.object.clone()),
                 implicit: false,
+                order: 0,
             },
             None => Location {
                 path: "/".to_string(),
                 path_type: PathType::Prefix,
-                target: self.default_target,
+                backends: Backends::single(self.default_target),
                 policy: policy::for_default(self.global),
                 ingress: None,
                 implicit: true,
+                order: 0,
             },
         };
         self.default_server.push(root);
@@ -152,10 +154,11 @@ impl Merge<'_> {
         Location {
             path: "/".to_string(),
             path_type: PathType::Prefix,
-            target,
+            backends: Backends::single(target),
             policy: policy::for_location(&prepared.policy, "/", self.global),
             ingress: Some(prepared.ingress.object.clone()),
             implicit: true,
+            order: 0,
         }
     }
 
@@ -175,10 +178,11 @@ impl Merge<'_> {
         let location = Location {
             path: path.path.clone(),
             path_type: path.path_type,
-            target: self.service_target(prepared, &path.backend),
+            backends: Backends::single(self.service_target(prepared, &path.backend)),
             policy: policy::for_location(&prepared.policy, &path.path, self.global),
             ingress: Some(prepared.ingress.object.clone()),
             implicit: false,
+            order: 0,
         };
         let Some(server) = self.server_mut(host) else { return };
         match existing {
@@ -226,16 +230,25 @@ impl Merge<'_> {
 
     /// The backend of a Service reference of `prepared`.
     fn service_target(&mut self, prepared: &Prepared, backend: &ServiceRef) -> Target {
-        let ingress = &prepared.ingress;
-        let algorithm: LbAlgorithm =
-            ingress.annotations.load_balance.unwrap_or(self.global.load_balance);
-        let user = Use {
-            object: ingress.object.clone(),
-            file: ingress.file.clone(),
-            field: backend.field.clone(),
-        };
-        let options =
-            BackendOptions { algorithm, cluster_ip: ingress.annotations.service_upstream };
-        Target::Backend(self.registry.service(&ingress.key.namespace, backend, options, user))
+        register(self.registry, self.global, prepared, backend)
     }
+}
+
+/// Registers the backend of a Service reference of `prepared` (its `load-balance`, else the
+/// ConfigMap's) and returns its target.
+pub(crate) fn register(
+    registry: &mut Registry,
+    global: &GlobalConfig,
+    prepared: &Prepared,
+    backend: &ServiceRef,
+) -> Target {
+    let ingress = &prepared.ingress;
+    let algorithm: LbAlgorithm = ingress.annotations.load_balance.unwrap_or(global.load_balance);
+    let user = Use {
+        object: ingress.object.clone(),
+        file: ingress.file.clone(),
+        field: backend.field.clone(),
+    };
+    let options = BackendOptions { algorithm, cluster_ip: ingress.annotations.service_upstream };
+    Target::Backend(registry.service(&ingress.key.namespace, backend, options, user))
 }

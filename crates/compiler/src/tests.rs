@@ -3,6 +3,7 @@
 mod auth;
 mod authtls;
 mod backends;
+mod canary;
 mod class;
 mod fixtures;
 mod hosts;
@@ -38,7 +39,7 @@ pub fn routes(compiled: &Compiled, host: &str) -> Vec<String> {
         .locations
         .iter()
         .map(|l| {
-            let target = match l.target {
+            let target = match l.target() {
                 Target::Backend(id) => {
                     compiled.table.backend(id).map_or_else(|| "?".to_string(), |b| b.name.clone())
                 }

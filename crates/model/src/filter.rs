@@ -10,6 +10,7 @@ mod client_auth;
 mod cors;
 mod external_auth;
 mod limits;
+mod redirect;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub use cors::{Cors, CorsOrigins, OriginPattern};
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 pub use limits::{Limits, RateLimit};
+pub use redirect::{HttpsRedirect, RewriteTarget};
 
 pub use external_auth::{AuthCache, CacheRule, ExternalAuth, Part, Template, Var};
 
@@ -55,6 +57,10 @@ pub enum Filter {
     AccessRules(Arc<[AccessRule]>),
     /// A snippet's `return CODE [text|URL]`: answered before any access check, as nginx.
     Return(Arc<Return>),
+    /// `rewrite-target`: the URI sent upstream, or a 302 for an absolute URL target.
+    Rewrite(Arc<RewriteTarget>),
+    /// `ssl-redirect` / `force-ssl-redirect`: plain HTTP answered with `http-redirect-code`.
+    HttpsRedirect(HttpsRedirect),
     /// A snippet's `proxy_set_header`: set (or, with an empty value, remove) upstream headers.
     UpstreamHeaders(Arc<[(HeaderName, Template)]>),
     /// A snippet's `more_set_headers`, `add_header`, `more_clear_headers`.
@@ -118,10 +124,14 @@ pub struct Filters(Vec<Filter>);
 
 impl Filter {
     /// Where the filter runs: its phase, then its rank within the phase. Within the access
-    /// phase nginx's order: `allow`/`deny` lines, client certificates, basic auth (the
-    /// others are one per phase, in the order they were added).
+    /// phase nginx's order: `allow`/`deny` lines, client certificates, basic auth; within
+    /// the rewrite phase the CORS preflight and a snippet's `return` (in the order they were
+    /// added), then `rewrite-target`, then the HTTPS redirect (ingress-nginx's Lua rewrite
+    /// handler runs after the rewrite module's directives).
     pub fn order(&self) -> (Phase, u8) {
         let rank = match self {
+            Filter::Rewrite(_) => 1,
+            Filter::HttpsRedirect(_) => 2,
             Filter::SourceRange(_) => 0,
             Filter::AccessRules(_) => 1,
             Filter::ClientCert(_) => 2,
@@ -133,7 +143,10 @@ impl Filter {
 
     pub fn phase(&self) -> Phase {
         match self {
-            Filter::CorsPreflight(_) | Filter::Return(_) => Phase::Rewrite,
+            Filter::CorsPreflight(_)
+            | Filter::Return(_)
+            | Filter::Rewrite(_)
+            | Filter::HttpsRedirect(_) => Phase::Rewrite,
             Filter::SourceRange(_)
             | Filter::AccessRules(_)
             | Filter::ClientCert(_)
@@ -185,6 +198,11 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 // === impl Filters ===
 
 impl Filters {
+    /// The filters of a location with ingress-nginx's defaults: only `ssl-redirect`.
+    pub fn with_https_redirect() -> Self {
+        Self(vec![Filter::HttpsRedirect(HttpsRedirect::default())])
+    }
+
     /// Adds `filter` after the others of its phase, replacing one of the same kind.
     pub fn set(&mut self, filter: Filter) {
         let kind = std::mem::discriminant(&filter);
@@ -202,6 +220,36 @@ impl Filters {
     /// The filters of `phase`, in order.
     pub fn of(&self, phase: Phase) -> impl Iterator<Item = &Filter> {
         self.0.iter().filter(move |f| f.phase() == phase)
+    }
+
+    /// The rewrite, when the location really rewrites.
+    pub fn rewrite(&self) -> Option<&RewriteTarget> {
+        self.0.iter().find_map(|f| match f {
+            Filter::Rewrite(rewrite) => Some(&**rewrite),
+            _ => None,
+        })
+    }
+
+    /// The HTTPS redirect, when the location can redirect.
+    pub fn https_redirect(&self) -> Option<HttpsRedirect> {
+        self.0.iter().find_map(|f| match f {
+            Filter::HttpsRedirect(redirect) => Some(*redirect),
+            _ => None,
+        })
+    }
+
+    /// Changes the HTTPS redirect settings (added with ingress-nginx's defaults when
+    /// absent). Defaults and annotations keep the filter even when it cannot redirect, so
+    /// that every setting survives; the compiler drops inactive ones from locations.
+    pub fn update_https_redirect(&mut self, change: impl FnOnce(&mut HttpsRedirect)) {
+        let mut redirect = self.https_redirect().unwrap_or_default();
+        change(&mut redirect);
+        self.set(Filter::HttpsRedirect(redirect));
+    }
+
+    /// Removes every filter for which `drop` is true.
+    pub fn remove_where(&mut self, drop: impl Fn(&Filter) -> bool) {
+        self.0.retain(|f| !drop(f));
     }
 
     /// The address lists, when the location has them.

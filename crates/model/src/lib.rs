@@ -10,6 +10,7 @@ mod diag;
 mod filter;
 mod policy;
 mod render;
+mod route;
 mod table;
 mod upstream;
 
@@ -18,11 +19,15 @@ pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,
-    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet, Limits,
-    OriginPattern, Part, Phase, RateLimit, Return, SourceRange, Template, Var, VerifyClient,
+    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, HttpsRedirect, IpNet,
+    Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget, SourceRange, Template,
+    Var, VerifyClient,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
-pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};
+pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget};
+pub use table::{
+    HostPattern, Location, PathType, Precedence, RouteTable, Server, Target, TlsSecret,
+};
 pub use upstream::{
     ClientCert, Replace, ResponseRewrite, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls,
     DEFAULT_PROXY_SSL_NAME,

@@ -5,23 +5,15 @@ use std::time::Duration;
 
 use crate::{Filters, Upstream};
 
-/// What a location does besides routing: redirects, rewrite, limits, timeouts, denial, auth.
+/// What a location does besides routing: its filters (rewrite, redirects, access control,
+/// headers, ...), and the settings of the request body and the upstream exchange (body size,
+/// timeouts, retries, buffer size), which are not steps of the request but limits of it.
 /// Built once per table; shared by `Arc` between the locations of one Ingress path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocationPolicy {
-    /// Replacement URI (with `$1..$9` from the path regex). `Some` only when the location
-    /// really rewrites (target non-empty and different from the path), as ingress-nginx's
-    /// `needsRewrite`.
-    pub rewrite_target: Option<String>,
-    /// `X-Forwarded-Prefix` value sent on rewriting locations.
-    pub x_forwarded_prefix: Option<String>,
-    /// `use-regex` on this location (host-wide effect is [`crate::Server::regex_mode`]).
+    /// `use-regex` on this location: its path is a regex (host-wide effect is
+    /// [`crate::Server::regex_mode`]).
     pub use_regex: bool,
-    pub ssl_redirect: bool,
-    pub force_ssl_redirect: bool,
-    pub preserve_trailing_slash: bool,
-    /// The location path starts with an entry of `no-tls-redirect-locations`: never redirect.
-    pub no_tls_redirect: bool,
     /// `proxy-body-size` in bytes; `None` = unlimited (`0`).
     pub max_body_size: Option<u64>,
     pub timeouts: Timeouts,
@@ -75,18 +67,12 @@ pub struct BasicAuth {
 impl Default for LocationPolicy {
     fn default() -> Self {
         Self {
-            rewrite_target: None,
-            x_forwarded_prefix: None,
             use_regex: false,
-            ssl_redirect: true,
-            force_ssl_redirect: false,
-            preserve_trailing_slash: false,
-            no_tls_redirect: false,
             max_body_size: Some(1024 * 1024),
             timeouts: Timeouts::default(),
             next_upstream: NextUpstream::default(),
             proxy_buffer_size: 4096,
-            filters: Filters::default(),
+            filters: Filters::with_https_redirect(),
             upstream: Upstream::default(),
             denied: None,
         }

@@ -41,19 +41,23 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
     }
     writeln!(f)?;
     for location in &server.locations {
-        let target = match location.target {
+        let name = |target: Target| match target {
             Target::Backend(id) => table.backend(id).map_or("?", |b| b.name.as_str()),
             Target::NotFound => "404",
         };
-        write!(f, "  {} {} -> {}", location.path_type.as_str(), location.path, target)?;
+        write!(
+            f,
+            "  {} {} -> {}",
+            location.path_type.as_str(),
+            location.path,
+            name(location.target())
+        )?;
         if let Some(ingress) = &location.ingress {
             write!(f, " (ingress {}/{})", ingress.namespace, ingress.name)?;
         }
+        write_alternatives(f, &location.backends, name)?;
         if location.implicit {
             write!(f, " [implicit]")?;
-        }
-        if let Some(rewrite) = &location.policy.rewrite_target {
-            write!(f, " [rewrite {rewrite}]")?;
         }
         if location.policy.denied.is_some() {
             write!(f, " [denied]")?;
@@ -89,6 +93,31 @@ fn write_upstream(f: &mut impl std::fmt::Write, upstream: &crate::Upstream) -> s
     Ok(())
 }
 
+/// A location's canaries: each alternative target with its weight and the rules choosing it.
+fn write_alternatives<'t>(
+    f: &mut impl std::fmt::Write,
+    backends: &crate::Backends,
+    name: impl Fn(Target) -> &'t str,
+) -> std::fmt::Result {
+    let total = backends.total_weight();
+    for (i, alt) in backends.targets().iter().enumerate().skip(1) {
+        write!(f, " [canary {}", name(alt.target))?;
+        if total > 0 && alt.weight > 0 {
+            write!(f, " weight {}/{total}", alt.weight)?;
+        }
+        for rule in backends.rules().iter().filter(|r| r.choose == i) {
+            write!(f, " if {}", rule.when)?;
+        }
+        let never: Vec<String> =
+            backends.rules().iter().filter(|r| r.choose == 0).map(|r| r.when.to_string()).collect();
+        if !never.is_empty() {
+            write!(f, " unless {}", never.join(", "))?;
+        }
+        write!(f, "]")?;
+    }
+    Ok(())
+}
+
 /// One filter as `portico check` shows it on its location's line: what it does, briefly.
 fn write_filter(f: &mut impl std::fmt::Write, filter: &crate::Filter) -> std::fmt::Result {
     use crate::Filter;
@@ -105,6 +134,10 @@ fn write_filter(f: &mut impl std::fmt::Write, filter: &crate::Filter) -> std::fm
         }
         Filter::AccessRules(rules) => write!(f, " [snippet allow/deny x{}]", rules.len()),
         Filter::Return(ret) => write!(f, " [return {}]", ret.status),
+        Filter::Rewrite(rewrite) => write!(f, " [rewrite {}]", rewrite.target),
+        // The default (`ssl-redirect` on hosts with a certificate) is not worth a word.
+        Filter::HttpsRedirect(redirect) if redirect.force => write!(f, " [force-ssl-redirect]"),
+        Filter::HttpsRedirect(_) => Ok(()),
         Filter::UpstreamHeaders(sets) => write!(f, " [proxy_set_header x{}]", sets.len()),
         Filter::ResponseHeaders(edits) => write!(f, " [response headers x{}]", edits.len()),
         Filter::CorsPreflight(_) => write!(f, " [cors]"),
@@ -158,10 +191,11 @@ mod tests {
         let location = Location {
             path: "/".into(),
             path_type: PathType::Prefix,
-            target: Target::NotFound,
+            backends: crate::Backends::single(Target::NotFound),
             policy: Arc::new(policy),
             ingress: None,
             implicit: false,
+            order: 0,
         };
         let server = Server {
             host: HostPattern::Exact("a.test".into()),

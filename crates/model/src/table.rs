@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{Backend, BackendId, ClientAuth, GlobalConfig, LocationPolicy, ObjectRef};
+use crate::{Backend, BackendId, Backends, ClientAuth, GlobalConfig, LocationPolicy, ObjectRef};
 
 /// Everything the proxy needs to answer a request. Built whole by the compiler, swapped in
 /// atomically, never mutated afterwards.
@@ -80,12 +80,64 @@ pub struct Location {
     /// The path as written (empty became `/`). In regex mode it is a regex source.
     pub path: String,
     pub path_type: PathType,
-    pub target: Target,
+    /// Where requests go: the owner's target, plus weighted or conditional alternatives
+    /// (canaries).
+    pub backends: Backends,
     pub policy: Arc<LocationPolicy>,
     /// The Ingress this location came from; `None` for the synthetic default location.
     pub ingress: Option<ObjectRef>,
     /// The implicit `Prefix /` location of §4.3 (created by the first Ingress of the host).
     pub implicit: bool,
+    /// Insertion order within its server (the implicit root first; a location taking over the
+    /// implicit root keeps its slot): the last tie-break of [`Location::precedence`].
+    pub order: u32,
+}
+
+/// Where a location ranks among its server's locations, computed from the location itself:
+/// longer path first, then the path bytes descending, then insertion order (ingress-nginx's two
+/// stable sorts). It is the first-match order of regex mode (§1.3) and the order in which
+/// [`Server::locations`] is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Precedence<'a> {
+    length: std::cmp::Reverse<usize>,
+    path: std::cmp::Reverse<&'a [u8]>,
+    order: u32,
+}
+
+// === impl Location ===
+
+impl Location {
+    /// A location with one target (no alternatives), in insertion slot `order`.
+    pub fn new(
+        path: String,
+        path_type: PathType,
+        target: Target,
+        policy: Arc<LocationPolicy>,
+    ) -> Self {
+        Self {
+            path,
+            path_type,
+            backends: Backends::single(target),
+            policy,
+            ingress: None,
+            implicit: false,
+            order: 0,
+        }
+    }
+
+    /// The primary target (the owner's).
+    pub fn target(&self) -> Target {
+        self.backends.primary()
+    }
+
+    /// This location's rank; smaller sorts first.
+    pub fn precedence(&self) -> Precedence<'_> {
+        Precedence {
+            length: std::cmp::Reverse(self.path.len()),
+            path: std::cmp::Reverse(self.path.as_bytes()),
+            order: self.order,
+        }
+    }
 }
 
 // === impl RouteTable ===

@@ -6,6 +6,7 @@ pub(crate) mod client_cert;
 mod cors;
 pub(crate) mod external_auth;
 pub(crate) mod limits;
+mod rewrite;
 pub(crate) mod snippet;
 mod source_range;
 
@@ -47,6 +48,11 @@ pub(crate) struct FilterRequest<'a> {
     pub limits: Option<&'a limits::LimitState>,
     /// What must be held until the response ends (a `limit-connections` slot).
     pub held: Option<limits::ConnPermit>,
+    /// The table's compiled matchers and where this request was routed (server, location).
+    pub router: &'a portico_router::Router,
+    pub at: (portico_router::ServerId, usize),
+    /// The routed server has a certificate (`ssl-redirect` applies).
+    pub has_certificate: bool,
 }
 
 /// What the response filters need of the request, kept from the request phases (the request
@@ -67,6 +73,8 @@ pub(crate) struct Effects {
     pub cookies: Vec<HeaderValue>,
     /// The cookies go on every response, Portico's own error pages included.
     pub cookies_always: bool,
+    /// The request-target sent upstream instead of the client's (`rewrite-target`).
+    pub rewritten: Option<Uri>,
 }
 
 /// The statuses nginx's `add_header` (without `always`) applies to.
@@ -93,8 +101,9 @@ pub(crate) fn upstream_filters(
     out
 }
 
-/// The phases that run after the HTTPS redirect, before the request is forwarded, in order
-/// ([`Phase::Rewrite`] runs earlier, before `rewrite-target`, as in nginx's rewrite phase).
+/// The phases that run after the balancer pick, before the request is forwarded, in order
+/// ([`Phase::Rewrite`] runs earlier: CORS preflight, `return`, `rewrite-target`, HTTPS
+/// redirect, as in nginx's rewrite phase).
 pub(crate) const ACCESS_PHASES: [Phase; 2] = [Phase::PreAccess, Phase::Access];
 
 // === impl Proxy ===
@@ -119,6 +128,8 @@ impl Proxy {
                 }
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
                 Filter::Return(ret) => snippet::respond(ret),
+                Filter::Rewrite(_) => rewrite::rewrite(req, effects),
+                Filter::HttpsRedirect(redirect) => rewrite::https(*redirect, req),
                 Filter::Limits(limits) => limits::apply(limits, req)?,
                 Filter::ExternalAuth(auth) => {
                     external_auth::apply(&self.external_auth, auth, req, effects).await
@@ -165,6 +176,8 @@ pub(crate) fn apply_response_filters(
             | Filter::SourceRange(_)
             | Filter::AccessRules(_)
             | Filter::Return(_)
+            | Filter::Rewrite(_)
+            | Filter::HttpsRedirect(_)
             | Filter::UpstreamHeaders(_)
             | Filter::Limits(_)
             | Filter::ExternalAuth(_)
@@ -229,6 +242,7 @@ pub(crate) struct OwnedRequest {
     view: Forwarded,
     conn: ConnInfo,
     global: GlobalConfig,
+    router: portico_router::Router,
 }
 
 #[cfg(test)]
@@ -246,7 +260,8 @@ impl OwnedRequest {
         let headers = HeaderMap::new();
         let view = Forwarded::new(&headers, None, &conn, &global);
         let uri = Uri::from_static("/");
-        Self { method: Method::GET, headers, uri, view, conn, global }
+        let (router, _) = portico_router::Router::build(&portico_model::RouteTable::default());
+        Self { method: Method::GET, headers, uri, view, conn, global, router }
     }
 }
 
@@ -267,6 +282,9 @@ impl OwnedRequest {
             timeouts: Timeouts::default(),
             limits: None,
             held: None,
+            router: &self.router,
+            at: (self.router.default_server(), 0),
+            has_certificate: false,
         }
     }
 }

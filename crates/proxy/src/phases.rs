@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
-//!   ─▶ filters: rewrite phase (CORS preflight 204) ─▶ rewrite (302 for URL targets)
-//!   ─▶ HTTPS redirect (308) ─▶ backend (503 without endpoints) ─▶ filters: preaccess
+//!   ─▶ filters: rewrite phase (CORS preflight 204, snippet `return`, rewrite-target (302
+//!   for URL targets), HTTPS redirect (308)) ─▶ backend (canary choice; 503 without
+//!   endpoints) ─▶ filters: preaccess
 //!   (limits: 503) ─▶ access (address lists 403, client certificates, basic auth 401)
 //!   (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
 //!   ─▶ response (paced by limit-rate)
@@ -17,7 +18,7 @@
 
 mod auth;
 mod forward;
-mod redirect;
+pub(crate) mod redirect;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
 use portico_model::{Location, LocationPolicy, Phase, RateLimit, Server, Target};
 use portico_router::normalize::normalize;
-use portico_router::{PathMatch, Rewrite, ServerId};
+use portico_router::{PathMatch, RequestHead, ServerId};
 
 pub use auth::{Authenticator, Verdict};
 
@@ -165,6 +166,9 @@ impl Proxy {
             timeouts: policy.timeouts,
             limits: snap.limits(route.server, index),
             held: None,
+            router: &snap.router,
+            at: (route.server, index),
+            has_certificate: server.has_certificate,
         });
         if let Some(req) = &mut filtered {
             trail.response = ResponseRequest::capture(&policy.filters, &parts.headers);
@@ -174,17 +178,9 @@ impl Proxy {
                 return Ok(*response);
             }
         }
-        let rewritten = match rewrite(snap, route.server, index, &route.path, &uri) {
-            RewriteStep::Keep => None,
-            RewriteStep::Uri(uri) => Some(uri),
-            RewriteStep::Respond(response) => return Ok(*response),
-        };
-        if let Some(response) = https_redirect(snap, server, policy, &view, &uri) {
-            return Ok(response);
-        }
         // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
         // check (spec §1.7); then allow/deny, basic auth (access phase), auth_request.
-        let balancer = backend(snap, location)?;
+        let balancer = backend(snap, (route.server, index, location), &parts)?;
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
@@ -207,6 +203,7 @@ impl Proxy {
             None => Vec::new(),
         };
         drop(filtered);
+        let rewritten = effects.rewritten.take();
         effects.apply_upstream(&mut parts.headers);
         let rest = async {
             let balancer = balancer.ok_or(ProxyError::NoRoute)?;
@@ -333,64 +330,28 @@ fn check_denied(policy: &LocationPolicy) -> Result<(), ProxyError> {
     }
 }
 
-/// Phase 6's outcome.
-enum RewriteStep {
-    Keep,
-    Uri(Uri),
-    /// Boxed: a response is large and this path is rare.
-    Respond(Box<Response<ResponseBody>>),
-}
-
-/// Phase 6: `rewrite-target` replaces the path (raw query kept); a `http(s)://` target is a
-/// 302 to it (query appended).
-fn rewrite(snap: &Snapshot, server: ServerId, index: usize, path: &str, uri: &Uri) -> RewriteStep {
-    let with_query = |target: String| match uri.query() {
-        Some(query) => format!("{target}?{query}"),
-        None => target,
-    };
-    match snap.router.rewrite_target(server, index, path) {
-        None => RewriteStep::Keep,
-        Some(Rewrite::Uri(target)) => match Uri::try_from(with_query(target)) {
-            Ok(uri) => RewriteStep::Uri(uri),
-            Err(_) => RewriteStep::Respond(Box::new(
-                ProxyError::BadRequest("rewritten URI is invalid").into_response(),
-            )),
-        },
-        Some(Rewrite::Redirect(target)) => match HeaderValue::try_from(with_query(target)) {
-            Ok(location) => RewriteStep::Respond(Box::new(redirect(StatusCode::FOUND, location))),
-            Err(_) => RewriteStep::Respond(Box::new(
-                ProxyError::BadRequest("rewritten URI is invalid").into_response(),
-            )),
-        },
-    }
-}
-
-/// Phase 7: HTTP→HTTPS redirect exactly as §1.4 (status `http-redirect-code`).
-fn https_redirect(
-    snap: &Snapshot,
-    server: &Server,
-    policy: &LocationPolicy,
-    view: &Forwarded,
-    uri: &Uri,
-) -> Option<Response<ResponseBody>> {
-    if !redirect::wants_https_redirect(policy, view.is_http(), server.has_certificate) {
-        return None;
-    }
-    let host = view.host.to_str().ok()?;
-    let request_uri = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let location = redirect::https_location(host, request_uri, policy.preserve_trailing_slash);
-    let status = StatusCode::from_u16(snap.table.global.http_redirect_code)
-        .unwrap_or(StatusCode::PERMANENT_REDIRECT);
-    Some(redirect(status, HeaderValue::try_from(location).ok()?))
-}
-
-/// Phase 8: the location's backend; no endpoints → 503. `None` for a `NotFound` target: its
-/// 404 plays nginx's default backend, so it is answered after auth (§2.4).
+/// Phase 8: the location's target for this request (canary rules, then weights; the primary
+/// for a location with one target), then its backend; no endpoints → 503. `None` for a
+/// `NotFound` target: its 404 plays nginx's default backend, so it is answered after auth
+/// (§2.4).
 fn backend<'s>(
     snap: &'s Snapshot,
-    location: &Location,
+    routed: (ServerId, usize, &Location),
+    parts: &http::request::Parts,
 ) -> Result<Option<&'s Balancer>, ProxyError> {
-    let Target::Backend(id) = location.target else { return Ok(None) };
+    let (server, index, location) = routed;
+    let target = if location.backends.is_single() {
+        location.target()
+    } else {
+        let head = RequestHead {
+            method: &parts.method,
+            headers: &parts.headers,
+            query: parts.uri.query(),
+        };
+        let chosen = snap.router.choose(server, index, &head, |n| fastrand::u64(..n));
+        location.backends.targets().get(chosen).map_or(location.target(), |t| t.target)
+    };
+    let Target::Backend(id) = target else { return Ok(None) };
     let unavailable = || {
         let name = snap.table.backend(id).map_or_else(String::new, |b| b.name.clone());
         ProxyError::NoEndpoints(name)

@@ -1,4 +1,4 @@
-//! Host and path matching over a [`RouteTable`], and the URL normalization done before it.
+//! Host, path and request-head matching over a [`RouteTable`], and the URL normalization done before it.
 //! Pure: built once per table, then read-only and lock-free.
 //!
 //! The request path the router sees is the output of [`normalize::normalize`]; the proxy keeps
@@ -8,8 +8,10 @@
 //! - Paths ([`Router::find_location`], §4.1): nginx `location = /p` / `location /p/` semantics
 //!   outside regex mode; first-match over `~* "^<path>"` regexes in regex mode (§1.3).
 //! - Rewrites ([`Router::rewrite_target`], §1.2): `rewrite "(?i)<path>" <target> break;`.
+//! - Targets ([`Router::choose`]): a location's canary rules on the request head, then weights.
 #![forbid(unsafe_code)]
 
+mod choose;
 mod host;
 pub mod normalize;
 mod path;
@@ -17,10 +19,12 @@ mod rewrite;
 
 use portico_model::{Diagnostic, RouteTable, Server};
 
+use crate::choose::Chooser;
 use crate::host::HostIndex;
 use crate::path::PathMatcher;
 use crate::rewrite::RewriteRule;
 
+pub use crate::choose::RequestHead;
 pub use crate::rewrite::Rewrite;
 
 /// Index of a server: `0..table.servers.len()` are named servers, `table.servers.len()` is the
@@ -53,6 +57,8 @@ struct ServerRoutes {
     paths: PathMatcher,
     /// Indexed like `server.locations`; `Some` for locations that rewrite.
     rewrites: Vec<Option<RewriteRule>>,
+    /// Indexed like `server.locations`; `Some` for locations with more than one target.
+    choosers: Vec<Option<Chooser>>,
 }
 
 // === impl Router ===
@@ -105,6 +111,21 @@ impl Router {
         }
     }
 
+    /// Which of the location's targets ([`portico_model::Backends::targets`]) takes this
+    /// request: the first rule matching the head, else a weighted draw (`draw(n)` returns a
+    /// uniform value in `0..n`). Always `0` for a location with one target, without reading
+    /// the head.
+    pub fn choose(
+        &self,
+        server: ServerId,
+        location: usize,
+        head: &RequestHead<'_>,
+        draw: impl FnOnce(u64) -> u64,
+    ) -> usize {
+        let chooser = self.servers.get(server.0).and_then(|s| s.choosers.get(location)?.as_ref());
+        chooser.map_or(0, |c| c.choose(head, draw))
+    }
+
     /// Like [`Router::rewrite`], but also reports targets that redirect (nginx answers 302).
     pub fn rewrite_target(&self, server: ServerId, location: usize, path: &str) -> Option<Rewrite> {
         let rule = self.servers.get(server.0)?.rewrites.get(location)?.as_ref()?;
@@ -129,7 +150,9 @@ impl ServerRoutes {
                 RewriteRule::build(location, diagnostics)
             })
             .collect();
-        Self { paths, rewrites }
+        let choosers =
+            server.locations.iter().map(|l| Chooser::build(&l.backends, diagnostics)).collect();
+        Self { paths, rewrites, choosers }
     }
 }
 

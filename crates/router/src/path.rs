@@ -12,7 +12,9 @@ use crate::PathMatch;
 use self::plain::PlainMatcher;
 use self::regex_mode::RegexMatcher;
 
-pub(crate) use self::regex_mode::{compile, failures as regex_failures, regex_error_summary};
+pub(crate) use self::regex_mode::{
+    compile, failures as regex_failures, regex_error_summary, REGEX_SIZE_LIMIT,
+};
 
 /// The compiled locations of one server, in the mode the server uses.
 #[derive(Debug)]

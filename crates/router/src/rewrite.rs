@@ -53,7 +53,7 @@ enum Part {
 impl RewriteRule {
     /// `None` when the location does not rewrite, or its path does not compile (diagnostic).
     pub(crate) fn build(location: &Location, diagnostics: &mut Vec<Diagnostic>) -> Option<Self> {
-        let target = location.policy.rewrite_target.as_deref()?;
+        let target = location.policy.filters.rewrite()?.target.as_str();
         let regex = match compile(&format!("(?i){}", location.path)) {
             Ok(regex) => regex,
             Err(error) => {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use portico_model::{
-    HostPattern, Location, LocationPolicy, ObjectRef, PathType, RouteTable, Server, Severity,
-    Target,
+    Filter, HostPattern, Location, LocationPolicy, ObjectRef, PathType, RewriteTarget, RouteTable,
+    Server, Severity, Target,
 };
 
 use super::*;
@@ -17,10 +17,11 @@ fn loc(path: &str, path_type: PathType) -> Location {
     Location {
         path: path.to_string(),
         path_type,
-        target: Target::NotFound,
+        backends: portico_model::Backends::single(Target::NotFound),
         policy: Arc::new(LocationPolicy::default()),
         ingress: Some(ObjectRef::new("Ingress", "default", format!("ing{path}"))),
         implicit: false,
+        order: 0,
     }
 }
 
@@ -30,14 +31,15 @@ fn regex_loc(path: &str, path_type: PathType) -> Location {
 }
 
 fn rewrite_loc(path: &str, target: &str) -> Location {
-    let policy =
-        LocationPolicy { rewrite_target: Some(target.to_string()), ..LocationPolicy::default() };
+    let mut policy = LocationPolicy::default();
+    let rewrite = RewriteTarget { target: target.to_string(), x_forwarded_prefix: None };
+    policy.filters.set(Filter::Rewrite(Arc::new(rewrite)));
     Location { policy: Arc::new(policy), ..loc(path, Impl) }
 }
 
 fn server(host: HostPattern, locations: Vec<Location>) -> Server {
     let regex_mode =
-        locations.iter().any(|l| l.policy.use_regex || l.policy.rewrite_target.is_some());
+        locations.iter().any(|l| l.policy.use_regex || l.policy.filters.rewrite().is_some());
     Server { host, locations, regex_mode, ..Server::default() }
 }
 

@@ -18,14 +18,20 @@ type Check = fn(&GlobalConfig) -> bool;
 
 /// One valid value per key and what it must produce.
 const VALID: &[(&str, &str, Check)] = &[
-    ("ssl-redirect", "false", |c| !c.location_defaults.ssl_redirect),
-    ("force-ssl-redirect", "True", |c| c.location_defaults.force_ssl_redirect),
+    ("ssl-redirect", "false", |c| {
+        c.location_defaults.filters.https_redirect().is_some_and(|r| !r.ssl_redirect)
+    }),
+    ("force-ssl-redirect", "True", |c| {
+        c.location_defaults.filters.https_redirect().is_some_and(|r| r.force)
+    }),
     ("http-redirect-code", "301", |c| c.http_redirect_code == 301),
     ("no-tls-redirect-locations", "/a, /b", |c| c.no_tls_redirect_locations == ["/a", "/b"]),
     ("no-tls-redirect-locations", "", |c| c.no_tls_redirect_locations.is_empty()),
     ("no-auth-locations", "/health,/metrics", |c| c.no_auth_locations == ["/health", "/metrics"]),
     ("no-auth-locations", "", |c| c.no_auth_locations.is_empty()),
-    ("preserve-trailing-slash", "1", |c| c.location_defaults.preserve_trailing_slash),
+    ("preserve-trailing-slash", "1", |c| {
+        c.location_defaults.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
+    }),
     ("use-forwarded-headers", "true", |c| c.use_forwarded_headers),
     ("compute-full-forwarded-for", "t", |c| c.compute_full_forwarded_for),
     ("generate-request-id", "false", |c| !c.generate_request_id),
@@ -181,7 +187,7 @@ fn unknown_keys_are_reported() {
         ("enable-underscores-in-headers", "true"),
         ("ssl-redirect", "false"),
     ]));
-    assert!(!config.location_defaults.ssl_redirect);
+    assert!(config.location_defaults.filters.https_redirect().is_some_and(|r| !r.ssl_redirect));
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].severity, Severity::Warning);
     assert_eq!(
@@ -224,7 +230,7 @@ fn configmap_defaults_flow_into_annotations() {
         parse_configmap(&data(&[("ssl-redirect", "false"), ("proxy-body-size", "5m")]));
     let parsed = crate::tests::parse_with(&[("proxy-read-timeout", "7")], &global);
     let policy = &parsed.annotations.policy;
-    assert!(!policy.ssl_redirect);
+    assert!(policy.filters.https_redirect().is_some_and(|r| !r.ssl_redirect));
     assert_eq!(policy.max_body_size, Some(5 << 20));
     assert_eq!(policy.timeouts.read, secs(7));
 }

@@ -10,9 +10,11 @@ type Getter = fn(&LocationPolicy) -> bool;
 
 const BOOLS: &[(&str, Getter)] = &[
     ("use-regex", |p| p.use_regex),
-    ("ssl-redirect", |p| p.ssl_redirect),
-    ("force-ssl-redirect", |p| p.force_ssl_redirect),
-    ("preserve-trailing-slash", |p| p.preserve_trailing_slash),
+    ("ssl-redirect", |p| p.filters.https_redirect().is_some_and(|r| r.ssl_redirect)),
+    ("force-ssl-redirect", |p| p.filters.https_redirect().is_some_and(|r| r.force)),
+    ("preserve-trailing-slash", |p| {
+        p.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
+    }),
 ];
 
 #[test]
@@ -33,9 +35,10 @@ fn invalid_booleans_keep_the_configmap_default_with_a_warning() {
     for (name, get) in BOOLS {
         for flipped in [false, true] {
             let mut global = GlobalConfig::default();
-            let d = &mut global.location_defaults;
-            (d.use_regex, d.ssl_redirect) = (flipped, flipped);
-            (d.force_ssl_redirect, d.preserve_trailing_slash) = (flipped, flipped);
+            global.location_defaults.use_regex = flipped;
+            global.location_defaults.filters.update_https_redirect(|r| {
+                (r.ssl_redirect, r.force, r.preserve_trailing_slash) = (flipped, flipped, flipped);
+            });
             for v in NOT_BOOLS {
                 let parsed = parse_with(&[(name, v)], &global);
                 assert_eq!(get(&parsed.annotations.policy), flipped, "{name}={v:?}");
@@ -66,7 +69,11 @@ fn rewrite_target_charset() {
     ];
     for v in accepted {
         let parsed = parse(&[("rewrite-target", v)]);
-        assert_eq!(parsed.annotations.policy.rewrite_target.as_deref(), Some(v), "{v:?}");
+        assert_eq!(
+            parsed.annotations.policy.filters.rewrite().map(|r| r.target.as_str()),
+            Some(v),
+            "{v:?}"
+        );
         assert!(parsed.diagnostics.is_empty(), "{v:?}");
     }
     let rejected = [
@@ -75,7 +82,7 @@ fn rewrite_target_charset() {
     ];
     for v in rejected {
         let parsed = parse(&[("rewrite-target", v)]);
-        assert_eq!(parsed.annotations.policy.rewrite_target, None, "{v:?}");
+        assert_eq!(parsed.annotations.policy.filters.rewrite(), None, "{v:?}");
         assert!(!parsed.fatal, "{v:?}");
         assert_eq!(diags_for(&parsed, "rewrite-target").len(), 1, "{v:?}");
     }
@@ -84,7 +91,10 @@ fn rewrite_target_charset() {
 #[test]
 fn string_values_are_trimmed() {
     let parsed = parse(&[("rewrite-target", "  /foo/$1 "), ("app-root", "\t/app ")]);
-    assert_eq!(parsed.annotations.policy.rewrite_target.as_deref(), Some("/foo/$1"));
+    assert_eq!(
+        parsed.annotations.policy.filters.rewrite().map(|r| r.target.as_str()),
+        Some("/foo/$1")
+    );
     assert_eq!(parsed.annotations.app_root.as_deref(), Some("/app"));
     assert!(parsed.diagnostics.is_empty());
 }
@@ -114,13 +124,13 @@ fn app_root_slash_is_kept_but_warned() {
 #[test]
 fn x_forwarded_prefix_is_basic_chars_and_fatal_when_invalid() {
     for v in ["/api", "/my prefix", "/a-b_c.d~e:f", "api"] {
-        let parsed = parse(&[("x-forwarded-prefix", v)]);
-        assert_eq!(parsed.annotations.policy.x_forwarded_prefix.as_deref(), Some(v), "{v:?}");
+        let parsed = parse(&[("rewrite-target", "/"), ("x-forwarded-prefix", v)]);
+        let rewrite = parsed.annotations.policy.filters.rewrite().cloned();
+        assert_eq!(rewrite.and_then(|r| r.x_forwarded_prefix).as_deref(), Some(v), "{v:?}");
         assert!(parsed.diagnostics.is_empty());
     }
     for v in ["/a\u{7f}", "/é", "/a\tb", "/a\0b", "/a?b=c&d", "/$1", "/a%20b", "/a\r\nX: y"] {
         let parsed = parse(&[("x-forwarded-prefix", v)]);
-        assert_eq!(parsed.annotations.policy.x_forwarded_prefix, None, "{v:?}");
         assert!(parsed.fatal, "{v:?}");
         assert_eq!(diags_for(&parsed, "x-forwarded-prefix")[0].severity, Severity::Error);
     }
@@ -138,9 +148,12 @@ fn family_applies_together() {
         ("app-root", "/app1"),
     ]);
     let p = &parsed.annotations.policy;
-    assert_eq!(p.rewrite_target.as_deref(), Some("/$2"));
-    assert!(p.use_regex && !p.ssl_redirect && p.force_ssl_redirect && p.preserve_trailing_slash);
-    assert_eq!(p.x_forwarded_prefix.as_deref(), Some("/something"));
+    let rewrite = p.filters.rewrite().unwrap();
+    assert_eq!(rewrite.target, "/$2");
+    let redirect = p.filters.https_redirect().unwrap();
+    assert!(p.use_regex && !redirect.ssl_redirect && redirect.force);
+    assert!(redirect.preserve_trailing_slash);
+    assert_eq!(rewrite.x_forwarded_prefix.as_deref(), Some("/something"));
     assert_eq!(parsed.annotations.app_root.as_deref(), Some("/app1"));
     assert!(parsed.diagnostics.is_empty() && !parsed.fatal);
 }

@@ -18,7 +18,7 @@ fn errors(parsed: &Parsed) -> usize {
 #[test]
 fn ignored_unless_the_configmap_allows_snippets() {
     let parsed = parse_with(&[("configuration-snippet", "deny all;")], &GlobalConfig::default());
-    assert!(parsed.annotations.policy.filters.is_empty());
+    assert!(crate::tests::family_filters(&parsed).is_empty());
     assert!(parsed.annotations.policy.denied.is_none(), "as ingress-nginx: ignored");
     let diags = diags_for(&parsed, "configuration-snippet");
     assert!(diags[0].message.contains("allow-snippet-annotations"), "{:?}", diags);
@@ -33,7 +33,7 @@ fn the_safe_subset_becomes_filters() {
     );
     assert_eq!(errors(&parsed), 0, "{:?}", parsed.diagnostics);
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-    let filters: Vec<&Filter> = parsed.annotations.policy.filters.iter().collect();
+    let filters: Vec<&Filter> = crate::tests::family_filters(&parsed);
     assert_eq!(filters.len(), 3, "{filters:?}");
     let edits = filters.iter().find_map(|f| match f {
         Filter::ResponseHeaders(edits) => Some(edits),
@@ -80,5 +80,5 @@ fn unsupported_values_of_header_directives_are_warnings() {
         snippet("more_set_headers \"X-Id: $request_id\";\nproxy_set_header X-A $upstream_addr;");
     assert_eq!(errors(&parsed), 0);
     assert_eq!(parsed.diagnostics.len(), 2, "{:?}", parsed.diagnostics);
-    assert!(parsed.annotations.policy.filters.is_empty());
+    assert!(crate::tests::family_filters(&parsed).is_empty());
 }

@@ -207,7 +207,6 @@ fn access_restricting_classification() {
         "modsecurity-snippet",
         "modsecurity-transaction-id",
         "auth-snippet",
-        "auth-proxy-set-headers",
     ] {
         assert!(denies(name), "{name} restricts access");
     }

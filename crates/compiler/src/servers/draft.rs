@@ -53,28 +53,30 @@ impl ServerDraft {
     }
 
     /// Adds a location whose identity is not present yet.
-    pub(crate) fn push(&mut self, location: Location) {
+    pub(crate) fn push(&mut self, mut location: Location) {
         let key = PathKey::of(&location.path, location.path_type);
+        location.order = u32::try_from(self.locations.len()).unwrap_or(u32::MAX);
         self.index.insert(key, self.locations.len());
         self.locations.push(location);
     }
 
     /// Replaces location `i` (the implicit root taken over by an explicit path) in place, as
     /// ingress-nginx mutates the location, so its position among equal paths is kept.
-    pub(crate) fn replace(&mut self, i: usize, location: Location) {
+    pub(crate) fn replace(&mut self, i: usize, mut location: Location) {
         if let Some(slot) = self.locations.get_mut(i) {
+            location.order = slot.order;
             *slot = location;
         }
     }
 
-    /// Sorts the locations by descending path length, ties by descending path (a stable sort,
-    /// so equal paths keep insertion order: ingress-nginx's two stable sorts), and decides
+    /// Sorts the locations by [`Location::precedence`] (descending path length, then descending
+    /// path, then insertion order: ingress-nginx's two stable sorts), and decides
     /// regex mode: some location uses regex or rewrites (§1.3).
     pub(crate) fn finish(self) -> Server {
         let mut locations = self.locations;
-        locations.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then_with(|| b.path.cmp(&a.path)));
+        locations.sort_by(|a, b| a.precedence().cmp(&b.precedence()));
         let regex_mode =
-            locations.iter().any(|l| l.policy.use_regex || l.policy.rewrite_target.is_some());
+            locations.iter().any(|l| l.policy.use_regex || l.policy.filters.rewrite().is_some());
         Server {
             host: self.host,
             locations,

@@ -21,7 +21,7 @@ fn compile(port: Port, services: Vec<ServiceBuilder>, slices: Vec<SliceBuilder>)
 
 fn the_backend(compiled: &Compiled) -> &Backend {
     let location = &server(compiled, "h.io").locations[0];
-    let Target::Backend(id) = location.target else { panic!("no backend: {location:?}") };
+    let Target::Backend(id) = location.target() else { panic!("no backend: {location:?}") };
     compiled.table.backend(id).expect("backend id in range")
 }
 
@@ -231,7 +231,7 @@ fn backends_are_shared_and_keep_the_first_algorithm() {
         ]
     );
     let targets =
-        |host| server(&compiled, host).locations.iter().map(|l| l.target).collect::<Vec<_>>();
+        |host| server(&compiled, host).locations.iter().map(|l| l.target()).collect::<Vec<_>>();
     assert_eq!(
         targets("a.io")[0],
         targets("b.io")[1],

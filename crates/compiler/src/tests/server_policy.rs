@@ -58,9 +58,11 @@ fn rewrite_needs_a_different_target() {
         let compiled = world.compile();
         let server = server(&compiled, "h.io");
         let location = server.locations.iter().find(|l| l.path == path).expect("location");
-        assert_eq!(location.policy.rewrite_target.as_deref(), want, "{target} on {path}");
+        let rewrite = location.policy.filters.rewrite();
+        assert_eq!(rewrite.map(|r| r.target.as_str()), want, "{target} on {path}");
         let prefix = want.map(|_| "/pre");
-        assert_eq!(location.policy.x_forwarded_prefix.as_deref(), prefix, "{target} on {path}");
+        let got = rewrite.and_then(|r| r.x_forwarded_prefix.as_deref());
+        assert_eq!(got, prefix, "{target} on {path}");
         assert_eq!(server.regex_mode, regex, "{target} on {path}");
     }
 }
@@ -79,7 +81,7 @@ fn implicit_root_counts_for_regex_mode() {
     let server = server(&compiled, "h.io");
     assert!(server.regex_mode);
     let root = server.locations.iter().find(|l| l.implicit).expect("implicit root");
-    assert_eq!(root.policy.rewrite_target.as_deref(), Some("/app"));
+    assert_eq!(root.policy.filters.rewrite().map(|r| r.target.as_str()), Some("/app"));
 }
 
 #[test]
@@ -130,7 +132,7 @@ fn acme_paths_are_exempt_from_tls_redirects() {
     let exempt: Vec<(&str, bool)> = server(&compiled, "h.io")
         .locations
         .iter()
-        .map(|l| (l.path.as_str(), l.policy.no_tls_redirect))
+        .map(|l| (l.path.as_str(), l.policy.filters.https_redirect().is_none()))
         .collect();
     assert_eq!(
         exempt,
@@ -150,8 +152,8 @@ fn catch_all_ignores_rewrites_and_redirects() {
     );
     let compiled = world.compile();
     let root = &compiled.table.default_server.locations[0];
-    assert_eq!(root.policy.rewrite_target, None);
-    assert!(!root.policy.force_ssl_redirect);
+    assert_eq!(root.policy.filters.rewrite(), None);
+    assert!(root.policy.filters.https_redirect().is_some_and(|r| !r.force));
     assert_eq!(root.policy.max_body_size, Some(5 * 1024 * 1024));
     assert!(!compiled.table.default_server.regex_mode);
 }

@@ -18,7 +18,7 @@ fn web(name: &str, host: &str, created: i64) -> IngressBuilder {
 }
 
 fn endpoints(compiled: &Compiled, host: &str) -> Vec<String> {
-    let Target::Backend(id) = server(compiled, host).locations[0].target else { panic!() };
+    let Target::Backend(id) = server(compiled, host).locations[0].target() else { panic!() };
     let backend = compiled.table.backend(id).unwrap();
     backend.endpoints.iter().map(Endpoint::to_string).collect()
 }

@@ -28,6 +28,9 @@ pub struct ExternalAuth {
     /// `auth-always-set-cookie`: the auth answer's `Set-Cookie` on every response, not only
     /// on nginx's `add_header` statuses (200, 201, 204, 206, 301, 302, 303, 304, 307, 308).
     pub always_set_cookie: bool,
+    /// `auth-proxy-set-headers`: the data of that ConfigMap, set on the auth request after
+    /// ingress-nginx's own headers, sorted by name.
+    pub proxy_set_headers: Vec<(HeaderName, Template)>,
 }
 
 /// Caching of auth answers: the key (nginx variables) and how long each status is kept.
@@ -104,6 +107,7 @@ impl ExternalAuth {
             request_redirect: None,
             cache: None,
             always_set_cookie: false,
+            proxy_set_headers: Vec::new(),
         }
     }
 }

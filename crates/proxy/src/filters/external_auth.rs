@@ -226,6 +226,15 @@ fn build_request(
         headers.insert(X_ORIGINAL_URI, value(request_uri)?);
         headers.insert(X_SCHEME, req.view.scheme.clone());
     }
+    // `auth-proxy-set-headers`, after ingress-nginx's own; empty removes, as proxy_set_header.
+    for (name, template) in &auth.proxy_set_headers {
+        let expanded = vars::expand(template, req);
+        if expanded.is_empty() {
+            headers.remove(name);
+        } else {
+            headers.insert(name.clone(), value(&expanded)?);
+        }
+    }
     let mut request = Request::builder()
         .method(auth.method.clone().unwrap_or(Method::GET))
         .uri(url.clone())

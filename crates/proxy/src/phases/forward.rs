@@ -24,7 +24,7 @@ pub(super) struct Forward<'a> {
     pub policy: &'a LocationPolicy,
     pub balancer: &'a Balancer,
     pub view: Forwarded,
-    /// The rewritten request-target, when phase 6 rewrote.
+    /// The rewritten request-target, when the `rewrite-target` filter rewrote.
     pub rewritten: Option<Uri>,
     pub conn: &'a ConnInfo,
     pub host: &'a str,
@@ -62,7 +62,10 @@ impl Proxy {
             request_id,
             strip_authorization: policy.filters.basic_auth().is_some(),
             upgrade,
-            forwarded_prefix: policy.x_forwarded_prefix.as_deref(),
+            forwarded_prefix: policy
+                .filters
+                .rewrite()
+                .and_then(|r| r.x_forwarded_prefix.as_deref()),
         };
         forwarded::upstream_headers(&mut parts.headers, &fwd.view, plan, fwd.conn, global);
         for (name, value) in fwd.late_headers {

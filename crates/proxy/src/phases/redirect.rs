@@ -1,8 +1,6 @@
 //! Pure redirect decisions and `Location` values: app-root (§1.5), nginx's add-slash
 //! auto-redirect (§1.6) and the HTTP→HTTPS redirect (§1.4).
 
-use portico_model::LocationPolicy;
-
 /// `<scheme>://<raw Host><app_root>` when the normalized path is exactly `/` (query dropped).
 pub(crate) fn app_root_location(
     app_root: Option<&str>,
@@ -26,25 +24,6 @@ pub(crate) fn add_slash_location(
         Some(query) => format!("{scheme}://{host}{path}/?{query}"),
         None => format!("{scheme}://{host}{path}/"),
     }
-}
-
-/// §1.4 step 4: whether a request must be redirected to HTTPS. `scheme_is_http`: the
-/// (possibly trusted X-Forwarded-Proto) scheme is exactly `http`.
-pub(crate) fn wants_https_redirect(
-    policy: &LocationPolicy,
-    scheme_is_http: bool,
-    has_certificate: bool,
-) -> bool {
-    if policy.no_tls_redirect {
-        return false;
-    }
-    if policy.force_ssl_redirect && scheme_is_http {
-        return true;
-    }
-    if !scheme_is_http {
-        return false;
-    }
-    policy.ssl_redirect && has_certificate
 }
 
 /// §1.4 step 5: `https://` + host without port + raw request URI, minus one trailing `/`
@@ -74,12 +53,6 @@ pub(crate) fn strip_port(host: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn policy(f: impl FnOnce(&mut LocationPolicy)) -> LocationPolicy {
-        let mut policy = LocationPolicy::default();
-        f(&mut policy);
-        policy
-    }
-
     #[test]
     fn app_root_only_for_slash() {
         let loc = |path| app_root_location(Some("/app"), path, "http", "foo.com:8080");
@@ -92,27 +65,6 @@ mod tests {
     fn add_slash_is_absolute_without_port() {
         assert_eq!(add_slash_location("http", "a.com:81", "/p", None), "http://a.com/p/");
         assert_eq!(add_slash_location("https", "a.com", "/p", Some("x=1")), "https://a.com/p/?x=1");
-    }
-
-    #[test]
-    fn https_redirect_decision_table() {
-        let default = LocationPolicy::default();
-        assert!(wants_https_redirect(&default, true, true));
-        assert!(!wants_https_redirect(&default, true, false), "no certificate");
-        assert!(!wants_https_redirect(&default, false, true), "already https / other XFP");
-        let off = policy(|p| p.ssl_redirect = false);
-        assert!(!wants_https_redirect(&off, true, true));
-        let force = policy(|p| {
-            p.ssl_redirect = false;
-            p.force_ssl_redirect = true;
-        });
-        assert!(wants_https_redirect(&force, true, false), "force needs no certificate");
-        assert!(!wants_https_redirect(&force, false, false));
-        let acme = policy(|p| {
-            p.force_ssl_redirect = true;
-            p.no_tls_redirect = true;
-        });
-        assert!(!wants_https_redirect(&acme, true, true), "exemption beats force");
     }
 
     #[test]

@@ -38,10 +38,11 @@ fn location_phase_maps_matches() {
         locations: vec![Location {
             path: "/p/".into(),
             path_type: PathType::Prefix,
-            target: Target::NotFound,
+            backends: portico_model::Backends::single(Target::NotFound),
             policy: Arc::default(),
             ingress: None,
             implicit: false,
+            order: 0,
         }],
         ..Server::default()
     };

@@ -120,10 +120,11 @@ pub fn location(
     Location {
         path: path.to_string(),
         path_type,
-        target,
+        backends: portico_model::Backends::single(target),
         policy: Arc::new(policy),
         ingress: Some(portico_model::ObjectRef::new("Ingress", "default", "web")),
         implicit: false,
+        order: 0,
     }
 }
 

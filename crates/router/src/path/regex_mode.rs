@@ -55,10 +55,9 @@ impl RegexMatcher {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> (Self, HashSet<usize>) {
         let mut order: Vec<usize> = (0..locations.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&locations[a].path, &locations[b].path);
-            b.len().cmp(&a.len()).then_with(|| b.cmp(a))
-        });
+        // The compiler keeps locations in this order already; sorting again (stable) makes the
+        // first-match order a property of the locations, not of how the table was built.
+        order.sort_by_key(|&i| locations[i].precedence());
         let exact_paths = exact_paths(locations);
         let mut matcher = Self::default();
         let mut failed = HashSet::new();
@@ -111,7 +110,7 @@ fn sources(location: &Location, exact_paths: &HashSet<&str>) -> Vec<String> {
     let split = is_prefix(location.path_type)
         && path != "/"
         && !location.policy.use_regex
-        && location.policy.rewrite_target.is_none();
+        && location.policy.filters.rewrite().is_none();
     if !split {
         return vec![path.to_string()];
     }

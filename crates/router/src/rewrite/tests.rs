@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use portico_model::{LocationPolicy, ObjectRef, PathType, Severity, Target};
+use portico_model::{LocationPolicy, ObjectRef, PathType, RewriteTarget, Severity, Target};
 
 use super::*;
 
@@ -10,13 +10,16 @@ fn rule(path: &str, target: &str) -> (Option<RewriteRule>, Vec<Diagnostic>) {
     let location = Location {
         path: path.to_string(),
         path_type: PathType::ImplementationSpecific,
-        target: Target::NotFound,
-        policy: Arc::new(LocationPolicy {
-            rewrite_target: Some(target.to_string()),
-            ..LocationPolicy::default()
+        backends: portico_model::Backends::single(Target::NotFound),
+        policy: Arc::new({
+            let mut policy = LocationPolicy::default();
+            let rewrite = RewriteTarget { target: target.to_string(), x_forwarded_prefix: None };
+            policy.filters.set(portico_model::Filter::Rewrite(Arc::new(rewrite)));
+            policy
         }),
         ingress: Some(ObjectRef::new("Ingress", "ns", "rw")),
         implicit: false,
+        order: 0,
     };
     let mut diagnostics = Vec::new();
     (RewriteRule::build(&location, &mut diagnostics), diagnostics)
@@ -116,10 +119,11 @@ fn no_rule_without_rewrite_target() {
     let location = Location {
         path: "/".to_string(),
         path_type: PathType::Prefix,
-        target: Target::NotFound,
+        backends: portico_model::Backends::single(Target::NotFound),
         policy: Arc::new(LocationPolicy::default()),
         ingress: None,
         implicit: true,
+        order: 0,
     };
     let mut diagnostics = Vec::new();
     assert!(RewriteRule::build(&location, &mut diagnostics).is_none());

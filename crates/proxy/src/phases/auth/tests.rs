@@ -88,10 +88,11 @@ async fn retain_keeps_the_versions_of_the_table() {
     let location = Location {
         path: "/".into(),
         path_type: PathType::Prefix,
-        target: Target::NotFound,
+        backends: portico_model::Backends::single(Target::NotFound),
         policy,
         ingress: None,
         implicit: false,
+        order: 0,
     };
     let server = Server { locations: vec![location], ..Server::default() };
     let table = RouteTable { servers: vec![server], ..RouteTable::default() };
