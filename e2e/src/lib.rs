@@ -5,7 +5,8 @@
 //!
 //! The binary is `$PORTICO_BIN`, else `target/<profile>/portico` beside the test executable
 //! (built by `cargo test --workspace`, because the `portico` package has integration tests).
-//! `PORTICO_E2E_PATIENCE_SECS` (default 20) bounds every wait.
+//! `PORTICO_E2E_PATIENCE_SECS` (default 20) bounds every wait. The gRPC tests run Python
+//! `grpcio` (`e2e/grpc/`): `python3` with `grpcio` must be installed (`.ci/run` installs it).
 #![forbid(unsafe_code)]
 
 mod backend;
