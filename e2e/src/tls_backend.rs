@@ -1,10 +1,11 @@
 //! An HTTPS backend (HTTP/1.1 and h2 over rustls) that reports what the TLS handshake carried:
-//! the SNI it received, whether a client certificate was presented (and its subject), the
-//! negotiated ALPN, and the request's Host, as JSON. For `backend-protocol: HTTPS` and
+//! the SNI it received, whether a client certificate was presented, the negotiated ALPN, the
+//! connection's sequence number (to see reuse), and the request's Host, as JSON. For `backend-protocol: HTTPS` and
 //! `proxy-ssl-*`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -35,6 +36,8 @@ struct Seen {
     sni: Option<String>,
     client_cert: bool,
     alpn: Option<String>,
+    /// 1 for the first accepted connection, 2 for the next, ...
+    conn: u64,
 }
 
 // === impl TlsBackend ===
@@ -50,8 +53,11 @@ impl TlsBackend {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tls backend");
         let addr = listener.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
+            let count = Arc::new(AtomicU64::new(0));
             while let Ok((tcp, _)) = listener.accept().await {
+                let conn = count.fetch_add(1, Ordering::Relaxed) + 1;
                 let acceptor = acceptor.clone();
+                let number = conn;
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
                     let (_, conn) = tls.get_ref();
@@ -59,6 +65,7 @@ impl TlsBackend {
                         sni: conn.server_name().map(str::to_string),
                         client_cert: conn.peer_certificates().is_some_and(|c| !c.is_empty()),
                         alpn: conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into()),
+                        conn: number,
                     };
                     let service = hyper::service::service_fn(move |req| answer(req, seen.clone()));
                     let builder = auto::Builder::new(TokioExecutor::new());
@@ -116,6 +123,7 @@ async fn answer(req: Request<Incoming>, seen: Seen) -> Result<Response<Full<Byte
         "sni": seen.sni,
         "client_cert": seen.client_cert,
         "alpn": seen.alpn,
+        "conn": seen.conn,
         "host": host,
         "version": format!("{:?}", req.version()),
         "path": req.uri().path(),

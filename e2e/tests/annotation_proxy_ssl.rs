@@ -2,10 +2,13 @@
 //! template's `proxy_ssl_*` block) through the real binary, against an HTTPS backend with
 //! certificates made at run time: verification off by default (any certificate), on with the
 //! Secret's `ca.crt` (right CA passes, wrong CA is 502), the client certificate presented,
-//! SNI only with `proxy-ssl-server-name: on`, unusable Secrets deny (503).
+//! SNI only with `proxy-ssl-server-name: on`, unusable Secrets deny (503), TLS connections
+//! pooled across table rebuilds.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use portico_e2e::{get, ingress, pem_secret, service, Dir, Portico, Reply, TestCa, TlsBackend};
+use portico_e2e::{
+    eventually, get, ingress, pem_secret, service, Dir, Portico, Reply, TestCa, TlsBackend,
+};
 
 /// A CA, a backend certificate for `backend.test` it signed, and a client certificate signed by
 /// another CA the backend trusts for client authentication.
@@ -177,4 +180,28 @@ async fn unusable_secrets_deny_the_locations() {
     ] {
         assert!(check.contains(needle), "{needle}: {check}");
     }
+}
+
+#[tokio::test]
+async fn tls_connections_are_pooled_across_reloads() {
+    let pki = Pki::new();
+    let secrets = [pem_secret("default", "ca", &[("ca.crt", &pki.backend_ca.cert_pem)])];
+    let verify = vec![
+        ("proxy-ssl-secret", "default/ca"),
+        ("proxy-ssl-verify", "on"),
+        ("proxy-ssl-name", "backend.test"),
+    ];
+    let (_backend, dir, portico) = start(&pki, &secrets, &[("pool.test", verify)]).await;
+    let first = json(&fetch(&portico, "pool.test").await)["conn"].clone();
+    let again = json(&fetch(&portico, "pool.test").await)["conn"].clone();
+    assert_eq!(first, again, "the TLS connection is kept alive and reused");
+    // A rebuild with the same settings (another Ingress appears) keeps the pooled connection.
+    let other = ingress("other").path(Some("other.test"), "/", "Prefix", "secure");
+    dir.write("other.yaml", other.annotation("backend-protocol", "HTTPS"));
+    eventually("the new Ingress is served", || async {
+        get(portico.http, "other.test", "/").await.is_ok_and(|r| r.status == 200)
+    })
+    .await;
+    let after = json(&fetch(&portico, "pool.test").await)["conn"].clone();
+    assert_eq!(first, after, "unchanged proxy-ssl settings keep their connections");
 }

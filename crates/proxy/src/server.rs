@@ -92,6 +92,7 @@ impl Proxy {
     pub fn swap(&self, mut snapshot: Snapshot) {
         snapshot.attach_metrics(&self.metrics);
         snapshot.attach_limits(&self.zones);
+        snapshot.attach_upstream_tls(self.snapshot.load().as_deref());
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
         self.tls.swap(&snapshot);

@@ -85,6 +85,14 @@ impl Snapshot {
         (snapshot, diagnostics)
     }
 
+    /// Keeps `previous`'s upstream TLS connectors where the settings are unchanged (their
+    /// pooled connections and TLS sessions stay usable).
+    pub(crate) fn attach_upstream_tls(&mut self, previous: Option<&Snapshot>) {
+        if let Some(previous) = previous {
+            self.upstream_tls.inherit(&previous.upstream_tls);
+        }
+    }
+
     /// Prepares the per-location request counters (hashing happens here, not per request).
     pub(crate) fn attach_metrics(&mut self, metrics: &Metrics) {
         let mut by_name: HashMap<Arc<str>, RequestCounters> = HashMap::new();

@@ -134,6 +134,16 @@ impl Pool {
 
     fn put(&self, key: PoolKey, sender: SendRequest<RequestBody>, keepalive: KeepAlive) {
         let mut shard = self.shard(&key).lock();
+        if !shard.contains_key(&key) {
+            // A new address or TLS settings (rare): drop keys whose connections all died or
+            // expired (endpoints gone, settings changed), so the map does not grow with them.
+            shard.retain(|_, idle| {
+                idle.retain(|e| {
+                    e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed()
+                });
+                !idle.is_empty()
+            });
+        }
         let idle = shard.entry(key).or_default();
         idle.retain(|e| e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed());
         if idle.len() >= keepalive.max_idle {

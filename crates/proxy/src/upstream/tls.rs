@@ -15,8 +15,8 @@ use tokio::net::TcpStream;
 
 use crate::error::ProxyError;
 
-/// Unique per built configuration, so pooled connections of an old table (whose settings may
-/// differ) are never handed to a location of a new one.
+/// Unique per built configuration, so a pooled connection is only handed to a location whose
+/// settings are those it was made with ([`Connectors::inherit`] keeps ids of unchanged ones).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One location's TLS settings, ready to handshake.
@@ -33,9 +33,9 @@ pub(crate) struct Connector {
 #[derive(Debug, Default)]
 pub(crate) struct Connectors {
     default: Option<[Connector; 2]>,
-    /// Keyed by the address of the table's `Arc<UpstreamTls>`: the table lives as long as the
-    /// snapshot holding this map, so the addresses stay valid and distinct.
-    by_settings: HashMap<usize, [Connector; 2]>,
+    /// Keyed by the address of the table's `Arc<UpstreamTls>`, which the entry holds: the
+    /// address stays valid and distinct while the entry lives.
+    by_settings: HashMap<usize, (Arc<UpstreamTls>, [Connector; 2])>,
 }
 
 // === impl Connectors ===
@@ -53,17 +53,32 @@ impl Connectors {
                 continue;
             }
             if let Some(built) = pair(Some(tls)) {
-                connectors.by_settings.insert(key, built);
+                connectors.by_settings.insert(key, (Arc::clone(tls), built));
             }
         }
         connectors
+    }
+
+    /// Takes over `previous`'s connectors for settings that did not change, so a rebuild (an
+    /// endpoint change, another Ingress) keeps pooled connections and TLS sessions.
+    pub(crate) fn inherit(&mut self, previous: &Connectors) {
+        if previous.default.is_some() {
+            self.default.clone_from(&previous.default);
+        }
+        let old: HashMap<&UpstreamTls, &[Connector; 2]> =
+            previous.by_settings.values().map(|(tls, pair)| (tls.as_ref(), pair)).collect();
+        for (tls, pair) in self.by_settings.values_mut() {
+            if let Some(kept) = old.get(tls.as_ref()) {
+                pair.clone_from(kept);
+            }
+        }
     }
 
     /// The connector of a location's settings, for HTTP/1.1 or h2.
     pub(crate) fn get(&self, tls: Option<&Arc<UpstreamTls>>, h2: bool) -> Option<&Connector> {
         let pair = match tls {
             None => self.default.as_ref()?,
-            Some(tls) => self.by_settings.get(&(Arc::as_ptr(tls) as usize))?,
+            Some(tls) => &self.by_settings.get(&(Arc::as_ptr(tls) as usize))?.1,
         };
         Some(&pair[usize::from(h2)])
     }
