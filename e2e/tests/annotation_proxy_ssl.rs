@@ -127,6 +127,9 @@ async fn sni_is_sent_only_with_server_name_on_and_names_proxy_ssl_name() {
     let nosni = fetch(&portico, "nosni.test").await;
     assert_eq!(nosni.status, 200, "{}", nosni.text());
     assert_eq!(json(&nosni)["sni"], serde_json::Value::Null);
+    let check = portico.check();
+    let shown = "[HTTPS] [proxy-ssl Secret default/ca verify name backend.test sni]";
+    assert!(check.contains(shown), "portico check shows the settings: {check}");
 }
 
 #[tokio::test]
