@@ -15,8 +15,8 @@ use http::Request;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use portico_e2e::{
-    accept_any_client, eventually, get, grpc_call, ingress, refusing_addr, service, start_site,
-    Dir, GrpcBackend, Portico, TestCa, TlsBackend,
+    accept_any_client, eventually, get, grpc_call, ingress, pem_secret, refusing_addr, service,
+    start_site, Dir, GrpcBackend, Portico, TestCa, TlsBackend,
 };
 
 /// Portico with Ingress `<host>` → Service `default/grpc` (`backend`) with `annotations`.
@@ -87,6 +87,32 @@ async fn grpcs_calls_reach_a_tls_backend() {
     let backend = GrpcBackend::start(Some(&ca.server(&["grpc.backend"]))).await;
     let (_dir, portico) = grpc_site(&backend, "grpcs").await;
     assert_calls(&portico).await;
+}
+
+#[tokio::test]
+async fn grpcs_verifies_the_backend_with_proxy_ssl() {
+    let ca = TestCa::new("grpc-ca");
+    let other = TestCa::new("other-ca");
+    let backend = GrpcBackend::start(Some(&ca.server(&["grpc.backend"]))).await;
+    let dir = Dir::new();
+    dir.write("svc.yaml", service("default", "grpc", &[backend.addr]));
+    dir.write("right.yaml", pem_secret("default", "right", &[("ca.crt", &ca.cert_pem)]));
+    dir.write("wrong.yaml", pem_secret("default", "wrong", &[("ca.crt", &other.cert_pem)]));
+    for (host, secret) in [("grpc.test", "default/right"), ("wrong.test", "default/wrong")] {
+        let annotations = [
+            ("backend-protocol", "GRPCS"),
+            ("proxy-ssl-secret", secret),
+            ("proxy-ssl-verify", "on"),
+            ("proxy-ssl-name", "grpc.backend"),
+            ("proxy-ssl-server-name", "on"),
+            ("proxy-ssl-protocols", "TLSv1.2 TLSv1.3"),
+        ];
+        write_site(&dir, host, "grpc", &annotations);
+    }
+    let portico = Portico::start(dir.path(), &[]).await;
+    assert_calls(&portico).await;
+    let wrong = grpc_call(portico.http, "wrong.test", "unary").await;
+    assert_eq!(wrong["code"], "UNAVAILABLE", "an unverified backend is a 502: {wrong}");
 }
 
 #[tokio::test]
