@@ -42,7 +42,8 @@ pub(crate) struct Use {
 
 #[derive(Debug)]
 enum Slot {
-    /// A Service port of an Ingress; its balancing is merged from the Ingresses using it.
+    /// A Service port of an Ingress; its balancing (and `service-upstream`) is merged from
+    /// the Ingresses using it.
     Service {
         namespace: String,
         service: String,
@@ -58,8 +59,9 @@ enum Slot {
 
 impl Registry {
     /// The backend of `service` in `namespace`, shared by every use of the same service+port.
-    /// The first registration fixes the load-balancing algorithm and hashing (ingress-nginx:
-    /// the first Ingress creating the upstream); affinity merges as [`balancing`] says.
+    /// The first registration fixes the load-balancing algorithm, hashing and
+    /// `service-upstream` (ingress-nginx: the first Ingress creating the upstream); affinity
+    /// merges as [`balancing`] says.
     pub(crate) fn service(
         &mut self,
         namespace: &str,
@@ -116,7 +118,14 @@ impl Registry {
             .map(|slot| match slot {
                 Slot::Resolved(backend) => (backend, Vec::new(), None),
                 Slot::Service { namespace, service, port, balancing, uses } => {
-                    let r = service::resolve(objects, slices, &namespace, &service, &port);
+                    let r = match balancing.cluster_ip {
+                        true => cluster_ip(objects, slices, &namespace, &service, &port, &uses),
+                        false => Ok(service::resolve(objects, slices, &namespace, &service, &port)),
+                    };
+                    let r = r.unwrap_or_else(|(r, warnings)| {
+                        diagnostics.extend(warnings);
+                        r
+                    });
                     let backend = Backend {
                         name: format!("{namespace}-{service}-{}", show_port(&port)),
                         namespace,
@@ -152,6 +161,37 @@ impl Registry {
             backends.push(backend);
         }
         (backends, remap)
+    }
+}
+
+/// What resolving a backend gave, or gave after a fallback with its warnings.
+type Resolved = Result<service::Resolution, (service::Resolution, Vec<Diagnostic>)>;
+
+/// `service-upstream`: the Service's ClusterIP and port as the one endpoint. A Service without
+/// a ClusterIP (headless, ExternalName) or without the port falls back to its endpoints with a
+/// warning per referencing Ingress, as ingress-nginx logs and falls back.
+fn cluster_ip(
+    objects: &Objects,
+    slices: &SliceIndex,
+    namespace: &str,
+    name: &str,
+    port: &PortRef,
+    uses: &[Use],
+) -> Resolved {
+    match service::cluster_endpoint(objects, namespace, name, port) {
+        Ok(endpoint) => Ok(service::Resolution { endpoints: vec![endpoint], problem: None }),
+        Err(why) => {
+            let message = format!("service-upstream: {why}; using the Service's endpoints");
+            let warnings = uses.iter().map(|user| {
+                let mut d = Diagnostic::warning(message.clone())
+                    .with_object(user.object.clone())
+                    .with_field(user.field.clone());
+                d.file = user.file.clone();
+                d
+            });
+            let warnings = warnings.collect();
+            Err((service::resolve(objects, slices, namespace, name, port), warnings))
+        }
     }
 }
 

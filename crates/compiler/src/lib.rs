@@ -18,6 +18,7 @@ mod config;
 mod host;
 mod ingress;
 mod policy;
+mod proxy_ssl;
 mod regex;
 mod secret;
 mod servers;
@@ -127,6 +128,8 @@ impl Compiler {
             .into_iter()
             .map(|ingress| {
                 let policy = auth::apply(&ingress, objects, &global, prefix, &mut diagnostics);
+                let policy =
+                    proxy_ssl::apply(&ingress, policy, objects, &global, prefix, &mut diagnostics);
                 Prepared { ingress, policy }
             })
             .collect();

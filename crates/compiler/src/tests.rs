@@ -10,7 +10,9 @@ mod fixtures;
 mod hosts;
 mod lifecycle;
 mod merge;
+mod proxy_ssl;
 mod server_policy;
+mod service_upstream;
 mod tls;
 mod unsupported;
 

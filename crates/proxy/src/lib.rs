@@ -16,6 +16,7 @@ mod filters;
 mod forwarded;
 pub mod phases;
 mod request_id;
+mod response_rewrite;
 mod server;
 mod snapshot;
 mod tls;

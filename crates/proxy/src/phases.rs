@@ -79,6 +79,7 @@ impl Proxy {
         let closing = req.version() <= http::Version::HTTP_11
             && (conn.limits.keepalive.is_zero() || nth >= conn.limits.keepalive_requests);
         let host = request_host(&req);
+        let grpc = crate::error::is_grpc(req.headers());
         let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
         let mut trail = Trail::default();
         let snapshot = self.snapshot();
@@ -86,12 +87,21 @@ impl Proxy {
             Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
             None => Err(ProxyError::NotReady),
         };
-        let mut response = result.unwrap_or_else(rescue);
+        let mut error_status = None;
+        let mut response = result.unwrap_or_else(|error| {
+            error_status = Some(error.status());
+            if grpc {
+                grpc_rescue(error)
+            } else {
+                rescue(error)
+            }
+        });
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);
         }
         crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
-        let status = response.status().as_u16();
+        // A gRPC failure answers HTTP 200 (trailers-only): logs and metrics keep its status.
+        let status = error_status.unwrap_or(response.status()).as_u16();
         match &snapshot {
             Some(snapshot) => snapshot.record(trail.routed, status),
             None => self.metrics.record_request(status, ""),
@@ -249,6 +259,13 @@ pub(crate) fn rescue(error: ProxyError) -> Response<ResponseBody> {
         _ => tracing::debug!(%error, "request refused"),
     }
     error.into_response()
+}
+
+/// [`rescue`] for a gRPC request: the failure as a gRPC status (see [`crate::error::grpc_error`]).
+fn grpc_rescue(error: ProxyError) -> Response<ResponseBody> {
+    let status = error.status();
+    let _ = rescue(error); // logs it; the client only learns the status, as from nginx's page
+    crate::error::grpc_error(status)
 }
 
 /// Phase 1, always: server by Host, path normalized, location looked up. `Err` = 400 (path
