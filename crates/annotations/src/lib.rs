@@ -16,6 +16,7 @@ use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
 mod auth;
 mod authtls;
 mod balance;
+mod buffering;
 mod config;
 mod context;
 mod cors;
@@ -113,6 +114,7 @@ pub fn parse_ingress(
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
+    buffering::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     authtls::apply(&mut ctx, &mut annotations);
@@ -136,7 +138,7 @@ pub fn parse_configmap(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Di
 
 /// Every ConfigMap key Portico understands, in the order they are applied.
 pub fn config_keys() -> &'static [ConfigKeySpec] {
-    config::CONFIG_KEYS
+    &config::CONFIG_KEYS
 }
 
 #[cfg(test)]

@@ -20,5 +20,5 @@ pub use filter::{
     ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet, Limits,
     OriginPattern, Part, Phase, RateLimit, Return, SourceRange, Template, Var, VerifyClient,
 };
-pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
+pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};

@@ -1,5 +1,6 @@
-//! Body wrappers: the client's request body on its way upstream (size limit, send timeout) and
-//! every response body Portico sends (upstream stream or fixed page, read timeout, access log).
+//! Body wrappers: the client's request body on its way upstream (streamed under its size limit
+//! and timeout, or buffered first: [`buffered`]) and every response body Portico sends
+//! (upstream stream or fixed page, read timeout, access log).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +18,10 @@ use tokio::time::{Instant, Sleep};
 use crate::access_log::AccessLog;
 use crate::conn::InFlight;
 use crate::filters::limits::ConnPermit;
+
+pub(crate) mod buffered;
+
+pub(crate) use buffered::{Buffered, Replay};
 
 /// `limit-rate`: nginx's `limit_rate` pace of one response. As nginx, by `t` seconds after the
 /// response started at most `after + rate × (t + 1)` bytes are sent; a larger frame is split.
@@ -43,13 +48,26 @@ pub enum BodyError {
     Client(#[source] hyper::Error),
     #[error("reading the upstream's body: {0}")]
     Upstream(#[source] hyper::Error),
+    /// The temporary file of a buffered request body failed (disk full, ...).
+    #[error("buffering the request body in a temporary file: {0}")]
+    Spool(#[source] std::io::Error),
 }
 
 pin_project! {
-    /// The client's body forwarded upstream. Fails once more than `limit` bytes went through
+    /// The client's body on its way upstream: streamed as it arrives, or a buffered body
+    /// (`proxy-request-buffering`) sent from memory or its temporary file.
+    #[project = RequestBodyProj]
+    pub enum RequestBody {
+        Stream { #[pin] body: StreamBody },
+        Buffered { body: Replay },
+    }
+}
+
+pin_project! {
+    /// The client's body as it arrives. Fails once more than `limit` bytes went through
     /// (a chunked body crossing `proxy-body-size`) or when no data came for `timeout`
     /// (`client-body-timeout`).
-    pub struct RequestBody {
+    pub struct StreamBody {
         #[pin]
         inner: Incoming,
         limit: u64,
@@ -94,6 +112,44 @@ pin_project! {
 // === impl RequestBody ===
 
 impl RequestBody {
+    /// One sending of a buffered body.
+    pub(crate) fn buffered(body: &Buffered) -> Self {
+        Self::Buffered { body: body.replay() }
+    }
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        match self.project() {
+            RequestBodyProj::Stream { body } => body.poll_frame(cx),
+            RequestBodyProj::Buffered { body } => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Self::Stream { body } => body.is_end_stream(),
+            Self::Buffered { body } => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Self::Stream { body } => body.size_hint(),
+            Self::Buffered { body } => body.size_hint(),
+        }
+    }
+}
+
+// === impl StreamBody ===
+
+impl StreamBody {
     /// `limit`: `None` = unlimited.
     pub(crate) fn new(inner: Incoming, limit: Option<u64>, timeout: Duration) -> Self {
         Self {
@@ -107,7 +163,7 @@ impl RequestBody {
     }
 }
 
-impl Body for RequestBody {
+impl Body for StreamBody {
     type Data = Bytes;
     type Error = BodyError;
 

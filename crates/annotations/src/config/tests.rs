@@ -69,6 +69,13 @@ const VALID: &[(&str, &str, Check)] = &[
     ("limit-conn-status-code", "429", |c| c.limits.conn_status == 429),
     ("limit-rate", "100", |c| c.limits.rate == 100),
     ("limit-rate-after", "10", |c| c.limits.rate_after == 10),
+    ("proxy-request-buffering", "off", |c| !c.location_defaults.request_body.buffering),
+    ("client-body-buffer-size", "1m", |c| c.location_defaults.request_body.memory_limit == 1 << 20),
+    ("proxy-http-version", "1.0", |c| c.location_defaults.request_body.http10),
+    ("proxy-buffering", "on", |c| *c == GlobalConfig::default()),
+    ("proxy-buffers-number", "8", |c| *c == GlobalConfig::default()),
+    ("proxy-busy-buffers-size", "16k", |c| *c == GlobalConfig::default()),
+    ("proxy-max-temp-file-size", "0", |c| *c == GlobalConfig::default()),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -115,6 +122,13 @@ const INVALID: &[(&str, &[&str])] = &[
     ("limit-conn-status-code", &["302", "5o3"]),
     ("limit-rate", &["10k", "fast"]),
     ("limit-rate-after", &["1m"]),
+    ("proxy-request-buffering", &["true", "On", "yes"]),
+    ("client-body-buffer-size", &["0", "8kb"]),
+    ("proxy-http-version", &["2", "1", "HTTP/1.1"]),
+    ("proxy-buffering", &["false"]),
+    ("proxy-buffers-number", &["0", "four"]),
+    ("proxy-busy-buffers-size", &["0", "big"]),
+    ("proxy-max-temp-file-size", &["-1", "1t"]),
 ];
 
 fn secs(n: u64) -> Duration {

@@ -1,14 +1,16 @@
 //! Phase 10: forward to the upstream and turn its answer into the client's response.
 
+use http::header::CONTENT_LENGTH;
 use http::request::Parts;
-use http::{Request, Response, StatusCode, Uri, Version};
+use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
+use http_body::Body as _;
 use hyper::body::Incoming;
 use portico_balance::{Balancer, PickContext};
 use portico_model::LocationPolicy;
 
 use super::Trail;
 use crate::access_log::AccessLog;
-use crate::body::{RequestBody, ResponseBody};
+use crate::body::{Buffered, RequestBody, ResponseBody, StreamBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
 use crate::filters::client_cert;
@@ -37,8 +39,8 @@ pub(super) struct Forward<'a> {
 // === impl Proxy ===
 
 impl Proxy {
-    /// Phase 10, last: headers of §5.1/§5.2, body limit wrapper, upstream exchange with
-    /// retries, response header cleanup, WebSocket tunnel on `101`.
+    /// Phase 10, last: headers of §5.1/§5.2, the request body (limit and timeout wrapper,
+    /// buffered whole first with `proxy-request-buffering`), upstream exchange with retries, response header cleanup, WebSocket tunnel on `101`.
     pub(super) async fn forward(
         &self,
         fwd: Forward<'_>,
@@ -75,8 +77,19 @@ impl Proxy {
             Some(uri) => uri,
             None => origin_form(&parts.uri),
         };
-        parts.version = Version::HTTP_11;
-        let body = RequestBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
+        let body_policy = policy.request_body;
+        parts.version = if body_policy.http10 { Version::HTTP_10 } else { Version::HTTP_11 };
+        let body = StreamBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
+        let body = if upgrade || !body_policy.buffers() || body.is_end_stream() {
+            // Nothing to buffer (bodiless requests pay nothing) or streaming asked for.
+            RequestBody::Stream { body }
+        } else {
+            let buffered = Buffered::collect(body, body_policy.memory_limit)
+                .await
+                .map_err(ProxyError::from_body)?;
+            parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+            RequestBody::buffered(&buffered)
+        };
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 

@@ -1,0 +1,133 @@
+//! `proxy-request-buffering`, `client-body-buffer-size` and `proxy-http-version` (annotations
+//! and ConfigMap; ingress-nginx `annotations/proxy/main.go`, template `proxy_request_buffering`)
+//! through the real binary with curl: buffered by default, so a chunked upload reaches the
+//! backend with a Content-Length (memory and temporary-file sizes alike, intact), streamed
+//! chunked with `off`; `proxy-body-size` still answers 413 both ways; HTTP/1.0 upstream.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::path::Path;
+
+use portico_e2e::{get, start_site, Portico};
+
+/// curl uploading `file` to `host`/`path` of `portico` (chunked when asked), its JSON answer
+/// (the echo backend's view) and status.
+async fn upload(
+    portico: &Portico,
+    host: &str,
+    file: &Path,
+    chunked: bool,
+) -> (u16, serde_json::Value) {
+    let port = portico.http.port();
+    let resolve = format!("{host}:{port}:127.0.0.1");
+    let url = format!("http://{host}:{port}/upload");
+    let data = format!("@{}", file.display());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new("curl");
+        cmd.args(["-sS", "--resolve", &resolve, "-w", "\n%{http_code}", "--data-binary", &data]);
+        if chunked {
+            cmd.args(["-H", "Transfer-Encoding: chunked"]);
+        }
+        cmd.arg(&url).output().expect("curl")
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+    let status = status.trim().parse().unwrap_or(0);
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+fn header(echo: &serde_json::Value, name: &str) -> Option<String> {
+    echo["headers"][name][0].as_str().map(str::to_string)
+}
+
+/// `len` known bytes in a file under `dir`, with their echo checksum.
+fn data_file(dir: &Path, len: usize) -> (std::path::PathBuf, u64) {
+    let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+    let path = dir.join(format!("upload-{len}.bin.data"));
+    std::fs::write(&path, &data).unwrap();
+    (path, portico_echo::checksum(&data))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunked_uploads_reach_the_backend_with_a_content_length_by_default() {
+    let none: &[(&str, &str)] = &[];
+    let (_web, dir, portico) = start_site(&[("on.test", none)], None).await;
+    // 4k stays in memory (client-body-buffer-size 8k), 300k goes to a temporary file.
+    for len in [4 * 1024, 300 * 1024] {
+        let (file, checksum) = data_file(dir.path(), len);
+        let (status, echo) = upload(&portico, "on.test", &file, true).await;
+        assert_eq!(status, 200, "{len}: {echo}\n{}", portico.log_text());
+        assert_eq!(header(&echo, "content-length"), Some(len.to_string()), "{len}: {echo}");
+        assert_eq!(header(&echo, "transfer-encoding"), None, "{len}: {echo}");
+        assert_eq!(echo["body_bytes"], len, "{len}");
+        assert_eq!(echo["body_checksum"], checksum, "{len}");
+    }
+    let reply = get(portico.http, "on.test", "/plain").await.unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.echo_header("content-length"), None, "a GET stays bodiless");
+    assert_eq!(reply.echo_header("transfer-encoding"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn off_streams_the_body_chunked() {
+    let off = [("proxy-request-buffering", "off")];
+    let small = [("proxy-request-buffering", "on"), ("client-body-buffer-size", "1k")];
+    let (_web, dir, portico) =
+        start_site(&[("off.test", &off[..]), ("small.test", &small[..])], None).await;
+    let (file, checksum) = data_file(dir.path(), 64 * 1024);
+    let (status, echo) = upload(&portico, "off.test", &file, true).await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(header(&echo, "transfer-encoding").as_deref(), Some("chunked"), "{echo}");
+    assert_eq!(header(&echo, "content-length"), None, "{echo}");
+    assert_eq!(echo["body_checksum"], checksum);
+    let (status, echo) = upload(&portico, "small.test", &file, true).await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(header(&echo, "content-length").as_deref(), Some("65536"), "{echo}");
+    assert_eq!(echo["body_checksum"], checksum);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configmap_turns_buffering_off_and_the_annotation_back_on() {
+    let on = [("proxy-request-buffering", "on")];
+    let none: &[(&str, &str)] = &[];
+    let cm = "  proxy-request-buffering: \"off\"\n";
+    let (_web, dir, portico) =
+        start_site(&[("dflt.test", none), ("on.test", &on[..])], Some(cm)).await;
+    let (file, _) = data_file(dir.path(), 10 * 1024);
+    let (_, echo) = upload(&portico, "dflt.test", &file, true).await;
+    assert_eq!(header(&echo, "transfer-encoding").as_deref(), Some("chunked"), "{echo}");
+    let (_, echo) = upload(&portico, "on.test", &file, true).await;
+    assert_eq!(header(&echo, "content-length").as_deref(), Some("10240"), "{echo}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_body_over_proxy_body_size_is_413_both_ways() {
+    let on = [("proxy-body-size", "100k")];
+    let off = [("proxy-body-size", "100k"), ("proxy-request-buffering", "off")];
+    let (_web, dir, portico) =
+        start_site(&[("on.test", &on[..]), ("off.test", &off[..])], None).await;
+    let (file, _) = data_file(dir.path(), 300 * 1024);
+    for host in ["on.test", "off.test"] {
+        let (status, _) = upload(&portico, host, &file, true).await;
+        assert_eq!(status, 413, "{host}");
+    }
+    let (file, _) = data_file(dir.path(), 100 * 1024);
+    let (status, _) = upload(&portico, "on.test", &file, true).await;
+    assert_eq!(status, 200, "exactly the limit passes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_1_0_upstream_gets_a_content_length() {
+    let v10 = [("proxy-http-version", "1.0"), ("proxy-request-buffering", "off")];
+    let (_web, dir, portico) = start_site(&[("v10.test", &v10)], None).await;
+    let (file, checksum) = data_file(dir.path(), 20 * 1024);
+    let (status, echo) = upload(&portico, "v10.test", &file, true).await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(echo["version"], "HTTP/1.0", "{echo}");
+    assert_eq!(header(&echo, "content-length").as_deref(), Some("20480"), "always buffered");
+    assert_eq!(echo["body_checksum"], checksum);
+    let reply = get(portico.http, "v10.test", "/again").await.unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.echo()["version"], "HTTP/1.0");
+}
