@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{LbAlgorithm, LocationPolicy};
+use crate::{Compression, LbAlgorithm, LocationPolicy};
 
 /// ConfigMap-derived settings. Per-location defaults live in [`GlobalConfig::location_defaults`];
 /// the compiler starts every location's policy from them before applying annotations.
@@ -40,6 +40,8 @@ pub struct GlobalConfig {
     /// `upstream-keepalive-timeout`: how long a pooled upstream connection may stay idle.
     pub upstream_keepalive_timeout: Duration,
     pub hsts: Hsts,
+    /// `use-gzip`, `enable-brotli` and their settings.
+    pub compression: Compression,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
@@ -132,6 +134,7 @@ impl Default for GlobalConfig {
             upstream_keepalive_connections: 320,
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
+            compression: Compression::default(),
             limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }

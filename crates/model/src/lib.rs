@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+mod compression;
 mod config;
 mod diag;
 mod filter;
@@ -13,6 +14,7 @@ mod render;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
+pub use compression::{types as compression_types, Codec, Compression};
 pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{

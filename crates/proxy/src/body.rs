@@ -20,8 +20,10 @@ use crate::conn::InFlight;
 use crate::filters::limits::ConnPermit;
 
 pub(crate) mod buffered;
+pub(crate) mod compress;
 
 pub(crate) use buffered::{Buffered, Replay};
+pub(crate) use compress::Encoder;
 
 /// `limit-rate`: nginx's `limit_rate` pace of one response. As nginx, by `t` seconds after the
 /// response started at most `after + rate × (t + 1)` bytes are sent; a larger frame is split.
@@ -48,6 +50,9 @@ pub enum BodyError {
     Client(#[source] hyper::Error),
     #[error("reading the upstream's body: {0}")]
     Upstream(#[source] hyper::Error),
+    /// Compressing the response failed.
+    #[error("compressing the response: {0}")]
+    Compress(#[source] std::io::Error),
     /// The temporary file of a buffered request body failed (disk full, ...).
     #[error("buffering the request body in a temporary file: {0}")]
     Spool(#[source] std::io::Error),
@@ -95,6 +100,8 @@ pin_project! {
         inflight: Option<InFlight>,
         held: Option<ConnPermit>,
         pace: Option<Box<Pace>>,
+        // `use-gzip` / `enable-brotli`: compresses the upstream's data frames.
+        encoder: Option<Box<Encoder>>,
     }
 
     impl PinnedDrop for ResponseBody {
@@ -227,7 +234,13 @@ impl ResponseBody {
             inflight: None,
             held: None,
             pace: None,
+            encoder: None,
         }
+    }
+
+    /// Sends the upstream's body through `encoder` (headers already rewritten).
+    pub(crate) fn compress(&mut self, encoder: Encoder) {
+        self.encoder = Some(Box::new(encoder));
     }
 
     /// Attaches what must live as long as the response: its access-log line, the balancer
@@ -261,7 +274,8 @@ impl Body for ResponseBody {
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         let mut this = self.project();
         let Some(pace) = this.pace.as_deref_mut() else {
-            let polled = poll_source(this.fixed, this.upstream, this.idle, *this.read_timeout, cx);
+            let source = (this.fixed, this.upstream, this.idle, *this.read_timeout);
+            let polled = poll_encoded(source, this.encoder, cx);
             if let Poll::Ready(Some(Ok(frame))) = &polled {
                 *this.bytes += frame.data_ref().map_or(0, |d| d.len() as u64);
             }
@@ -272,8 +286,8 @@ impl Body for ResponseBody {
                 Some(data) => data,
                 None => {
                     let (fixed, upstream) = (&mut *this.fixed, this.upstream.as_mut());
-                    let idle = this.idle.as_mut();
-                    match ready!(poll_source(fixed, upstream, idle, *this.read_timeout, cx)) {
+                    let source = (fixed, upstream, this.idle.as_mut(), *this.read_timeout);
+                    match ready!(poll_encoded(source, this.encoder, cx)) {
                         Some(Ok(frame)) => match frame.into_data() {
                             Ok(data) => data,
                             Err(trailers) => return Poll::Ready(Some(Ok(trailers))),
@@ -300,12 +314,16 @@ impl Body for ResponseBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.pace.as_ref().is_none_or(|pace| pace.stash.is_none())
+        self.encoder.is_none()
+            && self.pace.as_ref().is_none_or(|pace| pace.stash.is_none())
             && self.fixed.is_none()
             && self.upstream.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
+        if self.encoder.is_some() {
+            return SizeHint::default();
+        }
         match (&self.fixed, &self.upstream) {
             (Some(bytes), _) => SizeHint::with_exact(bytes.len() as u64),
             (None, Some(upstream)) => upstream.size_hint(),
@@ -331,6 +349,41 @@ impl Pace {
         let chunk = (len as u64).min((rate / 10).max(1));
         let at = (sent + chunk).saturating_sub(after) as f64 / rate as f64 - 1.0;
         Err(self.start + Duration::from_secs_f64(at.max(elapsed)))
+    }
+}
+
+/// Where a response body's frames come from: Portico's page, the upstream, its read timer.
+type Source<'a> =
+    (&'a mut Option<Bytes>, Pin<&'a mut Option<Incoming>>, Pin<&'a mut Option<Sleep>>, Duration);
+
+/// The next frame of a response body, compressed when an encoder is set: data frames go
+/// through it (an empty result waits for more), its last bytes follow the upstream's end.
+/// Trailers are dropped under compression (they would have to follow the final block).
+fn poll_encoded(
+    (fixed, mut upstream, mut idle, read_timeout): Source<'_>,
+    encoder: &mut Option<Box<Encoder>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+    let Some(active) = encoder.as_deref_mut() else {
+        return poll_source(fixed, upstream, idle, read_timeout, cx);
+    };
+    loop {
+        let (up, timer) = (upstream.as_mut(), idle.as_mut());
+        match ready!(poll_source(fixed, up, timer, read_timeout, cx)) {
+            Some(Ok(frame)) => {
+                let Ok(data) = frame.into_data() else { continue };
+                let out = active.encode(&data).map_err(BodyError::Compress)?;
+                if !out.is_empty() {
+                    return Poll::Ready(Some(Ok(Frame::data(out))));
+                }
+            }
+            Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+            None => {
+                let Some(done) = encoder.take() else { return Poll::Ready(None) };
+                let tail = done.finish().map_err(BodyError::Compress)?;
+                return Poll::Ready((!tail.is_empty()).then(|| Ok(Frame::data(tail))));
+            }
+        }
     }
 }
 

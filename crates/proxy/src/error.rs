@@ -130,7 +130,7 @@ impl ProxyError {
                 tracing::error!(%error, "cannot buffer a request body");
                 Self::Internal("the request body could not be buffered")
             }
-            BodyError::ReadTimeout | BodyError::Upstream(_) => {
+            BodyError::ReadTimeout | BodyError::Upstream(_) | BodyError::Compress(_) => {
                 Self::Internal("unexpected body error")
             }
         }

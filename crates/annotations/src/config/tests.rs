@@ -76,6 +76,15 @@ const VALID: &[(&str, &str, Check)] = &[
     ("proxy-buffers-number", "8", |c| *c == GlobalConfig::default()),
     ("proxy-busy-buffers-size", "16k", |c| *c == GlobalConfig::default()),
     ("proxy-max-temp-file-size", "0", |c| *c == GlobalConfig::default()),
+    ("use-gzip", "true", |c| c.compression.gzip.enabled),
+    ("gzip-level", "9", |c| c.compression.gzip.level == 9),
+    ("gzip-min-length", "0", |c| c.compression.gzip.min_length == 0),
+    ("gzip-types", "Text/CSV  */*", |c| c.compression.gzip.types == ["text/csv", "*/*"]),
+    ("gzip-types", "*", |c| c.compression.gzip.types == ["*"]),
+    ("enable-brotli", "true", |c| c.compression.brotli.enabled),
+    ("brotli-level", "11", |c| c.compression.brotli.level == 11),
+    ("brotli-min-length", "1000", |c| c.compression.brotli.min_length == 1000),
+    ("brotli-types", "application/json", |c| c.compression.brotli.types == ["application/json"]),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -129,6 +138,14 @@ const INVALID: &[(&str, &[&str])] = &[
     ("proxy-buffers-number", &["0", "four"]),
     ("proxy-busy-buffers-size", &["0", "big"]),
     ("proxy-max-temp-file-size", &["-1", "1t"]),
+    ("use-gzip", &["on", "yes"]),
+    ("gzip-level", &["0", "10", "max"]),
+    ("gzip-min-length", &["-1", "1k"]),
+    ("gzip-types", &["text", "text/html/x", "/x"]),
+    ("enable-brotli", &["on"]),
+    ("brotli-level", &["12", "-1"]),
+    ("brotli-min-length", &["20b"]),
+    ("brotli-types", &["json"]),
 ];
 
 fn secs(n: u64) -> Duration {

@@ -2,15 +2,15 @@
 
 use http::header::CONTENT_LENGTH;
 use http::request::Parts;
-use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri, Version};
 use http_body::Body as _;
 use hyper::body::Incoming;
 use portico_balance::{Balancer, PickContext};
-use portico_model::LocationPolicy;
+use portico_model::{LocationPolicy, RequestBodyPolicy};
 
 use super::Trail;
 use crate::access_log::AccessLog;
-use crate::body::{Buffered, RequestBody, ResponseBody, StreamBody};
+use crate::body::{compress, Buffered, RequestBody, ResponseBody, StreamBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
 use crate::filters::client_cert;
@@ -40,7 +40,9 @@ pub(super) struct Forward<'a> {
 
 impl Proxy {
     /// Phase 10, last: headers of §5.1/§5.2, the request body (limit and timeout wrapper,
-    /// buffered whole first with `proxy-request-buffering`), upstream exchange with retries, response header cleanup, WebSocket tunnel on `101`.
+    /// buffered whole first with `proxy-request-buffering`), upstream exchange with retries,
+    /// response header cleanup, compression (`use-gzip`, `enable-brotli`), WebSocket tunnel on
+    /// `101`.
     pub(super) async fn forward(
         &self,
         fwd: Forward<'_>,
@@ -52,6 +54,9 @@ impl Proxy {
         let global = &fwd.snap.table.global;
         let policy = fwd.policy;
         let upgrade = forwarded::wants_upgrade(&parts.headers);
+        let compression = &global.compression;
+        let accepted =
+            compress::accepted(compression, &parts.method, parts.version, &parts.headers);
         let request_id = match parts.headers.get(X_REQUEST_ID) {
             Some(id) => Some(id.clone()),
             None => global.generate_request_id.then(request_id::generate),
@@ -80,16 +85,7 @@ impl Proxy {
         let body_policy = policy.request_body;
         parts.version = if body_policy.http10 { Version::HTTP_10 } else { Version::HTTP_11 };
         let body = StreamBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
-        let body = if upgrade || !body_policy.buffers() || body.is_end_stream() {
-            // Nothing to buffer (bodiless requests pay nothing) or streaming asked for.
-            RequestBody::Stream { body }
-        } else {
-            let buffered = Buffered::collect(body, body_policy.memory_limit)
-                .await
-                .map_err(ProxyError::from_body)?;
-            parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(buffered.len()));
-            RequestBody::buffered(&buffered)
-        };
+        let body = request_body(body_policy, upgrade, &mut parts.headers, body).await?;
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
@@ -118,9 +114,32 @@ impl Proxy {
             let (parts, _) = response.into_parts();
             return Ok(Response::from_parts(parts, ResponseBody::empty()));
         }
+        let encoder = accepted.and_then(|a| compress::negotiate(compression, a, &mut response));
         let (parts, body) = response.into_parts();
-        Ok(Response::from_parts(parts, ResponseBody::upstream(body, policy.timeouts.read)))
+        let mut body = ResponseBody::upstream(body, policy.timeouts.read);
+        if let Some(encoder) = encoder {
+            body.compress(encoder);
+        }
+        Ok(Response::from_parts(parts, body))
     }
+}
+
+/// The request body as it goes upstream: streamed, or (`proxy-request-buffering`, HTTP/1.0)
+/// read whole first and announced with a `Content-Length`. A bodiless request and an upgrade
+/// are never buffered, so they pay nothing.
+async fn request_body(
+    policy: RequestBodyPolicy,
+    upgrade: bool,
+    headers: &mut HeaderMap,
+    body: StreamBody,
+) -> Result<RequestBody, ProxyError> {
+    if upgrade || !policy.buffers() || body.is_end_stream() {
+        return Ok(RequestBody::Stream { body });
+    }
+    let buffered =
+        Buffered::collect(body, policy.memory_limit).await.map_err(ProxyError::from_body)?;
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+    Ok(RequestBody::buffered(&buffered))
 }
 
 /// `proxy-buffer-size`: a response head larger than the buffer is a 502, as nginx's "upstream
