@@ -89,10 +89,11 @@ macro_rules! accepted_key {
 
 mod bodies;
 mod compression;
+mod tls;
 
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> =
-    LazyLock::new(|| [CORE_KEYS, bodies::KEYS, compression::KEYS].concat());
+    LazyLock::new(|| [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS].concat());
 
 /// The keys of the first waves (redirects, forwarded headers, timeouts, limits, HSTS, auth).
 static CORE_KEYS: &[ConfigKeySpec] = &[

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Compression, LbAlgorithm, LocationPolicy};
+use crate::{Compression, LbAlgorithm, LocationPolicy, TlsSettings};
 
 /// ConfigMap-derived settings. Per-location defaults live in [`GlobalConfig::location_defaults`];
 /// the compiler starts every location's policy from them before applying annotations.
@@ -42,6 +42,8 @@ pub struct GlobalConfig {
     pub hsts: Hsts,
     /// `use-gzip`, `enable-brotli` and their settings.
     pub compression: Compression,
+    /// `ssl-protocols`, `ssl-ciphers`, `ssl-session-*`, `use-http2`, `http2-*`.
+    pub tls: TlsSettings,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
@@ -135,6 +137,7 @@ impl Default for GlobalConfig {
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
             compression: Compression::default(),
+            tls: TlsSettings::default(),
             limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }

@@ -12,6 +12,7 @@ mod filter;
 mod policy;
 mod render;
 mod table;
+mod tls_settings;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use compression::{types as compression_types, Codec, Compression};
@@ -24,3 +25,4 @@ pub use filter::{
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};
+pub use tls_settings::{TlsSettings, DEFAULT_TLS12_SUITES};

@@ -147,6 +147,12 @@ impl<I> Guarded<I> {
             _registration: registration,
         }
     }
+
+    /// `use-http2: false`: answers an HTTP/2 preface (h2c, or h2 without ALPN) with 400.
+    pub(crate) fn refuse_http2(mut self) -> Self {
+        self.scanner.refuse_http2();
+        self
+    }
 }
 
 impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {

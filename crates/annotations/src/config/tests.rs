@@ -85,6 +85,25 @@ const VALID: &[(&str, &str, Check)] = &[
     ("brotli-level", "11", |c| c.compression.brotli.level == 11),
     ("brotli-min-length", "1000", |c| c.compression.brotli.min_length == 1000),
     ("brotli-types", "application/json", |c| c.compression.brotli.types == ["application/json"]),
+    ("ssl-protocols", "TLSv1.3", |c| c.tls.tls13 && !c.tls.tls12),
+    ("ssl-protocols", "TLSv1.2", |c| c.tls.tls12 && !c.tls.tls13),
+    ("ssl-ciphers", "ECDHE-RSA-AES256-GCM-SHA384:!aNULL", |c| {
+        c.tls.tls12_suites == ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]
+    }),
+    ("ssl-ciphers", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,HIGH", |c| {
+        c.tls.tls12_suites.len() == 6
+            && c.tls.tls12_suites[0] == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+    }),
+    ("ssl-session-cache", "false", |c| !c.tls.session_cache),
+    ("ssl-session-cache-size", "1m", |c| c.tls.session_cache_entries == 4096),
+    ("ssl-session-timeout", "1h", |c| *c == GlobalConfig::default()),
+    ("ssl-session-tickets", "true", |c| c.tls.session_tickets),
+    ("ssl-early-data", "false", |c| *c == GlobalConfig::default()),
+    ("use-http2", "false", |c| !c.tls.http2),
+    ("http2-max-concurrent-streams", "16", |c| c.tls.http2_max_concurrent_streams == 16),
+    ("http2-max-field-size", "8k", |c| *c == GlobalConfig::default()),
+    ("http2-max-header-size", "32k", |c| *c == GlobalConfig::default()),
+    ("http2-max-requests", "1000", |c| *c == GlobalConfig::default()),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -146,6 +165,18 @@ const INVALID: &[(&str, &[&str])] = &[
     ("brotli-level", &["12", "-1"]),
     ("brotli-min-length", &["20b"]),
     ("brotli-types", &["json"]),
+    ("ssl-protocols", &["TLSv1 TLSv1.1", "TLSv1.4", "tls1.2"]),
+    ("ssl-ciphers", &["DHE-RSA-AES256-GCM-SHA384", "AES128-SHA:!HIGH", "RC4-MD5"]),
+    ("ssl-session-cache", &["on"]),
+    ("ssl-session-cache-size", &["0", "10mb"]),
+    ("ssl-session-timeout", &["10 minutes"]),
+    ("ssl-session-tickets", &["off"]),
+    ("ssl-early-data", &["on"]),
+    ("use-http2", &["h2"]),
+    ("http2-max-concurrent-streams", &["0", "-1"]),
+    ("http2-max-field-size", &["0"]),
+    ("http2-max-header-size", &["x"]),
+    ("http2-max-requests", &["-5"]),
 ];
 
 fn secs(n: u64) -> Duration {
@@ -237,6 +268,27 @@ fn substitutes_are_applied_with_a_warning() {
     let fields: Vec<_> = diagnostics.iter().filter_map(|d| d.field.clone()).collect();
     assert_eq!(fields, [field("proxy-next-upstream"), field("load-balance")]);
     assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
+}
+
+#[test]
+fn tls_values_beyond_rustls_are_dropped_with_a_warning() {
+    let cases = [
+        ("ssl-protocols", "TLSv1 TLSv1.1 TLSv1.2", "TLSv1 TLSv1.1"),
+        ("ssl-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:DHE-RSA-AES128-SHA", "AES128-SHA"),
+        ("ssl-early-data", "true", "0-RTT"),
+    ];
+    for (key, value, named) in cases {
+        let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));
+        assert_eq!(diagnostics.len(), 1, "{key}: {diagnostics:?}");
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+        assert_eq!(diagnostics[0].field.as_deref(), Some(field(key).as_str()));
+        assert!(diagnostics[0].message.contains(named), "{}", diagnostics[0].message);
+        assert!(!diagnostics[0].message.contains("DHE-"), "DHE suites are dropped silently");
+        assert!(config.tls.tls12, "{key}");
+    }
+    let (config, _) =
+        parse_configmap(&data(&[("ssl-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA")]));
+    assert_eq!(config.tls.tls12_suites, ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]);
 }
 
 #[test]
