@@ -87,13 +87,15 @@ macro_rules! accepted_key {
     };
 }
 
+mod access_log;
 mod bodies;
 mod compression;
 mod tls;
 
 /// Every ConfigMap key Portico understands, applied in this order.
-pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> =
-    LazyLock::new(|| [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS].concat());
+pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> = LazyLock::new(|| {
+    [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS].concat()
+});
 
 /// The keys of the first waves (redirects, forwarded headers, timeouts, limits, HSTS, auth).
 static CORE_KEYS: &[ConfigKeySpec] = &[

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Compression, LbAlgorithm, LocationPolicy, TlsSettings};
+use crate::{AccessLogSettings, Compression, LbAlgorithm, LocationPolicy, TlsSettings};
 
 /// ConfigMap-derived settings. Per-location defaults live in [`GlobalConfig::location_defaults`];
 /// the compiler starts every location's policy from them before applying annotations.
@@ -44,6 +44,8 @@ pub struct GlobalConfig {
     pub compression: Compression,
     /// `ssl-protocols`, `ssl-ciphers`, `ssl-session-*`, `use-http2`, `http2-*`.
     pub tls: TlsSettings,
+    /// `disable-access-log`, `access-log-path`, `log-format-upstream`, ...
+    pub access_log: AccessLogSettings,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
@@ -138,6 +140,7 @@ impl Default for GlobalConfig {
             hsts: Hsts::default(),
             compression: Compression::default(),
             tls: TlsSettings::default(),
+            access_log: AccessLogSettings::default(),
             limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }

@@ -9,6 +9,7 @@ mod compression;
 mod config;
 mod diag;
 mod filter;
+mod log_format;
 mod policy;
 mod render;
 mod table;
@@ -23,6 +24,7 @@ pub use filter::{
     ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, IpNet, Limits,
     OriginPattern, Part, Phase, RateLimit, Return, SourceRange, Template, Var, VerifyClient,
 };
+pub use log_format::{AccessLogSettings, LogFormat, LogPart, LogVar, NginxLog, UPSTREAMINFO};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};
 pub use table::{HostPattern, Location, PathType, RouteTable, Server, Target, TlsSecret};
 pub use tls_settings::{TlsSettings, DEFAULT_TLS12_SUITES};

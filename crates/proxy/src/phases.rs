@@ -78,9 +78,18 @@ impl Proxy {
         let closing = req.version() <= http::Version::HTTP_11
             && (conn.limits.keepalive.is_zero() || nth >= conn.limits.keepalive_requests);
         let host = request_host(&req);
-        let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
-        let mut trail = Trail::default();
         let snapshot = self.snapshot();
+        let seen = (req.version(), req.headers(), conn.peer, conn.tls);
+        let output = self.access.load_full();
+        let mut log = AccessLog::start(
+            output,
+            req.method(),
+            req.uri(),
+            host.as_ref(),
+            seen,
+            snapshot.as_ref(),
+        );
+        let mut trail = Trail::default();
         let result = match &snapshot {
             Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
             None => Err(ProxyError::NotReady),
@@ -175,6 +184,9 @@ impl Proxy {
         // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
         // check (spec §1.7); then allow/deny, basic auth (access phase), auth_request.
         let balancer = backend(snap, location)?;
+        if let Target::Backend(id) = location.target {
+            log.backend = Some(id);
+        }
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =

@@ -16,6 +16,7 @@ use portico_model::TlsSettings;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::access_log::AccessOutput;
 use crate::config::{ConnInfo, ProxyConfig};
 use crate::conn::evict::Registry;
 use crate::conn::proxy_protocol::{self, Prefixed};
@@ -59,6 +60,8 @@ pub struct Proxy {
     pub(crate) tunnels: Arc<Tunnels>,
     /// hyper's connection settings, rebuilt when the table's HTTP/2 settings change.
     builder: ArcSwap<ConnBuilder>,
+    /// Where access-log lines go, rebuilt when the table's access-log settings change.
+    pub(crate) access: ArcSwap<AccessOutput>,
 }
 
 /// hyper's server side of one client connection, with the HTTP/2 settings it was built for.
@@ -84,6 +87,7 @@ impl Proxy {
             conns: Arc::default(),
             tunnels: Arc::default(),
             builder: ArcSwap::from_pointee(builder),
+            access: ArcSwap::default(),
         })
     }
 
@@ -97,6 +101,10 @@ impl Proxy {
         let settings = &snapshot.table.global.tls;
         if !self.builder.load().serves(settings) {
             self.builder.store(Arc::new(ConnBuilder::new(settings)));
+        }
+        let access = &snapshot.table.global.access_log;
+        if !self.access.load().serves(access) {
+            self.access.store(Arc::new(AccessOutput::new(access)));
         }
         self.snapshot.store(Some(Arc::new(snapshot)));
     }

@@ -104,6 +104,19 @@ const VALID: &[(&str, &str, Check)] = &[
     ("http2-max-field-size", "8k", |c| *c == GlobalConfig::default()),
     ("http2-max-header-size", "32k", |c| *c == GlobalConfig::default()),
     ("http2-max-requests", "1000", |c| *c == GlobalConfig::default()),
+    ("disable-access-log", "true", |c| c.access_log.disabled),
+    ("access-log-path", "/var/log/portico.log", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/var/log/portico.log")
+    }),
+    ("access-log-path", "/var/log/nginx/access.log", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/dev/stdout")
+    }),
+    ("log-format-upstream", "$remote_addr $status", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.format.parts.len() == 3 && !n.escape_json)
+    }),
+    ("log-format-escape-json", "true", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.escape_json)
+    }),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -177,6 +190,10 @@ const INVALID: &[(&str, &[&str])] = &[
     ("http2-max-field-size", &["0"]),
     ("http2-max-header-size", &["x"]),
     ("http2-max-requests", &["-5"]),
+    ("disable-access-log", &["yes"]),
+    ("access-log-path", &["access.log", "stdout"]),
+    ("log-format-upstream", &["$remote_addr $unknown_var", "${status"]),
+    ("log-format-escape-json", &["json"]),
 ];
 
 fn secs(n: u64) -> Duration {

@@ -90,6 +90,7 @@ impl Proxy {
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
         let client_ip = fwd.view.client;
+        log.client = Some(client_ip);
         let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path };
         let keepalive = KeepAlive {
             max_idle: global.upstream_keepalive_connections,
@@ -99,6 +100,7 @@ impl Proxy {
             upstream::send(&self.pool, fwd.balancer, &ctx, policy, keepalive, req).await?;
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
         log.upstream = Some(exchange.addr);
+        log.upstream_status = Some((exchange.response.status().as_u16(), exchange.latency));
         trail.pick = Some(exchange.pick);
 
         let mut response = exchange.response;
