@@ -131,3 +131,23 @@ async fn http_1_0_upstream_gets_a_content_length() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.echo()["version"], "HTTP/1.0");
 }
+
+#[tokio::test]
+async fn a_stalled_body_is_408_buffered_or_streamed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let off = [("proxy-request-buffering", "off")];
+    let none: &[(&str, &str)] = &[];
+    let cm = "  client-body-timeout: \"1\"\n";
+    let (_web, _dir, portico) =
+        start_site(&[("on.test", none), ("off.test", &off[..])], Some(cm)).await;
+    for host in ["on.test", "off.test"] {
+        let mut conn = tokio::net::TcpStream::connect(portico.http).await.unwrap();
+        let head = format!("POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 10\r\n\r\nab");
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut reply = Vec::new();
+        let read = tokio::time::timeout(portico_e2e::patience(), conn.read_to_end(&mut reply));
+        assert!(read.await.is_ok(), "{host}: answered and closed");
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 408"), "{host}: {reply}");
+    }
+}
