@@ -90,3 +90,27 @@ async fn a_file_path_and_disabling() {
     assert!(portico.log_lines("portico::access").is_empty(), "{}", portico.log_text());
     assert!(portico.log_lines("/quiet").is_empty(), "{}", portico.log_text());
 }
+
+#[tokio::test]
+async fn requests_refused_before_routing_follow_the_access_log_settings() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    async fn refused(portico: &Portico) {
+        let mut conn = tokio::net::TcpStream::connect(portico.http).await.unwrap();
+        let target = format!("/{}", "u".repeat(9000));
+        let head = format!("GET {target} HTTP/1.1\r\nHost: log.test\r\n\r\n");
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut reply = Vec::new();
+        let _ = tokio::time::timeout(portico_e2e::patience(), conn.read_to_end(&mut reply)).await;
+        assert!(reply.starts_with(b"HTTP/1.1 414"), "{}", String::from_utf8_lossy(&reply));
+    }
+    let (_web, _dir, portico) =
+        site("  log-format-upstream: \"refused $status $request_method\"\n").await;
+    refused(&portico).await;
+    eventually("the 414 line", || async { !portico.log_lines("refused 414 GET").is_empty() }).await;
+    assert!(portico.log_lines("portico::access").is_empty(), "{}", portico.log_text());
+
+    let (_web, _dir, portico) = site("  disable-access-log: \"true\"\n").await;
+    refused(&portico).await;
+    assert!(get(portico.http, "log.test", "/after").await.is_ok());
+    assert!(portico.log_lines("portico::access").is_empty(), "{}", portico.log_text());
+}

@@ -128,6 +128,28 @@ impl AccessLog {
         }
     }
 
+    /// The line of a request refused before routing (head limits, framing): method and target
+    /// as far as the request line was read, started when its head did. `None` when the
+    /// structured event is the access log (the caller writes it, with its own fields).
+    pub(crate) fn refused(
+        output: Arc<AccessOutput>,
+        (method, target): (&str, &str),
+        peer: SocketAddr,
+        status: u16,
+        started: Option<Instant>,
+    ) -> Option<Self> {
+        if matches!(output.mode, Mode::Tracing) {
+            return None;
+        }
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        let uri = Uri::try_from(target).unwrap_or_else(|_| Uri::from_static("/"));
+        let seen = (Version::HTTP_11, &HeaderMap::new(), peer, false);
+        let mut log = Self::start(output, &method, &uri, None, seen, None);
+        log.status = status;
+        log.started = started.unwrap_or(log.started);
+        Some(log)
+    }
+
     /// Writes the line. `complete`: the whole body was sent (else the client or upstream
     /// went away mid-stream).
     pub(crate) fn emit(&self, bytes: u64, complete: bool) {

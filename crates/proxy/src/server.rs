@@ -272,6 +272,7 @@ impl Proxy {
         if !builder.settings.http2 {
             io = io.refuse_http2();
         }
+        let io = io.log_to(self.access.load_full());
         let conn = Arc::new(conn);
         let peer = conn.peer;
         let service = service_fn(move |req| {
