@@ -2,11 +2,11 @@
 
 use http::header::CONTENT_LENGTH;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri, Version};
+use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use http_body::Body as _;
 use hyper::body::Incoming;
 use portico_balance::{Balancer, PickContext};
-use portico_model::{LocationPolicy, RequestBodyPolicy};
+use portico_model::{Compression, LocationPolicy};
 
 use super::Trail;
 use crate::access_log::AccessLog;
@@ -82,10 +82,7 @@ impl Proxy {
             Some(uri) => uri,
             None => origin_form(&parts.uri),
         };
-        let body_policy = policy.request_body;
-        parts.version = if body_policy.http10 { Version::HTTP_10 } else { Version::HTTP_11 };
-        let body = StreamBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
-        let body = request_body(body_policy, upgrade, &mut parts.headers, body).await?;
+        let body = request_body(policy, fwd.conn, upgrade, &mut parts, body).await?;
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
@@ -116,31 +113,47 @@ impl Proxy {
             let (parts, _) = response.into_parts();
             return Ok(Response::from_parts(parts, ResponseBody::empty()));
         }
-        let encoder = accepted.and_then(|a| compress::negotiate(compression, a, &mut response));
-        let (parts, body) = response.into_parts();
-        let mut body = ResponseBody::upstream(body, policy.timeouts.read);
-        if let Some(encoder) = encoder {
-            body.compress(encoder);
-        }
-        Ok(Response::from_parts(parts, body))
+        Ok(relay(response, policy, compression, accepted))
     }
+}
+
+/// The upstream's response as the client gets it: its body under the read timeout,
+/// compressed when the response and the client's `Accept-Encoding` allow.
+fn relay(
+    mut response: Response<Incoming>,
+    policy: &LocationPolicy,
+    compression: &Compression,
+    accepted: Option<compress::Accepted>,
+) -> Response<ResponseBody> {
+    let encoder = accepted.and_then(|a| compress::negotiate(compression, a, &mut response));
+    let (parts, body) = response.into_parts();
+    let mut body = ResponseBody::upstream(body, policy.timeouts.read);
+    if let Some(encoder) = encoder {
+        body.compress(encoder);
+    }
+    Response::from_parts(parts, body)
 }
 
 /// The request body as it goes upstream: streamed, or (`proxy-request-buffering`, HTTP/1.0)
 /// read whole first and announced with a `Content-Length`. A bodiless request and an upgrade
 /// are never buffered, so they pay nothing.
+/// `proxy-http-version` sets the request's version.
 async fn request_body(
-    policy: RequestBodyPolicy,
+    policy: &LocationPolicy,
+    conn: &ConnInfo,
     upgrade: bool,
-    headers: &mut HeaderMap,
-    body: StreamBody,
+    parts: &mut Parts,
+    body: Incoming,
 ) -> Result<RequestBody, ProxyError> {
-    if upgrade || !policy.buffers() || body.is_end_stream() {
+    let buffering = policy.request_body;
+    parts.version = if buffering.http10 { Version::HTTP_10 } else { Version::HTTP_11 };
+    let body = StreamBody::new(body, policy.max_body_size, conn.limits.body_timeout);
+    if upgrade || !buffering.buffers() || body.is_end_stream() {
         return Ok(RequestBody::Stream { body });
     }
     let buffered =
-        Buffered::collect(body, policy.memory_limit).await.map_err(ProxyError::from_body)?;
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+        Buffered::collect(body, buffering.memory_limit).await.map_err(ProxyError::from_body)?;
+    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(buffered.len()));
     Ok(RequestBody::buffered(&buffered))
 }
 
