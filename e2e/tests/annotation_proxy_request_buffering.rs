@@ -151,3 +151,76 @@ async fn a_stalled_body_is_408_buffered_or_streamed() {
         assert!(reply.starts_with("HTTP/1.1 408"), "{host}: {reply}");
     }
 }
+
+/// A backend that reads each request head and hangs up without answering (after the request
+/// was sent, as a crashing pod would), counting the connections.
+async fn hanging_up() -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+        }
+    });
+    (addr, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buffered_body_is_resent_to_the_next_endpoint_after_a_failure() {
+    use portico_e2e::{ingress, service, Backends, Dir};
+    let live = Backends::start("live", 1).await;
+    let (dead, seen) = hanging_up().await;
+    let dir = Dir::new();
+    dir.write("svc.yaml", service("default", "mixed", &[dead, live.addr(0)]));
+    let host = |name: &str, ing: portico_e2e::Ingress| {
+        dir.write(
+            &format!("{name}.yaml"),
+            ing.path(Some(&format!("{name}.test")), "/", "Prefix", "mixed"),
+        )
+    };
+    host("on", ingress("on"));
+    host("off", ingress("off").annotation("proxy-request-buffering", "off"));
+    host("post", ingress("post").annotation("proxy-next-upstream", "error timeout non_idempotent"));
+    let portico = Portico::start(dir.path(), &[]).await;
+    let (file, checksum) = data_file(dir.path(), 20 * 1024);
+    let put = |host: &'static str| {
+        let (port, file) = (portico.http.port(), file.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new("curl")
+                .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT"])
+                .args(["--resolve", &format!("{host}:{port}:127.0.0.1"), "-T"])
+                .arg(&file)
+                .arg(format!("http://{host}:{port}/put"))
+                .output()
+                .expect("curl");
+            String::from_utf8_lossy(&out.stdout).to_string()
+        })
+    };
+    for _ in 0..4 {
+        assert_eq!(put("on.test").await.unwrap(), "200", "PUT resent to the live endpoint");
+    }
+    assert!(seen.load(std::sync::atomic::Ordering::SeqCst) > 0, "the dead one was tried");
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(put("off.test").await.unwrap());
+    }
+    assert!(statuses.iter().any(|s| s == "502"), "a streamed body is not resent: {statuses:?}");
+    // POST is resent only with non_idempotent.
+    let mut statuses = Vec::new();
+    for host in ["on.test", "post.test"] {
+        for _ in 0..4 {
+            let (status, echo) = upload(&portico, host, &file, true).await;
+            statuses.push((host, status));
+            if status == 200 {
+                assert_eq!(echo["body_checksum"], checksum);
+            }
+        }
+    }
+    assert!(statuses.iter().any(|(h, s)| *h == "on.test" && *s == 502), "{statuses:?}");
+    assert!(statuses.iter().all(|(h, s)| *h != "post.test" || *s == 200), "{statuses:?}");
+}

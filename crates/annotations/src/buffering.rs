@@ -63,7 +63,8 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         ON_OFF,
         "on (default): the request body is read whole (memory up to client-body-buffer-size, \
          then a temporary file; proxy-body-size still answers 413) before the backend is \
-         contacted, and sent with a Content-Length. off: streamed as it arrives.",
+         contacted, and sent with a Content-Length; a failed exchange can resend it to the \
+         next endpoint (proxy-next-upstream). off: streamed as it arrives.",
     ),
     spec(
         "client-body-buffer-size",

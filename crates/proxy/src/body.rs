@@ -123,6 +123,15 @@ impl RequestBody {
     pub(crate) fn buffered(body: &Buffered) -> Self {
         Self::Buffered { body: body.replay() }
     }
+
+    /// A fresh sending of the same bytes, for a retry after this one was sent: only a
+    /// buffered body can (a streamed one is gone).
+    pub(crate) fn resend(&self) -> Option<Self> {
+        match self {
+            Self::Stream { .. } => None,
+            Self::Buffered { body } => Some(Self::Buffered { body: body.restart() }),
+        }
+    }
 }
 
 impl Body for RequestBody {

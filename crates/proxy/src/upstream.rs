@@ -1,5 +1,6 @@
 //! Phase 10's transport: choose an endpoint, connect, send, and retry the next endpoint while
-//! nothing was sent (`proxy-next-upstream error timeout`, §5.4).
+//! nothing was sent, or after sending a buffered body (`proxy-next-upstream error timeout`,
+//! §5.4).
 
 mod pool;
 
@@ -35,7 +36,8 @@ enum Failed {
 
 /// Sends `req` to an endpoint of `balancer`. Connect failures move on to the next endpoint as
 /// `policy.next_upstream` allows (the request was not sent, so any method may be retried); a
-/// failure after sending is final (the streamed body is gone). Exhausted → the last error.
+/// failure after sending is final unless the body is buffered and the method may be resent
+/// ([`may_resend`]; a streamed body is gone). Exhausted → the last error.
 pub(crate) async fn send(
     pool: &Arc<Pool>,
     balancer: &Balancer,
@@ -50,12 +52,23 @@ pub(crate) async fn send(
     };
     let mut tried: Vec<usize> = Vec::new();
     let mut last_error = None;
+    // A buffered body can be sent again after a failure (nginx's proxy_next_upstream with
+    // proxy_request_buffering on); its head is kept for that, streamed requests pay nothing.
+    let resend = may_resend(&req, &policy.next_upstream).then(|| copy(&req)).flatten();
     while tried.len() < max_tries {
         let Some(pick) = balancer.pick(ctx, &tried) else { break };
         let Some(endpoint) = balancer.endpoint(pick.index) else { break };
         match attempt(pool, endpoint, policy, keepalive, req).await {
             Ok((response, addr, latency)) => return Ok(Exchange { response, addr, pick, latency }),
-            Err(Failed::Sent(error)) => return Err(error),
+            Err(Failed::Sent(error)) => {
+                let again =
+                    resend.as_ref().filter(|_| may_retry_sent(&error, &policy.next_upstream));
+                let Some(again) = again.and_then(copy) else { return Err(error) };
+                tracing::warn!(upstream = %endpoint, %error, "upstream failed after sending");
+                req = again;
+                tried.push(pick.index);
+                last_error = Some(error);
+            }
             Err(Failed::NotSent(back, error)) => {
                 tracing::warn!(upstream = %endpoint, %error, "upstream attempt failed");
                 if !may_retry(&error, &policy.next_upstream) {
@@ -79,6 +92,32 @@ fn may_retry(error: &ProxyError, next: &NextUpstream) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `req` may go to another endpoint after it was sent: its body is buffered, and its
+/// method idempotent unless `non_idempotent` (nginx never resends POST, LOCK, PATCH otherwise).
+fn may_resend(req: &Request<RequestBody>, next: &NextUpstream) -> bool {
+    let idempotent = !matches!(req.method().as_str(), "POST" | "LOCK" | "PATCH");
+    matches!(req.body(), RequestBody::Buffered { .. }) && (idempotent || next.non_idempotent)
+}
+
+/// After sending: `error` covers a failed exchange, `timeout` no answer in time.
+fn may_retry_sent(error: &ProxyError, next: &NextUpstream) -> bool {
+    match error {
+        ProxyError::Timeout { .. } => next.on_timeout,
+        ProxyError::Upstream { .. } => next.on_error,
+        _ => false,
+    }
+}
+
+/// A new request with `req`'s head and a fresh sending of its buffered body.
+fn copy(req: &Request<RequestBody>) -> Option<Request<RequestBody>> {
+    let mut copy = Request::new(req.body().resend()?);
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    Some(copy)
 }
 
 /// One endpoint: resolve, connect (pooled or new), send and wait for response headers within

@@ -203,8 +203,8 @@ fn seconds(d: Duration) -> String {
 }
 
 /// Appends `value` escaped as nginx does: `-` for an absent value (empty with JSON
-/// escaping), an empty one stays empty; `"`, `\` and bytes outside printable ASCII as `\xXX` (JSON: `\"`, `\\`,
-/// `\n`, `\u00XX`).
+/// escaping), an empty one stays empty; `"`, `\` and bytes outside printable ASCII as
+/// `\xXX` (JSON: `\"`, `\\`, `\n`, `\u00XX`).
 fn push(out: &mut String, value: Value<'_>, json: bool) {
     let bytes = match &value {
         Value::Str(s) => s.as_bytes(),

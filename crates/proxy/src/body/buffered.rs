@@ -52,8 +52,9 @@ pub(crate) struct Replay {
 
 impl Buffered {
     /// Reads `body` to its end: in memory while it fits `memory_limit`, then into a temporary
-    /// file. `body` (a [`super::StreamBody`]) enforces `proxy-body-size` and `client-body-timeout` as it is read;
-    /// trailers are dropped (nginx does not forward them either).
+    /// file. `body` (a [`super::StreamBody`]) enforces `proxy-body-size` and
+    /// `client-body-timeout` as it is read; trailers are dropped (nginx does not forward them
+    /// either).
     pub(crate) async fn collect<B>(body: B, memory_limit: u64) -> Result<Self, BodyError>
     where
         B: Body<Data = Bytes, Error = BodyError>,
@@ -123,6 +124,13 @@ async fn new_spool() -> Result<tokio::fs::File, BodyError> {
 }
 
 // === impl Replay ===
+
+impl Replay {
+    /// The same body from its first byte.
+    pub(crate) fn restart(&self) -> Self {
+        self.body.replay()
+    }
+}
 
 impl Body for Replay {
     type Data = Bytes;
