@@ -224,3 +224,27 @@ async fn a_buffered_body_is_resent_to_the_next_endpoint_after_a_failure() {
     assert!(statuses.iter().any(|(h, s)| *h == "on.test" && *s == 502), "{statuses:?}");
     assert!(statuses.iter().all(|(h, s)| *h != "post.test" || *s == 200), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn accepted_knobs_are_not_called_unsupported_and_bad_values_are_named() {
+    let knobs = [
+        ("proxy-buffering", "on"),
+        ("proxy-buffers-number", "8"),
+        ("proxy-busy-buffers-size", "16k"),
+        ("proxy-max-temp-file-size", "0"),
+        ("client-body-buffer-size", "64k"),
+    ];
+    let bad = [("proxy-request-buffering", "yes")];
+    let cm = "  proxy-buffering: \"on\"\n  proxy-max-temp-file-size: \"2048m\"\n  \
+              client-body-buffer-size: \"16k\"\n";
+    let (_web, _dir, portico) =
+        start_site(&[("knobs.test", &knobs[..]), ("bad.test", &bad[..])], Some(cm)).await;
+    assert_eq!(get(portico.http, "knobs.test", "/").await.unwrap().status, 200);
+    let check = portico.check();
+    assert!(!check.contains("not supported"), "{check}");
+    for (name, _) in knobs {
+        assert!(!check.contains(name), "{name}: {check}");
+    }
+    let line = check.lines().find(|l| l.contains("proxy-request-buffering")).unwrap_or_default();
+    assert!(line.contains("bad") && line.contains("\"yes\""), "object, key and value: {check}");
+}
