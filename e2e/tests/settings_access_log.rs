@@ -114,3 +114,31 @@ async fn requests_refused_before_routing_follow_the_access_log_settings() {
     assert!(get(portico.http, "log.test", "/after").await.is_ok());
     assert!(portico.log_lines("portico::access").is_empty(), "{}", portico.log_text());
 }
+
+#[tokio::test]
+async fn enable_access_log_false_silences_its_location_only() {
+    use portico_e2e::site_ingress;
+    let (_web, dir, portico) = site("  log-format-upstream: \"line $host $uri\"\n").await;
+    dir.write("quiet.yaml", site_ingress("quiet.test", &[("enable-access-log", "false")]));
+    eventually("quiet.test served", || async {
+        get(portico.http, "quiet.test", "/warmup").await.is_ok_and(|r| r.status == 200)
+    })
+    .await;
+    assert_eq!(get(portico.http, "quiet.test", "/hush").await.unwrap().status, 200);
+    assert_eq!(get(portico.http, "log.test", "/loud").await.unwrap().status, 200);
+    eventually("log.test logged", || async {
+        !portico.log_lines("line log.test /loud").is_empty()
+    })
+    .await;
+    assert!(portico.log_lines("/hush").is_empty(), "{}", portico.log_text());
+
+    // And the structured event too.
+    let (_web, dir, portico) =
+        start_site(&[("log.test", &[("enable-access-log", "false")])], None).await;
+    drop(dir);
+    assert_eq!(get(portico.http, "log.test", "/hush").await.unwrap().status, 200);
+    assert_eq!(get(portico.http, "other.test", "/loud").await.unwrap().status, 404);
+    eventually("the 404 logged", || async { !portico.log_lines("portico::access").is_empty() })
+        .await;
+    assert!(portico.log_lines("/hush").is_empty(), "{}", portico.log_text());
+}

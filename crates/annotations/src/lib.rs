@@ -24,6 +24,7 @@ mod docs;
 mod external_auth;
 mod ipaccess;
 mod limits;
+mod logging;
 mod proxy;
 mod registry;
 mod rewrite;
@@ -115,6 +116,7 @@ pub fn parse_ingress(
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     buffering::apply(&mut ctx, &mut annotations.policy);
+    logging::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     authtls::apply(&mut ctx, &mut annotations);

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    auth, authtls, balance, buffering, cors, external_auth, ipaccess, limits, proxy, rewrite,
-    snippet,
+    auth, authtls, balance, buffering, cors, external_auth, ipaccess, limits, logging, proxy,
+    rewrite, snippet,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -80,6 +80,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         rewrite::SPECS,
         proxy::SPECS,
         buffering::SPECS,
+        logging::SPECS,
         balance::SPECS,
         auth::SPECS,
         authtls::SPECS,

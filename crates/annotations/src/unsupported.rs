@@ -187,7 +187,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("server-alias", "More host names for the server."),
     ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
     // Logs and tracing.
-    ignored("enable-access-log", "Access log on or off for the location."),
     ignored("enable-rewrite-log", "nginx rewrite log."),
     ignored("enable-opentelemetry", "OpenTelemetry tracing."),
     ignored("opentelemetry-trust-incoming-span", "Continue incoming trace spans."),

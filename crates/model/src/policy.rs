@@ -31,6 +31,8 @@ pub struct LocationPolicy {
     pub proxy_buffer_size: u64,
     /// How the request body travels upstream (`proxy-request-buffering`, ...).
     pub request_body: RequestBodyPolicy,
+    /// `enable-access-log` (default true): requests to the location are logged.
+    pub access_log: bool,
     /// What the location does to requests besides routing them, in phase order.
     pub filters: Filters,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
@@ -102,6 +104,7 @@ impl Default for LocationPolicy {
             next_upstream: NextUpstream::default(),
             proxy_buffer_size: 4096,
             request_body: RequestBodyPolicy::default(),
+            access_log: true,
             filters: Filters::default(),
             denied: None,
         }

@@ -56,6 +56,8 @@ pub(crate) struct AccessLog {
     pub(crate) client: Option<IpAddr>,
     /// The routed backend (`$proxy_upstream_name`).
     pub(crate) backend: Option<BackendId>,
+    /// `enable-access-log` of the routed location.
+    pub(crate) enabled: bool,
     /// Only for nginx-format lines.
     nginx: Option<Box<nginx::Captured>>,
     output: Arc<AccessOutput>,
@@ -123,6 +125,7 @@ impl AccessLog {
             upstream_status: None,
             client: None,
             backend: None,
+            enabled: true,
             nginx,
             output,
         }
@@ -153,6 +156,9 @@ impl AccessLog {
     /// Writes the line. `complete`: the whole body was sent (else the client or upstream
     /// went away mid-stream).
     pub(crate) fn emit(&self, bytes: u64, complete: bool) {
+        if !self.enabled {
+            return;
+        }
         match &self.output.mode {
             Mode::Off => {}
             Mode::Tracing => self.emit_event(bytes, complete),

@@ -143,6 +143,7 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        log.enabled = policy.access_log;
         trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
