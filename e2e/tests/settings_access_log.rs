@@ -71,8 +71,10 @@ async fn a_json_format_with_json_escaping() {
 async fn a_file_path_and_disabling() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("access.log");
+    // http-access-log-path wins over access-log-path, as in ingress-nginx's template.
     let cm = format!(
-        "  access-log-path: {}\n  log-format-upstream: \"$status $request_uri\"\n",
+        "  access-log-path: /dev/stderr\n  http-access-log-path: {}\n  \
+         log-format-upstream: \"$status $request_uri\"\n",
         file.display()
     );
     let (_web, _dir, portico) = site(&cm).await;
@@ -83,7 +85,7 @@ async fn a_file_path_and_disabling() {
     .await;
     assert!(portico.log_lines("/to-file").is_empty(), "not on stdout or stderr");
 
-    let (_web, _dir, portico) = site("  disable-access-log: \"true\"\n").await;
+    let (_web, _dir, portico) = site("  disable-http-access-log: \"true\"\n").await;
     for _ in 0..3 {
         assert_eq!(get(portico.http, "log.test", "/quiet").await.unwrap().status, 200);
     }
@@ -133,9 +135,8 @@ async fn enable_access_log_false_silences_its_location_only() {
     assert!(portico.log_lines("/hush").is_empty(), "{}", portico.log_text());
 
     // And the structured event too.
-    let (_web, dir, portico) =
-        start_site(&[("log.test", &[("enable-access-log", "false")])], None).await;
-    drop(dir);
+    let quiet = [("enable-access-log", "false")];
+    let (_web2, _dir2, portico) = start_site(&[("log.test", &quiet[..])], None).await;
     assert_eq!(get(portico.http, "log.test", "/hush").await.unwrap().status, 200);
     assert_eq!(get(portico.http, "other.test", "/loud").await.unwrap().status, 404);
     eventually("the 404 logged", || async { !portico.log_lines("portico::access").is_empty() })

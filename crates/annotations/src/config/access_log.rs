@@ -18,12 +18,32 @@ pub(super) static KEYS: &[ConfigKeySpec] = &[
         "No access-log line at all."
     ),
     ConfigKeySpec {
+        key: "disable-http-access-log",
+        default: "false",
+        doc: "No access-log line for HTTP requests (the only ones Portico logs).",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            c.access_log.disabled |= parse_bool(v)?;
+            Ok(None)
+        },
+    },
+    ConfigKeySpec {
         key: "access-log-path",
         default: "",
         doc: "Write nginx-format access-log lines (log-format-upstream) to this file (appended), \
               /dev/stdout or /dev/stderr instead of Portico's structured access event. \
               ingress-nginx's /var/log/nginx/access.log is its container's stdout: that path \
               means /dev/stdout here.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: parse_path,
+    },
+    ConfigKeySpec {
+        key: "http-access-log-path",
+        default: "",
+        doc: "access-log-path of HTTP requests; wins over access-log-path (Portico has no stream \
+              log).",
         empty_is_value: false,
         deny_on_invalid: false,
         apply: parse_path,

@@ -105,6 +105,10 @@ const VALID: &[(&str, &str, Check)] = &[
     ("http2-max-header-size", "32k", |c| *c == GlobalConfig::default()),
     ("http2-max-requests", "1000", |c| *c == GlobalConfig::default()),
     ("disable-access-log", "true", |c| c.access_log.disabled),
+    ("disable-http-access-log", "true", |c| c.access_log.disabled),
+    ("http-access-log-path", "/dev/stderr", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/dev/stderr")
+    }),
     ("access-log-path", "/var/log/portico.log", |c| {
         c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/var/log/portico.log")
     }),
@@ -191,6 +195,8 @@ const INVALID: &[(&str, &[&str])] = &[
     ("http2-max-header-size", &["x"]),
     ("http2-max-requests", &["-5"]),
     ("disable-access-log", &["yes"]),
+    ("disable-http-access-log", &["no"]),
+    ("http-access-log-path", &["relative.log"]),
     ("access-log-path", &["access.log", "stdout"]),
     ("log-format-upstream", &["$remote_addr $unknown_var", "${status"]),
     ("log-format-escape-json", &["json"]),
@@ -306,6 +312,14 @@ fn tls_values_beyond_rustls_are_dropped_with_a_warning() {
     let (config, _) =
         parse_configmap(&data(&[("ssl-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA")]));
     assert_eq!(config.tls.tls12_suites, ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]);
+}
+
+#[test]
+fn http_access_log_path_wins_over_access_log_path() {
+    let pairs = [("http-access-log-path", "/dev/stderr"), ("access-log-path", "/var/log/a.log")];
+    let (config, diagnostics) = parse_configmap(&data(&pairs));
+    assert!(diagnostics.is_empty());
+    assert_eq!(config.access_log.nginx.unwrap().path, "/dev/stderr");
 }
 
 #[test]
