@@ -248,3 +248,36 @@ async fn accepted_knobs_are_not_called_unsupported_and_bad_values_are_named() {
     let line = check.lines().find(|l| l.contains("proxy-request-buffering")).unwrap_or_default();
     assert!(line.contains("bad") && line.contains("\"yes\""), "object, key and value: {check}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_upload_is_buffered_too() {
+    let none: &[(&str, &str)] = &[];
+    let off = [("proxy-request-buffering", "off")];
+    let (_web, dir, portico) =
+        start_site(&[("h2.test", none), ("h2off.test", &off[..])], None).await;
+    let (file, checksum) = data_file(dir.path(), 300 * 1024);
+    let port = portico.https.port();
+    let upload_h2 = |host: &'static str| {
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || {
+            // `-T -`: a body of unknown length from stdin, so HTTP/2 carries no content-length.
+            let out = std::process::Command::new("curl")
+                .args(["-sSk", "--http2", "--resolve", &format!("{host}:{port}:127.0.0.1")])
+                .args(["-w", "\n%{http_version}", "-T", "-"])
+                .arg(format!("https://{host}:{port}/h2"))
+                .stdin(std::fs::File::open(&file).unwrap())
+                .output()
+                .expect("curl");
+            String::from_utf8_lossy(&out.stdout).to_string()
+        })
+    };
+    let text = upload_h2("h2.test").await.unwrap();
+    let (body, version) = text.rsplit_once('\n').unwrap();
+    assert_eq!(version, "2", "{text}");
+    let echo: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(header(&echo, "content-length").as_deref(), Some("307200"), "{echo}");
+    assert_eq!(echo["body_checksum"], checksum);
+    let text = upload_h2("h2off.test").await.unwrap();
+    let echo: serde_json::Value = serde_json::from_str(text.rsplit_once('\n').unwrap().0).unwrap();
+    assert_eq!(header(&echo, "transfer-encoding").as_deref(), Some("chunked"), "{echo}");
+}
