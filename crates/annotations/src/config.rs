@@ -3,6 +3,7 @@
 //! reported. ingress-nginx reference: `internal/ingress/controller/config/config.go`.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use portico_model::{Diagnostic, GlobalConfig};
 
@@ -68,8 +69,36 @@ macro_rules! global_auth_key {
     };
 }
 
+/// A key that Portico validates and that has no observable effect in it: `$why` says why, for
+/// the docs ("accepted, no effect: ...").
+macro_rules! accepted_key {
+    ($key:literal, $default:literal, $parse:expr, $why:literal) => {
+        ConfigKeySpec {
+            key: $key,
+            default: $default,
+            doc: concat!("accepted, no effect: ", $why),
+            empty_is_value: false,
+            deny_on_invalid: false,
+            apply: |v, _| {
+                $parse(v)?;
+                Ok(None)
+            },
+        }
+    };
+}
+
+mod access_log;
+mod bodies;
+mod compression;
+mod tls;
+
 /// Every ConfigMap key Portico understands, applied in this order.
-pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
+pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> = LazyLock::new(|| {
+    [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS].concat()
+});
+
+/// The keys of the first waves (redirects, forwarded headers, timeouts, limits, HSTS, auth).
+static CORE_KEYS: &[ConfigKeySpec] = &[
     ConfigKeySpec {
         key: "ssl-redirect",
         default: "true",
@@ -421,7 +450,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
 pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagnostic>) {
     let mut config = GlobalConfig::default();
     let mut diagnostics = Vec::new();
-    for spec in CONFIG_KEYS {
+    for spec in CONFIG_KEYS.iter() {
         let Some(raw) = data.get(spec.key) else { continue };
         if raw.is_empty() && !spec.empty_is_value {
             continue;
@@ -473,7 +502,7 @@ pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagn
 /// A Markdown table of the ConfigMap keys, for generated docs.
 pub fn render_markdown() -> String {
     let mut out = String::from("| key | default | description |\n|---|---|---|\n");
-    for spec in CONFIG_KEYS {
+    for spec in CONFIG_KEYS.iter() {
         out.push_str(&format!("| `{}` | `{}` | {} |\n", spec.key, spec.default, spec.doc));
     }
     out

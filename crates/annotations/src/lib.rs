@@ -18,6 +18,7 @@ mod auth;
 mod authtls;
 mod backend_protocol;
 mod balance;
+mod buffering;
 mod canary;
 mod config;
 mod context;
@@ -26,6 +27,7 @@ mod docs;
 mod external_auth;
 mod ipaccess;
 mod limits;
+mod logging;
 mod proxy;
 mod proxy_rewrite;
 mod proxy_ssl;
@@ -149,6 +151,8 @@ pub fn parse_ingress(
     backend_protocol::apply(&mut ctx, &mut annotations.policy);
     proxy_rewrite::apply(&mut ctx, &mut annotations.policy);
     proxy_ssl::apply(&mut ctx, &mut annotations);
+    buffering::apply(&mut ctx, &mut annotations.policy);
+    logging::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     affinity::apply(&mut ctx, &mut annotations);
     upstream_hash::apply(&mut ctx, &mut annotations);
@@ -176,7 +180,7 @@ pub fn parse_configmap(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Di
 
 /// Every ConfigMap key Portico understands, in the order they are applied.
 pub fn config_keys() -> &'static [ConfigKeySpec] {
-    config::CONFIG_KEYS
+    &config::CONFIG_KEYS
 }
 
 #[cfg(test)]

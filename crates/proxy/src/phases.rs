@@ -27,7 +27,7 @@ use http::header::HOST;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
-use portico_model::{Location, LocationPolicy, Phase, RateLimit, Server, Target};
+use portico_model::{BackendId, Location, LocationPolicy, Phase, RateLimit, Server, Target};
 use portico_router::normalize::normalize;
 use portico_router::{PathMatch, RequestHead, ServerId};
 
@@ -80,9 +80,18 @@ impl Proxy {
             && (conn.limits.keepalive.is_zero() || nth >= conn.limits.keepalive_requests);
         let host = request_host(&req);
         let grpc = crate::error::is_grpc(req.headers());
-        let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
-        let mut trail = Trail::default();
         let snapshot = self.snapshot();
+        let seen = (req.version(), req.headers(), conn.peer, conn.tls);
+        let output = self.access.load_full();
+        let mut log = AccessLog::start(
+            output,
+            req.method(),
+            req.uri(),
+            host.as_ref(),
+            seen,
+            snapshot.as_ref(),
+        );
+        let mut trail = Trail::default();
         let result = match &snapshot {
             Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
             None => Err(ProxyError::NotReady),
@@ -145,6 +154,7 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        log.enabled = policy.access_log;
         trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
@@ -180,7 +190,10 @@ impl Proxy {
         }
         // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
         // check (spec §1.7); then allow/deny, basic auth (access phase), auth_request.
-        let balancer = backend(snap, (route.server, index, location), &parts)?;
+        let balancer = backend(snap, (route.server, index, location), &parts)?.map(|(id, b)| {
+            log.backend = Some(id);
+            b
+        });
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
@@ -338,7 +351,7 @@ fn backend<'s>(
     snap: &'s Snapshot,
     routed: (ServerId, usize, &Location),
     parts: &http::request::Parts,
-) -> Result<Option<&'s Balancer>, ProxyError> {
+) -> Result<Option<(BackendId, &'s Balancer)>, ProxyError> {
     let (server, index, location) = routed;
     let target = if location.backends.is_single() {
         location.target()
@@ -359,7 +372,7 @@ fn backend<'s>(
         ProxyError::NoEndpoints(name)
     };
     match snap.balancer(id) {
-        Some(balancer) if !balancer.is_empty() => Ok(Some(balancer)),
+        Some(balancer) if !balancer.is_empty() => Ok(Some((id, balancer))),
         _ => Err(unavailable()),
     }
 }
