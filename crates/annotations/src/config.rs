@@ -124,6 +124,22 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         },
     },
     ConfigKeySpec {
+        key: "relative-redirects",
+        default: "false",
+        doc: "Keep the Location of redirects Portico builds from a path relative (nginx's \
+              absolute_redirect off): the add-slash 301 and permanent-/temporal-redirect paths.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            if parse_bool(v)? {
+                c.location_defaults.filters.set(portico_model::Filter::RelativeRedirects);
+            } else {
+                c.location_defaults.filters.remove_like(&portico_model::Filter::RelativeRedirects);
+            }
+            Ok(None)
+        },
+    },
+    ConfigKeySpec {
         key: "preserve-trailing-slash",
         default: "false",
         doc: "Keep the trailing slash in HTTPS redirects.",

@@ -25,6 +25,7 @@ mod external_auth;
 mod ipaccess;
 mod limits;
 mod proxy;
+mod redirect;
 mod registry;
 mod rewrite;
 mod snippet;
@@ -119,6 +120,7 @@ pub fn parse_ingress(
         canary: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
+    redirect::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy, rewrite, snippet,
+    auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy, redirect,
+    rewrite, snippet,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -77,6 +78,7 @@ pub enum OnInvalid {
 static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
     [
         rewrite::SPECS,
+        redirect::SPECS,
         proxy::SPECS,
         balance::SPECS,
         canary::SPECS,

@@ -110,6 +110,9 @@ fn prefix_override_reads_only_the_given_prefix() {
 
 /// The context an auth annotation needs to be read at all.
 fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
+    if name == "temporal-redirect-code" {
+        return vec![("temporal-redirect", "http://x.com")];
+    }
     if name.starts_with("auth-tls-") && name != "auth-tls-secret" {
         return vec![("auth-tls-secret", "ns/ca")];
     }

@@ -135,12 +135,7 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("upstream-hash-by-subset", "Hash onto a subset of endpoints."),
     ignored("upstream-hash-by-subset-size", "Size of the upstream-hash-by subset."),
     // Redirects.
-    ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
-    ignored("permanent-redirect-code", "Status of permanent-redirect."),
-    ignored("temporal-redirect", "Answer every request with a 302 to this URL."),
-    ignored("temporal-redirect-code", "Status of temporal-redirect."),
     ignored("from-to-www-redirect", "Redirect between www.<host> and <host>."),
-    ignored("relative-redirects", "Relative Location headers in nginx redirects."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
     ignored("backend-protocol", "HTTP, HTTPS, GRPC, GRPCS, AJP or FCGI to the backend."),

@@ -2,11 +2,10 @@
 //!
 //! ```text
 //! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
-//!   ─▶ filters: rewrite phase (CORS preflight 204, snippet `return`, rewrite-target (302
-//!   for URL targets), HTTPS redirect (308)) ─▶ backend (canary choice; 503 without
-//!   endpoints) ─▶ filters: preaccess
-//!   (limits: 503) ─▶ access (address lists 403, client certificates, basic auth 401)
-//!   (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
+//!   ─▶ filters: rewrite phase (CORS preflight 204, snippet `return`, permanent-/temporal-
+//!   redirect, rewrite-target (302 for URL targets), HTTPS redirect (308)) ─▶ backend (canary
+//!   choice; 503 without endpoints) ─▶ filters: preaccess (limits: 503) ─▶ access (address
+//!   lists 403, client certificates, basic auth 401) (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
 //!   ─▶ response (paced by limit-rate)
 //!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
 //!   ran, Portico's own included) ─▶ access log and limit-connections slot released (when the
@@ -138,7 +137,8 @@ impl Proxy {
         trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
-            return Ok(add_slash_redirect(conn, raw_host, &uri));
+            let relative = policy.filters.relative_redirects();
+            return Ok(add_slash_redirect(conn, raw_host, &uri, relative));
         }
         check_denied(policy)?;
         let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
@@ -284,9 +284,15 @@ fn location(server: &Server, matched: PathMatch) -> Result<(usize, &Location, bo
     Ok((index, location, add_slash))
 }
 
-/// The add-slash 301 of phase 3.
-fn add_slash_redirect(conn: &ConnInfo, raw_host: &str, uri: &Uri) -> Response<ResponseBody> {
-    let location = redirect::add_slash_location(conn.scheme(), raw_host, uri.path(), uri.query());
+/// The add-slash 301 of phase 3 (relative with `relative-redirects`).
+fn add_slash_redirect(
+    conn: &ConnInfo,
+    raw_host: &str,
+    uri: &Uri,
+    relative: bool,
+) -> Response<ResponseBody> {
+    let (path, query) = (uri.path(), uri.query());
+    let location = redirect::add_slash_location(conn.scheme(), raw_host, path, query, relative);
     match HeaderValue::try_from(location) {
         Ok(location) => redirect(StatusCode::MOVED_PERMANENTLY, location),
         Err(_) => ProxyError::BadRequest("unrepresentable redirect").into_response(),

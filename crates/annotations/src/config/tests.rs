@@ -32,6 +32,7 @@ const VALID: &[(&str, &str, Check)] = &[
     ("preserve-trailing-slash", "1", |c| {
         c.location_defaults.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
     }),
+    ("relative-redirects", "true", |c| c.location_defaults.filters.relative_redirects()),
     ("use-forwarded-headers", "true", |c| c.use_forwarded_headers),
     ("compute-full-forwarded-for", "t", |c| c.compute_full_forwarded_for),
     ("generate-request-id", "false", |c| !c.generate_request_id),
@@ -79,6 +80,7 @@ const VALID: &[(&str, &str, Check)] = &[
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
 const INVALID: &[(&str, &[&str])] = &[
+    ("relative-redirects", &["on"]),
     ("ssl-redirect", &["yes", " true", "on"]),
     ("force-ssl-redirect", &["enabled"]),
     ("http-redirect-code", &["300", "200", "303", "abc", "308 ", "-308"]),
