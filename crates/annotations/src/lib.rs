@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
 
+mod alias;
 mod auth;
 mod authtls;
 mod balance;
@@ -70,6 +71,11 @@ pub struct IngressAnnotations {
     /// `canary: "true"` and its routing: the Ingress adds alternative backends to the main
     /// Ingress's locations instead of owning paths.
     pub canary: Option<Canary>,
+    /// `from-to-www-redirect`: the www/non-www twin of each host this Ingress adds paths to
+    /// redirects to it (host-wide).
+    pub from_to_www_redirect: bool,
+    /// `server-alias`: more exact names of the Ingress's hosts, lowercase, sorted, unique.
+    pub aliases: Vec<String>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -118,9 +124,12 @@ pub fn parse_ingress(
         auth: None,
         auth_tls: None,
         canary: None,
+        from_to_www_redirect: false,
+        aliases: Vec::new(),
     };
     rewrite::apply(&mut ctx, &mut annotations);
     redirect::apply(&mut ctx, &mut annotations);
+    annotations.aliases = alias::parse(&mut ctx);
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);

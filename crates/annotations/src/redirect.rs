@@ -1,8 +1,9 @@
 //! Redirect annotations (ingress-nginx `annotations/redirect/redirect.go`, the template's
 //! `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }}`; spec §1.6):
 //! `temporal-redirect` / `permanent-redirect` with their codes, `relative-redirects` and
-//! `from-to-www-redirect`. The ingress-nginx parser returns every error, so an invalid value of
-//! any of them drops the Ingress; a code outside its range silently becomes the default.
+//! `from-to-www-redirect`. A value failing its validator drops the Ingress (the ingress-nginx
+//! parser returns the validation error); a code outside its range silently becomes the
+//! default.
 
 use std::sync::Arc;
 
@@ -66,10 +67,7 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
     spec(
         "temporal-redirect",
         ValueKind::String,
-        Validator {
-            describe: "http(s) URL of letters, digits and - . _ ~ / : , ? & =",
-            check: check_temporal_url,
-        },
+        URL,
         Risk::Medium,
         "Answer every request of the location with a redirect (302) to this URL, as written; \
          takes precedence over permanent-redirect.",
@@ -82,6 +80,14 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         "Status of temporal-redirect: 300-307, anything else is 302.",
     ),
     spec(
+        "from-to-www-redirect",
+        ValueKind::Bool,
+        BOOL,
+        Risk::Low,
+        "Redirect (http-redirect-code) www.<host> to <host>, or <host> to www.<host>, unless \
+         that name is an Ingress host; over HTTPS with the host's certificate when it covers it.",
+    ),
+    spec(
         "relative-redirects",
         ValueKind::Bool,
         BOOL,
@@ -91,34 +97,50 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
     ),
 ];
 
-/// Applies the family onto `out`: the redirect filter (temporal first, as ingress-nginx), and
+/// Applies the family onto `out`: the redirect filter (temporal first, as ingress-nginx),
 /// relative redirects when the annotation says so (the ConfigMap's default is already in the
-/// policy; `false` cannot undo it, as nginx's `absolute_redirect off` at `http` level).
+/// policy; `false` cannot undo it, as nginx's `absolute_redirect off` at `http` level), and
+/// `from-to-www-redirect`. A `temporal-redirect` that is no http(s) URL makes ingress-nginx's
+/// parser fail without a validation error: the whole family is then ignored, the Ingress kept.
 pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
-    if ctx.bool("relative-redirects") == Some(true) {
+    let www = ctx.bool("from-to-www-redirect") == Some(true);
+    let relative = ctx.bool("relative-redirects") == Some(true);
+    let Ok(redirect) = parse_redirect(ctx) else { return };
+    if relative {
         out.policy.filters.set(Filter::RelativeRedirects);
     }
-    if let Some(redirect) = parse_redirect(ctx) {
+    if let Some(redirect) = redirect {
         out.policy.filters.set(Filter::Redirect(Arc::new(redirect)));
     }
+    out.from_to_www_redirect = www;
 }
 
 /// ingress-nginx's order: `temporal-redirect` wins (its code alone is then read); otherwise
-/// `permanent-redirect-code` is validated even without `permanent-redirect`.
-fn parse_redirect(ctx: &mut Ctx<'_>) -> Option<StaticRedirect> {
+/// `permanent-redirect-code` is validated even without `permanent-redirect`. `Err`: the
+/// temporal URL is unusable (reported).
+fn parse_redirect(ctx: &mut Ctx<'_>) -> Result<Option<StaticRedirect>, ()> {
     if let Some(url) = ctx.value("temporal-redirect") {
         let status = code(ctx, "temporal-redirect-code", 300..=307, DEFAULT_TEMPORAL_CODE);
+        if let Err(reason) = check_http_url(url) {
+            let message = format!(
+                "invalid value {url:?}: {reason}; the redirect annotations of this Ingress \
+                 (temporal-, permanent-, relative-, from-to-www-redirect) are ignored, as \
+                 ingress-nginx"
+            );
+            ctx.error("temporal-redirect", message);
+            return Err(());
+        }
         if ctx.is_present("permanent-redirect") {
             ctx.warn(
                 "permanent-redirect",
                 "ignored: temporal-redirect is set and takes precedence (as ingress-nginx)",
             );
         }
-        return Some(StaticRedirect { status, url: url.to_string() });
+        return Ok(Some(StaticRedirect { status, url: url.to_string() }));
     }
     let status = code(ctx, "permanent-redirect-code", 300..=308, DEFAULT_PERMANENT_CODE);
-    let url = ctx.value("permanent-redirect")?;
-    Some(StaticRedirect { status, url: url.to_string() })
+    let url = ctx.value("permanent-redirect");
+    Ok(url.map(|url| StaticRedirect { status, url: url.to_string() }))
 }
 
 /// The code annotation `name`: within `range`, else `default` (silently, as ingress-nginx).
@@ -138,8 +160,7 @@ fn check_url_chars(value: &str) -> Result<(), String> {
 
 /// `temporal-redirect` is also checked by ingress-nginx's `isValidURL`: Go `url.Parse` must
 /// accept it and its scheme must start with `http`.
-fn check_temporal_url(value: &str) -> Result<(), String> {
-    check_url_chars(value)?;
+fn check_http_url(value: &str) -> Result<(), String> {
     let scheme = url_scheme(value).unwrap_or_default().to_ascii_lowercase();
     if !scheme.starts_with("http") {
         return Err(format!("only http and https are valid protocols ({scheme:?})"));

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy, redirect,
+    alias, auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy, redirect,
     rewrite, snippet,
 };
 
@@ -79,6 +79,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
     [
         rewrite::SPECS,
         redirect::SPECS,
+        alias::SPECS,
         proxy::SPECS,
         balance::SPECS,
         canary::SPECS,

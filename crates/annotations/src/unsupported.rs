@@ -135,7 +135,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("upstream-hash-by-subset", "Hash onto a subset of endpoints."),
     ignored("upstream-hash-by-subset-size", "Size of the upstream-hash-by subset."),
     // Redirects.
-    ignored("from-to-www-redirect", "Redirect between www.<host> and <host>."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
     ignored("backend-protocol", "HTTP, HTTPS, GRPC, GRPCS, AJP or FCGI to the backend."),
@@ -178,7 +177,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
-    ignored("server-alias", "More host names for the server."),
     ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
     // Logs and tracing.
     ignored("enable-access-log", "Access log on or off for the location."),

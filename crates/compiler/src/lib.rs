@@ -5,7 +5,8 @@
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
 //! ([`auth`]) → merged per host ([`servers`]) → regex-mode paths that do not compile left out
 //! ([`regex`]) → canaries joined to the main locations ([`canary`]) → certificates assigned ([`tls`]) → backends
-//! resolved to endpoints ([`backends`]).
+//! resolved to endpoints ([`backends`]); `from-to-www-redirect` servers added once
+//! certificates are known ([`www`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
 
@@ -22,6 +23,7 @@ mod regex;
 mod secret;
 mod servers;
 mod tls;
+mod www;
 
 #[cfg(test)]
 mod tests;
@@ -164,6 +166,7 @@ impl Compiler {
             &mut diagnostics,
         );
         last_good_tls.finish();
+        www::add_redirect_servers(&mut servers.servers, &servers.www, &mut diagnostics);
         let (backends, remap) = registry.resolve(objects, &slices, &mut diagnostics);
 
         let mut table = RouteTable {

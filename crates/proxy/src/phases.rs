@@ -1,7 +1,7 @@
 //! The request phases, in order, in one place (spec §1.7, STYLE §7):
 //!
 //! ```text
-//! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
+//! route ─▶ from-to-www-redirect twin (308) ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
 //!   ─▶ filters: rewrite phase (CORS preflight 204, snippet `return`, permanent-/temporal-
 //!   redirect, rewrite-target (302 for URL targets), HTTPS redirect (308)) ─▶ backend (canary
 //!   choice; 503 without endpoints) ─▶ filters: preaccess (limits: 503) ─▶ access (address
@@ -127,6 +127,9 @@ impl Proxy {
         let raw_host = host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("");
         let route = route(snap, raw_host, &uri)?;
         let server = snap.server(route.server);
+        if let Some(to) = &server.redirect_to {
+            return Ok(www_redirect(to, &parts, host.as_ref(), conn, &snap.table.global));
+        }
         if let Some(response) = app_root(server, &route.path, conn, raw_host) {
             return Ok(response);
         }
@@ -258,6 +261,29 @@ fn route<'u>(snap: &Snapshot, host: &str, uri: &'u Uri) -> Result<Route<'u>, Pro
     let path = normalize(uri.path()).map_err(|_| ProxyError::BadRequest("invalid request path"))?;
     let matched = snap.router.find_location(server, &path);
     Ok(Route { server, path, matched })
+}
+
+/// Phase 2 on a `from-to-www-redirect` twin (a server of its own in nginx, with nothing but
+/// the `return`): `http-redirect-code` to `<scheme>://<to>:<port><request URI minus one
+/// trailing slash>`, scheme and port as trusted forwarded headers say.
+fn www_redirect(
+    to: &str,
+    parts: &http::request::Parts,
+    host: Option<&HeaderValue>,
+    conn: &ConnInfo,
+    global: &portico_model::GlobalConfig,
+) -> Response<ResponseBody> {
+    let view = Forwarded::new(&parts.headers, host, conn, global);
+    let request_uri = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let scheme = view.scheme.to_str().unwrap_or("http");
+    let port = view.port.to_str().unwrap_or_default();
+    let location = redirect::www_location(scheme, to, port, request_uri);
+    let status =
+        StatusCode::from_u16(global.http_redirect_code).unwrap_or(StatusCode::PERMANENT_REDIRECT);
+    match HeaderValue::try_from(location) {
+        Ok(location) => redirect(status, location),
+        Err(_) => ProxyError::BadRequest("unrepresentable redirect").into_response(),
+    }
 }
 
 /// Phase 2, before any location: `app-root` 302 for exactly `/` (§1.5).

@@ -60,9 +60,6 @@ fn invalid_values_drop_the_ingress() {
         &[("permanent-redirect", "http://x.com/a b")],
         &[("permanent-redirect", "http://x.com"), ("permanent-redirect-code", "30x")],
         &[("permanent-redirect-code", " 301")],
-        &[("temporal-redirect", "/relative")],
-        &[("temporal-redirect", "ftp://x.com")],
-        &[("temporal-redirect", "http://x.com:port/")],
         &[("temporal-redirect", "http://x.com"), ("temporal-redirect-code", "x")],
         &[("relative-redirects", "yes")],
     ];
@@ -75,6 +72,26 @@ fn invalid_values_drop_the_ingress() {
         assert!(diags[0].message.contains(&format!("{value:?}")), "{}", diags[0].message);
         assert_eq!(diags[0].severity, Severity::Error);
     }
+}
+
+#[test]
+fn a_temporal_url_that_is_not_http_ignores_the_family_but_keeps_the_ingress() {
+    for bad in ["/relative", "ftp://x.com", "http://x.com:port/"] {
+        let parsed = parse(&[
+            ("temporal-redirect", bad),
+            ("relative-redirects", "true"),
+            ("from-to-www-redirect", "true"),
+        ]);
+        assert!(!parsed.fatal, "{bad:?}");
+        assert_eq!(redirect(&parsed), None, "{bad:?}");
+        assert!(!parsed.annotations.policy.filters.relative_redirects());
+        assert!(!parsed.annotations.from_to_www_redirect);
+        let diags = diags_for(&parsed, "temporal-redirect");
+        assert_eq!(diags.len(), 1, "{bad:?}");
+        assert!(diags[0].message.contains(&format!("{bad:?}")), "{}", diags[0].message);
+    }
+    assert!(parse(&[("from-to-www-redirect", "true")]).annotations.from_to_www_redirect);
+    assert!(parse(&[("from-to-www-redirect", "no")]).fatal);
 }
 
 #[test]

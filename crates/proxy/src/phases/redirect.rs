@@ -60,6 +60,13 @@ pub(crate) fn https_location(
     format!("https://{}{uri}", strip_port(host))
 }
 
+/// `from-to-www-redirect` (ingress-nginx `ngx_srv_redirect.lua`): `<scheme>://<to>:<port>` +
+/// the raw request URI without one trailing `/` (so `/` adds nothing).
+pub(crate) fn www_location(scheme: &str, to: &str, port: &str, request_uri: &str) -> String {
+    let uri = request_uri.strip_suffix('/').unwrap_or(request_uri);
+    format!("{scheme}://{to}:{port}{uri}")
+}
+
 /// `host:port` → `host`; `[v6]:port` → `[v6]`; anything else unchanged.
 pub(crate) fn strip_port(host: &str) -> &str {
     let after_bracket = host.rfind(']').map_or(0, |i| i + 1);
@@ -87,6 +94,13 @@ mod tests {
         let with_query = add_slash_location("https", "a.com", "/p", Some("x=1"), false);
         assert_eq!(with_query, "https://a.com/p/?x=1");
         assert_eq!(add_slash_location("http", "a.com", "/p", Some("x"), true), "/p/?x");
+    }
+
+    #[test]
+    fn www_location_has_the_port_and_drops_one_slash() {
+        assert_eq!(www_location("https", "a.com", "443", "/"), "https://a.com:443");
+        assert_eq!(www_location("http", "a.com", "80", "/foo/?x"), "http://a.com:80/foo/?x");
+        assert_eq!(www_location("http", "a.com", "80", "/foo//"), "http://a.com:80/foo/");
     }
 
     #[test]
