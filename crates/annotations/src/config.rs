@@ -124,6 +124,25 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         },
     },
     ConfigKeySpec {
+        key: "custom-http-errors",
+        default: "",
+        doc: "Comma-separated statuses (300-599) every location without the annotation answers \
+              from the default backend (--default-backend-service, else Portico's 404).",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let (codes, note) = parse_error_codes(v);
+            let errors = portico_model::CustomErrors { codes, ..Default::default() };
+            let filters = &mut c.location_defaults.filters;
+            if errors.codes.is_empty() {
+                filters.remove_like(&portico_model::Filter::CustomErrors(Default::default()));
+            } else {
+                filters.set(portico_model::Filter::CustomErrors(std::sync::Arc::new(errors)));
+            }
+            Ok(note)
+        },
+    },
+    ConfigKeySpec {
         key: "relative-redirects",
         default: "false",
         doc: "Keep the Location of redirects Portico builds from a path relative (nginx's \
@@ -548,6 +567,23 @@ fn parse_error_status(value: &str) -> Result<u16, String> {
 /// `limit-rate` / `limit-rate-after`: an integer in KB, 0 or less = none.
 fn parse_kb(value: &str) -> Result<u64, String> {
     Ok(u64::try_from(value::parse_int(value)?).unwrap_or(0))
+}
+
+/// `custom-http-errors`: comma-separated integers, those within 300-599 kept (ingress-nginx
+/// `filterErrors`); the others are named in the note.
+fn parse_error_codes(value: &str) -> (Vec<u16>, Option<String>) {
+    let mut codes = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        match entry.parse::<u16>() {
+            Ok(code) if (300..600).contains(&code) => codes.push(code),
+            _ => skipped.push(entry),
+        }
+    }
+    let note = (!skipped.is_empty()).then(|| {
+        format!("invalid value {value:?}: ignored (not a status 300-599): {}", skipped.join(", "))
+    });
+    (codes, note)
 }
 
 /// `http-redirect-code`: only 301, 302, 307 and 308 (ingress-nginx `validRedirectCodes`).

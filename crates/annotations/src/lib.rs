@@ -16,6 +16,7 @@ use portico_model::{Diagnostic, GlobalConfig, LbAlgorithm, LocationPolicy};
 mod alias;
 mod auth;
 mod authtls;
+mod backend;
 mod balance;
 mod canary;
 mod config;
@@ -76,6 +77,8 @@ pub struct IngressAnnotations {
     pub from_to_www_redirect: bool,
     /// `server-alias`: more exact names of the Ingress's hosts, lowercase, sorted, unique.
     pub aliases: Vec<String>,
+    /// `default-backend`: a Service name in the Ingress's namespace.
+    pub default_backend: Option<String>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -126,10 +129,12 @@ pub fn parse_ingress(
         canary: None,
         from_to_www_redirect: false,
         aliases: Vec::new(),
+        default_backend: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     redirect::apply(&mut ctx, &mut annotations);
     annotations.aliases = alias::parse(&mut ctx);
+    backend::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);

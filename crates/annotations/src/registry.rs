@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    alias, auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy, redirect,
-    rewrite, snippet,
+    alias, auth, authtls, backend, balance, canary, cors, external_auth, ipaccess, limits, proxy,
+    redirect, rewrite, snippet,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -80,6 +80,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         rewrite::SPECS,
         redirect::SPECS,
         alias::SPECS,
+        backend::SPECS,
         proxy::SPECS,
         balance::SPECS,
         canary::SPECS,

@@ -48,21 +48,21 @@ fn no_annotations_gives_the_configmap_defaults() {
 
 #[test]
 fn unknown_prefixed_annotations_are_reported_not_dropped() {
-    let parsed = parse(&[("stream-snippet", "return 200;"), ("custom-http-errors", "404")]);
+    let parsed = parse(&[("stream-snippet", "return 200;"), ("upstream-vhost", "x.com")]);
     assert!(!parsed.fatal);
     let messages: Vec<_> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         messages,
         [
             format!(
-                "warning: {}: annotation {DEFAULT_PREFIX}/custom-http-errors is not supported by \
-                 Portico (ignored)",
-                field("custom-http-errors")
-            ),
-            format!(
                 "warning: {}: annotation {DEFAULT_PREFIX}/stream-snippet is not supported \
                  by Portico (ignored)",
                 field("stream-snippet")
+            ),
+            format!(
+                "warning: {}: annotation {DEFAULT_PREFIX}/upstream-vhost is not supported by \
+                 Portico (ignored)",
+                field("upstream-vhost")
             ),
         ]
     );

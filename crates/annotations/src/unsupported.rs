@@ -140,8 +140,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("backend-protocol", "HTTP, HTTPS, GRPC, GRPCS, AJP or FCGI to the backend."),
     ignored("service-upstream", "Proxy to the Service's ClusterIP instead of the endpoints."),
     ignored("upstream-vhost", "Host header sent to the backend."),
-    ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
-    ignored("custom-http-errors", "Status codes answered by the default backend."),
     ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
     ignored(
         "proxy-next-upstream-timeout",

@@ -5,8 +5,9 @@
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
 //! ([`auth`]) → merged per host ([`servers`]) → regex-mode paths that do not compile left out
 //! ([`regex`]) → canaries joined to the main locations ([`canary`]) → certificates assigned ([`tls`]) → backends
-//! resolved to endpoints ([`backends`]); `from-to-www-redirect` servers added once
-//! certificates are known ([`www`]).
+//! resolved to endpoints ([`backends`]) → `default-backend` and `custom-http-errors`
+//! ([`default_backend`]); `from-to-www-redirect` servers added once certificates are known
+//! ([`www`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,7 @@ mod backends;
 mod canary;
 mod class;
 mod config;
+mod default_backend;
 mod host;
 mod ingress;
 mod policy;
@@ -179,6 +181,14 @@ impl Compiler {
         for server in table.servers.iter_mut().chain(std::iter::once(&mut table.default_server)) {
             remap_targets(server, &remap);
         }
+        let inputs = default_backend::Inputs {
+            prepared: &prepared,
+            objects,
+            slices: &slices,
+            default_target: remap_target(default_target, &remap),
+            load_balance: table.global.load_balance,
+        };
+        default_backend::apply(&mut table, &inputs, &mut diagnostics);
         Compiled { table, diagnostics, stats }
     }
 
@@ -236,9 +246,13 @@ impl Compiler {
 /// Rewrites backend ids after [`Registry::resolve`] sorted the backends.
 fn remap_targets(server: &mut Server, remap: &[portico_model::BackendId]) {
     for location in &mut server.locations {
-        location.backends.map_targets(|target| match target {
-            Target::Backend(id) => remap.get(id.0).map_or(target, |new| Target::Backend(*new)),
-            Target::NotFound => target,
-        });
+        location.backends.map_targets(|target| remap_target(target, remap));
+    }
+}
+
+fn remap_target(target: Target, remap: &[portico_model::BackendId]) -> Target {
+    match target {
+        Target::Backend(id) => remap.get(id.0).map_or(target, |new| Target::Backend(*new)),
+        Target::NotFound => target,
     }
 }

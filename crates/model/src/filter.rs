@@ -8,6 +8,7 @@
 
 mod client_auth;
 mod cors;
+mod custom_errors;
 mod external_auth;
 mod limits;
 mod redirect;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use crate::BasicAuth;
 
 pub use cors::{Cors, CorsOrigins, OriginPattern};
+pub use custom_errors::CustomErrors;
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 pub use limits::{Limits, RateLimit};
@@ -83,6 +85,9 @@ pub enum Filter {
     RateLimit(RateLimit),
     /// `auth-type: basic`: 401 unless the credentials verify (the Secret's users).
     BasicAuth(Arc<BasicAuth>),
+    /// `custom-http-errors`: responses of these statuses are replaced by the error backend's
+    /// answer (applied where the response is finished, Portico's own pages included).
+    CustomErrors(Arc<CustomErrors>),
     /// `auth-tls-*`: the client certificate the connection presented (400, 403, 421), and the
     /// `ssl-client-*` headers sent upstream.
     ClientCert(Arc<ClientAuth>),
@@ -165,7 +170,9 @@ impl Filter {
             | Filter::BasicAuth(_) => Phase::Access,
             Filter::ExternalAuth(_) => Phase::AuthRequest,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
-            Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
+            Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) | Filter::CustomErrors(_) => {
+                Phase::Response
+            }
             Filter::Limits(_) => Phase::PreAccess,
             Filter::RateLimit(_) => Phase::Response,
         }
@@ -321,6 +328,14 @@ impl Filters {
     pub fn client_auth(&self) -> Option<&Arc<ClientAuth>> {
         self.0.iter().find_map(|f| match f {
             Filter::ClientCert(auth) => Some(auth),
+            _ => None,
+        })
+    }
+
+    /// The custom error pages, when the location has them.
+    pub fn custom_errors(&self) -> Option<&Arc<CustomErrors>> {
+        self.0.iter().find_map(|f| match f {
+            Filter::CustomErrors(errors) => Some(errors),
             _ => None,
         })
     }

@@ -18,9 +18,9 @@ pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,
-    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, HttpsRedirect, IpNet,
-    Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget, SourceRange,
-    StaticRedirect, Template, Var, VerifyClient,
+    CustomErrors, ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue,
+    HttpsRedirect, IpNet, Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget,
+    SourceRange, StaticRedirect, Template, Var, VerifyClient,
 };
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget};

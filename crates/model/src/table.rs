@@ -74,10 +74,11 @@ pub enum PathType {
 }
 
 /// Where a location sends its requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Target {
     Backend(BackendId),
     /// Portico's own 404 (no default backend configured).
+    #[default]
     NotFound,
 }
 

@@ -142,6 +142,7 @@ impl Proxy {
                 | Filter::ResponseHeaders(_)
                 | Filter::CorsHeaders(_)
                 | Filter::RateLimit(_)
+                | Filter::CustomErrors(_)
                 | Filter::RelativeRedirects => Step::Next,
             };
             if let Step::Respond(response) = step {
@@ -188,6 +189,7 @@ pub(crate) fn apply_response_filters(
             | Filter::ExternalAuth(_)
             | Filter::ClientCert(_)
             | Filter::BasicAuth(_)
+            | Filter::CustomErrors(_)
             | Filter::RateLimit(_) => {}
         }
     }

@@ -11,6 +11,7 @@ mod body;
 mod config;
 mod conn;
 mod error;
+mod error_pages;
 mod filters;
 mod forwarded;
 pub mod phases;

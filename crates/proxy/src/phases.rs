@@ -7,6 +7,7 @@
 //!   choice; 503 without endpoints) ─▶ filters: preaccess (limits: 503) ─▶ access (address
 //!   lists 403, client certificates, basic auth 401) (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
 //!   ─▶ response (paced by limit-rate)
+//!   ─▶ custom-http-errors (an intercepted status replaced by the error backend's answer)
 //!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
 //!   ran, Portico's own included) ─▶ access log and limit-connections slot released (when the
 //!   response body is dropped)
@@ -36,6 +37,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
+use crate::error_pages::ErrorRequest;
 use crate::filters::limits::ConnPermit;
 use crate::filters::{
     apply_response_filters, Effects, FilterRequest, ResponseRequest, Step, ACCESS_PHASES,
@@ -55,6 +57,8 @@ struct Trail {
     held: Option<ConnPermit>,
     /// `limit-rate`: the pace of the response body.
     rate: Option<RateLimit>,
+    /// `custom-http-errors`: what the error request needs, on a location with them.
+    errors: Option<ErrorRequest>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -86,6 +90,13 @@ impl Proxy {
             None => Err(ProxyError::NotReady),
         };
         let mut response = result.unwrap_or_else(rescue);
+        if let (Some(errors), Some(snapshot)) = (trail.errors.take(), &snapshot) {
+            let id = errors.headers.get(crate::forwarded::X_REQUEST_ID).cloned();
+            let id = id.or_else(|| log.request_id.clone()).or_else(|| {
+                snapshot.table.global.generate_request_id.then(crate::request_id::generate)
+            });
+            response = crate::error_pages::replace(snapshot, errors, id.as_ref(), response).await;
+        }
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);
         }
@@ -137,6 +148,14 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
+        trail.errors = policy.filters.custom_errors().map(|errors| ErrorRequest {
+            errors: Arc::clone(errors),
+            method: parts.method.clone(),
+            headers: parts.headers.clone(),
+            request_uri: uri.path_and_query().map_or("/", |pq| pq.as_str()).to_string(),
+            client: view.client,
+        });
         trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
@@ -144,7 +163,6 @@ impl Proxy {
             return Ok(add_slash_redirect(conn, raw_host, &uri, relative));
         }
         check_denied(policy)?;
-        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
         let mut effects = Effects::default();
         let mut filtered = (!policy.filters.is_empty()).then_some(FilterRequest {
             client: view.client,

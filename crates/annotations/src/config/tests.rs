@@ -33,6 +33,9 @@ const VALID: &[(&str, &str, Check)] = &[
         c.location_defaults.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
     }),
     ("relative-redirects", "true", |c| c.location_defaults.filters.relative_redirects()),
+    ("custom-http-errors", "404, 503", |c| {
+        c.location_defaults.filters.custom_errors().is_some_and(|e| e.codes == [404, 503])
+    }),
     ("use-forwarded-headers", "true", |c| c.use_forwarded_headers),
     ("compute-full-forwarded-for", "t", |c| c.compute_full_forwarded_for),
     ("generate-request-id", "false", |c| !c.generate_request_id),
@@ -81,6 +84,7 @@ const VALID: &[(&str, &str, Check)] = &[
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
 const INVALID: &[(&str, &[&str])] = &[
     ("relative-redirects", &["on"]),
+    ("custom-http-errors", &["abc", "200, 600"]),
     ("ssl-redirect", &["yes", " true", "on"]),
     ("force-ssl-redirect", &["enabled"]),
     ("http-redirect-code", &["300", "200", "303", "abc", "308 ", "-308"]),
