@@ -1,8 +1,9 @@
-//! `default-backend` and `custom-http-errors` (ingress-nginx `annotations/defaultbackend`,
-//! `annotations/customhttperrors`): a Service of the Ingress's namespace answering for the
-//! locations whose backend has no endpoints, and the upstream statuses replaced by the default
-//! backend's answer. Values failing their validators drop the Ingress; the Service itself is
-//! looked up by the compiler.
+//! `default-backend`, `custom-http-errors` and `custom-headers` (ingress-nginx
+//! `annotations/defaultbackend`, `annotations/customhttperrors`, `annotations/customheaders`): a
+//! Service of the Ingress's namespace answering for the locations whose backend has no
+//! endpoints, the upstream statuses replaced by the default backend's answer, and a ConfigMap
+//! of response headers. Values failing their validators drop the Ingress; the Service and the
+//! ConfigMap are looked up by the compiler.
 
 use std::sync::Arc;
 
@@ -38,12 +39,27 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         doc: "Upstream statuses answered instead by the default backend (X-Code, X-Format, \
               X-Original-URI, ... sent to it).",
     },
+    AnnotationSpec {
+        name: "custom-headers",
+        kind: ValueKind::String,
+        validator: Validator {
+            describe: "ConfigMap `namespace/name` or `name` (letters, digits, - . _ ~ / :)",
+            check: check_basic_chars,
+        },
+        scope: Scope::Location,
+        risk: Risk::Medium,
+        on_invalid: OnInvalid::Fatal,
+        default_from: None,
+        doc: "ConfigMap whose data are response headers of the locations; every key must be \
+              listed in the ConfigMap's global-allowed-response-headers (else 503).",
+    },
 ];
 
 /// Applies the family onto `out`: the annotation's codes replace the ConfigMap's (nginx's
 /// location-level `error_page` replaces the `http` level's).
 pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
     out.default_backend = ctx.value("default-backend").map(str::to_string);
+    out.custom_headers = ctx.value("custom-headers").map(str::to_string);
     if let Some(value) = ctx.value("custom-http-errors") {
         let errors = CustomErrors { codes: parse_codes(value), ..CustomErrors::default() };
         out.policy.filters.set(Filter::CustomErrors(Arc::new(errors)));
@@ -67,6 +83,19 @@ fn check_dns1035(value: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err("not a valid Service name (a DNS-1035 label)".to_string())
+    }
+}
+
+/// ingress-nginx's `BasicCharsRegex` with spaces removed.
+fn check_basic_chars(value: &str) -> Result<(), String> {
+    let ok = value
+        .bytes()
+        .filter(|&b| b != b' ')
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err("only letters, digits and / - . _ ~ : are allowed".to_string())
     }
 }
 
@@ -100,6 +129,8 @@ mod tests {
     fn values() {
         let parsed = parse(&[("default-backend", "errors"), ("custom-http-errors", "404, 503")]);
         assert_eq!(parsed.annotations.default_backend.as_deref(), Some("errors"));
+        let headers = parse(&[("custom-headers", "ns/headers")]);
+        assert_eq!(headers.annotations.custom_headers.as_deref(), Some("ns/headers"));
         let errors = parsed.annotations.policy.filters.custom_errors().unwrap();
         assert_eq!(errors.codes, [404, 503]);
         assert!(parsed.diagnostics.is_empty());
@@ -114,6 +145,8 @@ mod tests {
             ("custom-http-errors", "404,abc"),
             ("custom-http-errors", "302"),
             ("custom-http-errors", "4040"),
+            ("custom-headers", "ns/cm;"),
+            ("custom-headers", "$cm"),
         ] {
             assert!(parse(&[(name, bad)]).fatal, "{name}={bad:?}");
         }

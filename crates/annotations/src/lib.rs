@@ -79,6 +79,8 @@ pub struct IngressAnnotations {
     pub aliases: Vec<String>,
     /// `default-backend`: a Service name in the Ingress's namespace.
     pub default_backend: Option<String>,
+    /// `custom-headers`: a ConfigMap (`namespace/name`, or `name` in the Ingress's namespace).
+    pub custom_headers: Option<String>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -130,6 +132,7 @@ pub fn parse_ingress(
         from_to_www_redirect: false,
         aliases: Vec::new(),
         default_backend: None,
+        custom_headers: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     redirect::apply(&mut ctx, &mut annotations);

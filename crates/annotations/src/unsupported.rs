@@ -157,7 +157,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("proxy-redirect-from", "Rewrite backend Location headers (from)."),
     ignored("proxy-redirect-to", "Rewrite backend Location headers (to)."),
     ignored("connection-proxy-header", "Connection header sent to the backend."),
-    ignored("custom-headers", "ConfigMap of headers added to responses."),
     ignored("fastcgi-index", "FastCGI index file."),
     ignored("fastcgi-params-configmap", "ConfigMap of FastCGI parameters."),
     ignored("mirror-target", "Copy requests to this URL."),

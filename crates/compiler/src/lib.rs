@@ -18,6 +18,7 @@ mod canary;
 mod class;
 mod config;
 mod default_backend;
+mod headers;
 mod host;
 mod ingress;
 mod policy;
@@ -111,8 +112,9 @@ impl Compiler {
     pub fn compile(&mut self, objects: &Objects) -> Compiled {
         let mut diagnostics = Vec::new();
         let mut stats = Stats::default();
-        let (global, config_diagnostics) = config::load(objects, &self.options);
+        let (mut global, config_diagnostics) = config::load(objects, &self.options);
         diagnostics.extend(config_diagnostics);
+        headers::resolve_global(&mut global, objects, &mut diagnostics);
         let mut ingresses = self.ingresses(objects, &global, &mut stats, &mut diagnostics);
         ingresses.sort_by(|a, b| ingress::age_order(a, b));
 
@@ -131,6 +133,7 @@ impl Compiler {
             .into_iter()
             .map(|ingress| {
                 let policy = auth::apply(&ingress, objects, &global, prefix, &mut diagnostics);
+                let policy = headers::custom(&ingress, policy, objects, &global, &mut diagnostics);
                 Prepared { ingress, policy }
             })
             .collect();

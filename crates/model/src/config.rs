@@ -1,8 +1,12 @@
 //! Global settings from the controller ConfigMap that the proxy reads at request time.
 
+mod headers;
+
 use std::time::Duration;
 
 use crate::{LbAlgorithm, LocationPolicy};
+
+pub use headers::HeaderSettings;
 
 /// ConfigMap-derived settings. Per-location defaults live in [`GlobalConfig::location_defaults`];
 /// the compiler starts every location's policy from them before applying annotations.
@@ -40,6 +44,8 @@ pub struct GlobalConfig {
     /// `upstream-keepalive-timeout`: how long a pooled upstream connection may stay idle.
     pub upstream_keepalive_timeout: Duration,
     pub hsts: Hsts,
+    /// `server-tokens`, `add-headers`, `proxy-set-headers`, `hide-headers`.
+    pub headers: HeaderSettings,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
@@ -132,6 +138,7 @@ impl Default for GlobalConfig {
             upstream_keepalive_connections: 320,
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
+            headers: HeaderSettings::default(),
             limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }

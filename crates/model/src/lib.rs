@@ -14,7 +14,7 @@ mod route;
 mod table;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
-pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
+pub use config::{ClientLimits, GlobalConfig, HeaderSettings, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,

@@ -14,6 +14,7 @@ mod error;
 mod error_pages;
 mod filters;
 mod forwarded;
+mod headers;
 pub mod phases;
 mod request_id;
 mod server;

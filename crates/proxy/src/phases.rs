@@ -101,6 +101,9 @@ impl Proxy {
             respond_filters(snapshot, trail.routed, seen, &mut response);
         }
         crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
+        if let Some(snapshot) = &snapshot {
+            crate::headers::respond(&mut response, &snapshot.table.global.headers);
+        }
         let status = response.status().as_u16();
         match &snapshot {
             Some(snapshot) => snapshot.record(trail.routed, status),

@@ -65,6 +65,7 @@ impl Proxy {
                 .and_then(|r| r.x_forwarded_prefix.as_deref()),
         };
         forwarded::upstream_headers(&mut parts.headers, &fwd.view, plan, fwd.conn, global);
+        crate::headers::upstream(&mut parts.headers, &global.headers);
         for (name, value) in fwd.late_headers {
             match value {
                 Some(value) => parts.headers.insert(name, value),
@@ -99,6 +100,7 @@ impl Proxy {
         check_head_size(&response, policy.proxy_buffer_size, exchange.addr)?;
         let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
         forwarded::downstream_headers(response.headers_mut(), switching);
+        crate::headers::hide(response.headers_mut(), &global.headers);
         if switching {
             let Some(client) = client_upgrade else {
                 return Err(ProxyError::BadRequest("upstream switched protocols unasked"));
