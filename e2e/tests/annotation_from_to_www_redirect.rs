@@ -30,12 +30,20 @@ fn tls_secret(namespace: &str, name: &str, names: &[&str]) -> String {
 }
 
 /// What `curl -sk -v --resolve <sni>:<port>:127.0.0.1 https://<sni>:<port><path>` saw: status,
-/// Location, and the subject of the certificate presented.
-async fn curl(https: SocketAddr, sni: &str, path: &str) -> (u16, String, String) {
+/// Location, the subject of the certificate presented, and Strict-Transport-Security.
+#[derive(Debug)]
+struct Seen {
+    status: u16,
+    location: String,
+    subject: String,
+    hsts: String,
+}
+
+async fn curl(https: SocketAddr, sni: &str, path: &str) -> Seen {
     let port = https.port();
     let out = Command::new("curl")
         .args(["-sk", "-v", "--max-time", "10", "-o", "/dev/null"])
-        .args(["-w", "%{http_code}\n%header{location}"])
+        .args(["-w", "%{http_code}\n%header{location}\n%header{strict-transport-security}"])
         .args(["--resolve", &format!("{sni}:{port}:127.0.0.1")])
         .arg(format!("https://{sni}:{port}{path}"))
         .output()
@@ -43,9 +51,11 @@ async fn curl(https: SocketAddr, sni: &str, path: &str) -> (u16, String, String)
         .expect("run curl");
     let verbose = String::from_utf8_lossy(&out.stderr).into_owned();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (status, location) = stdout.split_once('\n').unwrap_or((&stdout, ""));
+    let mut lines = stdout.lines().map(|l| l.trim().to_string());
+    let status = lines.next().unwrap_or_default().parse().unwrap_or(0);
+    let (location, hsts) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
     let subject = verbose.lines().find(|l| l.contains("subject:")).unwrap_or_default();
-    (status.trim().parse().unwrap_or(0), location.trim().to_string(), subject.to_string())
+    Seen { status, location, subject: subject.to_string(), hsts }
 }
 
 #[tokio::test]
@@ -117,16 +127,19 @@ async fn https_uses_the_certificate_when_it_covers_the_twin() {
     let Some(run) = case.start().await else { return };
     let https = run.https.unwrap();
     run.served(&covered, "/", 308).await; // loaded (plain HTTP: ssl-redirect)
-    let (status, location, subject) = curl(https, &www_covered, "/path/").await;
+    let seen = curl(https, &www_covered, "/path/").await;
     let want = format!("https://{covered}:443/path");
-    assert_eq!((status, location.as_str()), (308, want.as_str()), "HTTPS to HTTPS, port 443");
-    assert!(subject.contains(&format!("CN={covered}")), "the host's certificate: {subject}");
-    let (status, location, subject) = curl(https, &format!("www.{uncovered}"), "/").await;
-    assert_eq!((status, location), (308, format!("https://{uncovered}:443")), "still redirects");
-    assert!(subject.contains("Fake Certificate"), "not covered: the default one: {subject}");
-    let (status, _, subject) = curl(https, &covered, "/").await;
-    assert_eq!(status, 200, "the host itself is served");
-    assert!(subject.contains(&format!("CN={covered}")), "{subject}");
+    assert_eq!((seen.status, seen.location.as_str()), (308, want.as_str()), "HTTPS, port 443");
+    assert!(seen.subject.contains(&format!("CN={covered}")), "the host's certificate: {seen:?}");
+    assert_eq!(seen.hsts, "", "no HSTS from nginx's redirect server");
+    let seen = curl(https, &format!("www.{uncovered}"), "/").await;
+    let want = format!("https://{uncovered}:443");
+    assert_eq!((seen.status, seen.location.as_str()), (308, want.as_str()), "still redirects");
+    assert!(seen.subject.contains("Fake Certificate"), "not covered: the default: {seen:?}");
+    let seen = curl(https, &covered, "/").await;
+    assert_eq!(seen.status, 200, "the host itself is served");
+    assert!(seen.subject.contains(&format!("CN={covered}")), "{seen:?}");
+    assert!(seen.hsts.starts_with("max-age="), "the host's own answers have HSTS: {seen:?}");
     let check = run.check().unwrap_or_default();
     assert!(check.contains(&format!("does not cover www.{uncovered}")), "{check}");
 }

@@ -9,6 +9,7 @@ mod fixtures;
 mod hosts;
 mod lifecycle;
 mod merge;
+mod redirects;
 mod server_policy;
 mod tls;
 mod unsupported;

@@ -59,6 +59,8 @@ struct Trail {
     rate: Option<RateLimit>,
     /// `custom-http-errors`: what the error request needs, on a location with them.
     errors: Option<ErrorRequest>,
+    /// Answered by a `from-to-www-redirect` twin (no HSTS, as nginx's redirect server).
+    twin: bool,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -100,7 +102,10 @@ impl Proxy {
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);
         }
-        crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
+        if !trail.twin {
+            // nginx adds HSTS from its locations; a from-to-www twin has none.
+            crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
+        }
         if let Some(snapshot) = &snapshot {
             crate::headers::respond(&mut response, &snapshot.table.global.headers);
         }
@@ -142,6 +147,7 @@ impl Proxy {
         let route = route(snap, raw_host, &uri)?;
         let server = snap.server(route.server);
         if let Some(to) = &server.redirect_to {
+            trail.twin = true;
             return Ok(www_redirect(to, &parts, host.as_ref(), conn, &snap.table.global));
         }
         if let Some(response) = app_root(server, &route.path, conn, raw_host) {
