@@ -40,7 +40,7 @@ async fn a_location_without_endpoints_is_served_by_the_default_backend() {
     assert_proxied(&run.get(&up, "/x").await, "web", "/x", "a backend with endpoints");
     assert_eq!(run.get(&missing, "/").await.status, 503, "missing default-backend: ignored");
     if let Some(check) = run.check() {
-        assert!(check.contains("default-backend: service"), "{check}");
+        assert!(check.contains("default-backend \"nowhere\": service"), "{check}");
         assert!(check.contains("nowhere not found"), "{check}");
     }
 }

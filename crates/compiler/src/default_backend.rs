@@ -32,6 +32,8 @@ pub(crate) struct Inputs<'a> {
     pub default_target: Target,
     /// The ConfigMap's `load-balance`.
     pub load_balance: portico_model::LbAlgorithm,
+    /// `--annotations-prefix`, for diagnostics.
+    pub prefix: &'a str,
 }
 
 /// Applies both annotations to every location of `table`; custom backends are appended to
@@ -80,8 +82,9 @@ fn custom_backend(
             Some(BackendId(backends.len() - 1))
         }
         Err(why) => {
-            let message = format!("default-backend: {why}; ignored (as ingress-nginx)");
-            let d = Diagnostic::warning(message).with_field("metadata.annotations");
+            let message = format!("default-backend {name:?}: {why}; ignored (as ingress-nginx)");
+            let field = format!("metadata.annotations[\"{}/default-backend\"]", inputs.prefix);
+            let d = Diagnostic::warning(message).with_field(field);
             out.push(attach(d, &ingress.object, ingress.file.as_deref()));
             None
         }

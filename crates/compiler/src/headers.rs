@@ -69,6 +69,7 @@ pub(crate) fn custom(
     policy: Arc<LocationPolicy>,
     objects: &Objects,
     global: &GlobalConfig,
+    prefix: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Arc<LocationPolicy> {
     let Some(reference) = &ingress.annotations.custom_headers else { return policy };
@@ -87,9 +88,11 @@ pub(crate) fn custom(
             policy.filters.set(Filter::ResponseHeaders(all.into()));
         }
         Err(reason) => {
-            let message =
-                format!("custom-headers: {reason}; every path of this Ingress answers 503");
-            let d = Diagnostic::error(message).with_field("metadata.annotations");
+            let message = format!(
+                "custom-headers {reference:?}: {reason}; every path of this Ingress answers 503"
+            );
+            let field = format!("metadata.annotations[\"{prefix}/custom-headers\"]");
+            let d = Diagnostic::error(message).with_field(field);
             out.push(attach(d, &ingress.object, ingress.file.as_deref()));
             policy.denied.get_or_insert_with(|| Arc::from(reason.as_str()));
         }

@@ -133,7 +133,8 @@ impl Compiler {
             .into_iter()
             .map(|ingress| {
                 let policy = auth::apply(&ingress, objects, &global, prefix, &mut diagnostics);
-                let policy = headers::custom(&ingress, policy, objects, &global, &mut diagnostics);
+                let policy =
+                    headers::custom(&ingress, policy, objects, &global, prefix, &mut diagnostics);
                 Prepared { ingress, policy }
             })
             .collect();
@@ -190,6 +191,7 @@ impl Compiler {
             slices: &slices,
             default_target: remap_target(default_target, &remap),
             load_balance: table.global.load_balance,
+            prefix: &self.options.annotations_prefix,
         };
         default_backend::apply(&mut table, &inputs, &mut diagnostics);
         Compiled { table, diagnostics, stats }

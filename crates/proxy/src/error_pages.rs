@@ -127,3 +127,46 @@ fn headers(req: &ErrorRequest, status: u16, request_id: Option<&HeaderValue>) ->
     }
     headers
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_request_carries_ingress_nginx_headers() {
+        let errors = CustomErrors {
+            codes: vec![404],
+            namespace: "ns".into(),
+            ingress: "ing".into(),
+            service: "web".into(),
+            port: "80".into(),
+            ..CustomErrors::default()
+        };
+        let mut client_headers = HeaderMap::new();
+        client_headers.insert("accept", HeaderValue::from_static("application/json"));
+        client_headers.insert("x-code", HeaderValue::from_static("spoofed"));
+        client_headers.insert("content-length", HeaderValue::from_static("5"));
+        let req = ErrorRequest {
+            errors: Arc::new(errors),
+            method: Method::POST,
+            headers: client_headers,
+            request_uri: "/a?b".into(),
+            client: "192.0.2.1".parse().unwrap(),
+        };
+        let id = HeaderValue::from_static("abc");
+        let headers = headers(&req, 404, Some(&id));
+        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(get("x-code"), Some("404"), "never the client's");
+        assert_eq!(get("x-format"), Some("application/json"));
+        assert_eq!(get("x-original-uri"), Some("/a?b"));
+        assert_eq!(get("x-namespace"), Some("ns"));
+        assert_eq!(get("x-ingress-name"), Some("ing"));
+        assert_eq!(get("x-service-name"), Some("web"));
+        assert_eq!(get("x-service-port"), Some("80"));
+        assert_eq!(get("x-request-id"), Some("abc"));
+        assert_eq!(get("x-forwarded-for"), Some("192.0.2.1"));
+        assert_eq!(get("content-length"), None, "no body is sent");
+        assert!(req.errors.intercepts(404) && !req.errors.intercepts(500));
+    }
+}

@@ -78,7 +78,9 @@ fn default_backend_serves_locations_without_endpoints() {
     );
     assert_eq!(routes(&compiled, "up.com"), ["Prefix / -> default-web-80 (down)"]);
     assert_eq!(routes(&compiled, "missing.com"), ["Prefix / -> default-empty-80 (missing)"]);
-    one_diagnostic(&compiled, "default-backend: service default/nowhere not found");
+    let d =
+        one_diagnostic(&compiled, "default-backend \"nowhere\": service default/nowhere not found");
+    assert!(d.field.as_deref().is_some_and(|f| f.ends_with("/default-backend\"]")), "{d:?}");
     let location = &server(&compiled, "up.com").locations[0];
     let errors = location.policy.filters.custom_errors().unwrap();
     assert_eq!(errors.codes, [404]);
