@@ -125,10 +125,22 @@ fn custom_edits(
                  {allowed:?})"
             ));
         }
+        if !custom_value_ok(value) {
+            return Err(format!("ConfigMap {key}: invalid header value of {name}"));
+        }
         let (name, value) = header(name, value).map_err(|r| format!("ConfigMap {key}: {r}"))?;
         edits.push(HeaderEdit::Set { name, value, statuses: Vec::new() });
     }
     Ok(edits)
+}
+
+/// ingress-nginx's `customheaders.valueRegexp` (a `custom-headers` value):
+/// letters, digits, space and common punctuation; not empty.
+fn custom_value_ok(value: &str) -> bool {
+    !value.is_empty()
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || br#"_ :;.,\/"'?!(){}[]@<>=-+*#$&`|~^%"#.contains(&b)
+        })
 }
 
 /// One header of a ConfigMap entry: ingress-nginx's name charset, a valid value.

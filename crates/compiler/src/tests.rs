@@ -6,6 +6,7 @@ mod backends;
 mod canary;
 mod class;
 mod fixtures;
+mod headers;
 mod hosts;
 mod lifecycle;
 mod merge;
