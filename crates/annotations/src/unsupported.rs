@@ -118,23 +118,14 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
     // Redirects.
-    ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
-    ignored("permanent-redirect-code", "Status of permanent-redirect."),
-    ignored("temporal-redirect", "Answer every request with a 302 to this URL."),
-    ignored("temporal-redirect-code", "Status of temporal-redirect."),
-    ignored("from-to-www-redirect", "Redirect between www.<host> and <host>."),
-    ignored("relative-redirects", "Relative Location headers in nginx redirects."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
-    ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
-    ignored("custom-http-errors", "Status codes answered by the default backend."),
     ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
     ignored(
         "proxy-next-upstream-timeout",
         "Time limit for passing a request to the next endpoint.",
     ),
     ignored("connection-proxy-header", "Connection header sent to the backend."),
-    ignored("custom-headers", "ConfigMap of headers added to responses."),
     ignored("fastcgi-index", "FastCGI index file."),
     ignored("fastcgi-params-configmap", "ConfigMap of FastCGI parameters."),
     ignored("mirror-target", "Copy requests to this URL."),
@@ -144,7 +135,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
-    ignored("server-alias", "More host names for the server."),
     ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
     // Logs and tracing.
     ignored("enable-rewrite-log", "nginx rewrite log."),

@@ -1,8 +1,12 @@
 //! Global settings from the controller ConfigMap that the proxy reads at request time.
 
+mod headers;
+
 use std::time::Duration;
 
 use crate::{AccessLogSettings, Compression, LbAlgorithm, LocationPolicy, TlsSettings};
+
+pub use headers::HeaderSettings;
 
 /// ConfigMap-derived settings. Per-location defaults live in [`GlobalConfig::location_defaults`];
 /// the compiler starts every location's policy from them before applying annotations.
@@ -46,6 +50,8 @@ pub struct GlobalConfig {
     pub tls: TlsSettings,
     /// `disable-access-log`, `access-log-path`, `log-format-upstream`, ...
     pub access_log: AccessLogSettings,
+    /// `server-tokens`, `add-headers`, `proxy-set-headers`, `hide-headers`.
+    pub headers: HeaderSettings,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
@@ -141,6 +147,7 @@ impl Default for GlobalConfig {
             compression: Compression::default(),
             tls: TlsSettings::default(),
             access_log: AccessLogSettings::default(),
+            headers: HeaderSettings::default(),
             limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }

@@ -24,13 +24,13 @@ pub use balancing::{
     AffinityCookie, AffinityMode, Balancing, CookieAffinity, HashBy, HashPart, HashVar,
 };
 pub use compression::{types as compression_types, Codec, Compression};
-pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
+pub use config::{ClientLimits, GlobalConfig, HeaderSettings, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,
-    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, HttpsRedirect, IpNet,
-    Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget, SourceRange, Template,
-    Var, VerifyClient,
+    CustomErrors, ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue,
+    HttpsRedirect, IpNet, Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget,
+    SourceRange, StaticRedirect, Template, Var, VerifyClient,
 };
 pub use log_format::{AccessLogSettings, LogFormat, LogPart, LogVar, NginxLog, UPSTREAMINFO};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};

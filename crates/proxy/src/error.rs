@@ -233,6 +233,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
     let body: &'static str = match status.as_u16() {
         301 => page!("301 Moved Permanently"),
         302 => page!("302 Found"),
+        303 => page!("303 See Other"),
         307 => page!("307 Temporary Redirect"),
         308 => page!("308 Permanent Redirect"),
         400 => page!("400 Bad Request"),

@@ -32,6 +32,21 @@ const VALID: &[(&str, &str, Check)] = &[
     ("preserve-trailing-slash", "1", |c| {
         c.location_defaults.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
     }),
+    ("relative-redirects", "true", |c| c.location_defaults.filters.relative_redirects()),
+    ("server-tokens", "true", |c| c.headers.server_tokens),
+    ("add-headers", "ns/cm", |c| c.headers.add_headers_configmap.as_deref() == Some("ns/cm")),
+    ("proxy-set-headers", "ns/up", |c| {
+        c.headers.proxy_set_headers_configmap.as_deref() == Some("ns/up")
+    }),
+    ("hide-headers", "X-Powered-By, Server", |c| {
+        c.headers.hide.iter().map(|h| h.as_str()).eq(["x-powered-by", "server"])
+    }),
+    ("global-allowed-response-headers", "My-Header, X-Other", |c| {
+        c.headers.allowed_response_headers == ["My-Header", "X-Other"]
+    }),
+    ("custom-http-errors", "404, 503", |c| {
+        c.location_defaults.filters.custom_errors().is_some_and(|e| e.codes == [404, 503])
+    }),
     ("use-forwarded-headers", "true", |c| c.use_forwarded_headers),
     ("compute-full-forwarded-for", "t", |c| c.compute_full_forwarded_for),
     ("generate-request-id", "false", |c| !c.generate_request_id),
@@ -131,6 +146,13 @@ const VALID: &[(&str, &str, Check)] = &[
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
 const INVALID: &[(&str, &[&str])] = &[
+    ("relative-redirects", &["on"]),
+    ("server-tokens", &["on"]),
+    ("add-headers", &["cm", "ns/", "a/b/c"]),
+    ("proxy-set-headers", &["cm"]),
+    ("hide-headers", &["a b", "x:y"]),
+    ("global-allowed-response-headers", &["a b"]),
+    ("custom-http-errors", &["abc", "200, 600"]),
     ("ssl-redirect", &["yes", " true", "on"]),
     ("force-ssl-redirect", &["enabled"]),
     ("http-redirect-code", &["300", "200", "303", "abc", "308 ", "-308"]),

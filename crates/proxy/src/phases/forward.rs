@@ -77,6 +77,7 @@ impl Proxy {
                 .and_then(|r| r.x_forwarded_prefix.as_deref()),
         };
         forwarded::upstream_headers(&mut parts.headers, &fwd.view, plan, fwd.conn, global);
+        crate::headers::upstream(&mut parts.headers, &global.headers);
         for (name, value) in fwd.late_headers {
             match value {
                 Some(value) => parts.headers.insert(name, value),
@@ -128,6 +129,7 @@ impl Proxy {
         if !policy.upstream.rewrite.is_empty() {
             crate::response_rewrite::apply(&policy.upstream.rewrite, response.headers_mut());
         }
+        crate::headers::hide(response.headers_mut(), &global.headers);
         if switching {
             let Some(client) = client_upgrade else {
                 return Err(ProxyError::BadRequest("upstream switched protocols unasked"));
