@@ -55,14 +55,14 @@ fn unknown_prefixed_annotations_are_reported_not_dropped() {
         messages,
         [
             format!(
-                "warning: {}: annotation {DEFAULT_PREFIX}/stream-snippet is not supported \
-                 by Portico (ignored)",
-                field("stream-snippet")
-            ),
-            format!(
                 "warning: {}: annotation {DEFAULT_PREFIX}/mirror-target is not supported by \
                  Portico (ignored)",
                 field("mirror-target")
+            ),
+            format!(
+                "warning: {}: annotation {DEFAULT_PREFIX}/stream-snippet is not supported \
+                 by Portico (ignored)",
+                field("stream-snippet")
             ),
         ]
     );
