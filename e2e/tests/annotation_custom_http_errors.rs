@@ -73,3 +73,33 @@ async fn the_configmap_key_uses_the_global_default_backend() {
     let reply = run.get(&own, "/x?echo.status=404").await;
     assert_proxied(&reply, "errors", "/", "the annotation's own code");
 }
+
+#[tokio::test]
+async fn disable_proxy_intercept_errors_replaces_only_portico_s_own_answers() {
+    let mut case = Case::new("customerrors-nointercept");
+    case.backend("web").await;
+    case.backend("errors").await;
+    case.service_without_endpoints("empty");
+    let (host, down) = (case.host("site"), case.host("down"));
+    let annotations = [
+        ("custom-http-errors", "404, 503"),
+        ("default-backend", "errors"),
+        ("disable-proxy-intercept-errors", "true"),
+    ];
+    let mut ing = case.ingress("site");
+    let mut down_ing = case.ingress("down");
+    for (key, value) in annotations {
+        ing = ing.annotation(key, value);
+        down_ing = down_ing.annotation(key, value);
+    }
+    case.apply("site.yaml", ing.path(Some(&host), "/", "Prefix", "web"));
+    case.apply("down.yaml", down_ing.path(Some(&down), "/", "Prefix", "empty"));
+    let Some(run) = case.start().await else { return };
+    let reply = run.get(&host, "/a?echo.status=404").await;
+    assert_eq!(reply.status, 404, "the upstream's 404 passes unchanged");
+    assert_eq!(reply.echo()["server"], "web-0", "from the upstream itself");
+    // Portico's own 503 (no endpoints) still goes to the error backend.
+    let reply = run.get(&down, "/").await;
+    assert_proxied(&reply, "errors", "/", "Portico's 503 is replaced");
+    assert_eq!(reply.echo_header("x-code").as_deref(), Some("503"));
+}

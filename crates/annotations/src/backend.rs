@@ -40,6 +40,20 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
               X-Original-URI, ... sent to it).",
     },
     AnnotationSpec {
+        name: "disable-proxy-intercept-errors",
+        kind: ValueKind::Bool,
+        validator: Validator {
+            describe: "bool (Go ParseBool)",
+            check: |v| crate::value::parse_bool(v).map(drop),
+        },
+        scope: Scope::Location,
+        risk: Risk::Low,
+        on_invalid: OnInvalid::Default,
+        default_from: None,
+        doc: "With custom-http-errors: upstream answers pass unchanged; only Portico's own \
+              error answers (502, 503, 504, ...) go to the error backend.",
+    },
+    AnnotationSpec {
         name: "custom-headers",
         kind: ValueKind::String,
         validator: Validator {
@@ -63,6 +77,12 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
     if let Some(value) = ctx.value("custom-http-errors") {
         let errors = CustomErrors { codes: parse_codes(value), ..CustomErrors::default() };
         out.policy.filters.set(Filter::CustomErrors(Arc::new(errors)));
+    }
+    if ctx.bool("disable-proxy-intercept-errors") == Some(true) {
+        if let Some(errors) = out.policy.filters.custom_errors() {
+            let errors = CustomErrors { pass_upstream: true, ..CustomErrors::clone(errors) };
+            out.policy.filters.set(Filter::CustomErrors(Arc::new(errors)));
+        }
     }
 }
 

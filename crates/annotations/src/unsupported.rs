@@ -120,7 +120,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Redirects.
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
-    ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
     ignored(
         "proxy-next-upstream-timeout",
         "Time limit for passing a request to the next endpoint.",

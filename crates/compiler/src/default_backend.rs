@@ -114,7 +114,12 @@ fn adjust(
     let mut policy = LocationPolicy::clone(&location.policy);
     if let Some(errors) = errors {
         let target = custom.map_or(default_target, Target::Backend);
-        let completed = CustomErrors { codes: errors.codes.clone(), target, ..names.errors() };
+        let completed = CustomErrors {
+            codes: errors.codes.clone(),
+            target,
+            pass_upstream: errors.pass_upstream,
+            ..names.errors()
+        };
         policy.filters.set(Filter::CustomErrors(Arc::new(completed)));
     }
     if let Some(custom) = swap {

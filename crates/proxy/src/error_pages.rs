@@ -49,9 +49,10 @@ pub(crate) async fn replace(
     req: ErrorRequest,
     request_id: Option<&HeaderValue>,
     response: Response<ResponseBody>,
+    from_upstream: bool,
 ) -> Response<ResponseBody> {
     let status = response.status().as_u16();
-    if !req.errors.intercepts(status) {
+    if !req.errors.intercepts(status, from_upstream) {
         return response;
     }
     let Target::Backend(id) = req.errors.target else { return error_page(StatusCode::NOT_FOUND) };
@@ -172,6 +173,6 @@ mod tests {
         assert_eq!(get("x-request-id"), Some("abc"));
         assert_eq!(get("x-forwarded-for"), Some("192.0.2.1"));
         assert_eq!(get("content-length"), None, "no body is sent");
-        assert!(req.errors.intercepts(404) && !req.errors.intercepts(500));
+        assert!(req.errors.intercepts(404, true) && !req.errors.intercepts(500, true));
     }
 }

@@ -115,7 +115,10 @@ impl Proxy {
             let id = id.or_else(|| log.request_id.clone()).or_else(|| {
                 snapshot.table.global.generate_request_id.then(crate::request_id::generate)
             });
-            response = crate::error_pages::replace(snapshot, errors, id.as_ref(), response).await;
+            let upstream = trail.pick.is_some();
+            response =
+                crate::error_pages::replace(snapshot, errors, id.as_ref(), response, upstream)
+                    .await;
         }
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);

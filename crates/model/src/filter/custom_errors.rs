@@ -19,13 +19,16 @@ pub struct CustomErrors {
     pub ingress: String,
     pub service: String,
     pub port: String,
+    /// `disable-proxy-intercept-errors`: only Portico's own answers are replaced; the
+    /// upstream's pass as they are (nginx's `proxy_intercept_errors off`).
+    pub pass_upstream: bool,
 }
 
 // === impl CustomErrors ===
 
 impl CustomErrors {
-    /// Whether a response of `status` is replaced.
-    pub fn intercepts(&self, status: u16) -> bool {
-        self.codes.contains(&status)
+    /// Whether a response of `status` is replaced; `from_upstream`: the upstream sent it.
+    pub fn intercepts(&self, status: u16, from_upstream: bool) -> bool {
+        self.codes.contains(&status) && !(from_upstream && self.pass_upstream)
     }
 }
