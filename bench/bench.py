@@ -202,8 +202,9 @@ def probe(p: Proxy, sc: Scenario, host: str | None = None, timeout: float = 30.0
             body = b"x" * 1024 if ld.method == "POST" else None
             conn.request(ld.method, ld.path, body=body, headers={"Host": host, **ld.headers})
             resp = conn.getresponse()
-            resp.read()
-            status = resp.status
+            body = resp.read()
+            # The backend's answer, not the proxy's own (Caddy answers 200 for unknown hosts).
+            status = resp.status if body.startswith(b"ok") else 1000 + resp.status
             conn.close()
         except OSError:
             status = 0
@@ -222,7 +223,8 @@ def round_rps(p: Proxy, sc: Scenario, cfg) -> dict:
     measure(p, sc, cfg.warmup, cfg.workdir)  # warm-up: pools, caches, TLS session state
     pids = p.pids()
     cpu0 = proc.cpu_seconds(pids)
-    res = measure(p, sc, cfg.duration, cfg.workdir)
+    secs = cfg.duration if cfg.quick else max(cfg.duration, sc.min_seconds)
+    res = measure(p, sc, secs, cfg.workdir)
     pids = p.pids()
     cpu = proc.cpu_seconds(pids) - cpu0
     out = {
@@ -326,7 +328,8 @@ def run_scenario(sc: Scenario, cfg, missing: dict[str, str]) -> list[Row]:
             p.start(site)
             status = probe(p, sc)
             if not 200 <= status < 300:
-                raise RuntimeError(f"probe answered {status}")
+                raise RuntimeError(f"probe answered {status % 1000}"
+                                   + (" (not the backend's body)" if status > 1000 else ""))
             running[label] = p
         except Exception as e:
             rows[label].status = f"failed: {str(e)[:120]}"
@@ -551,6 +554,9 @@ def main() -> int:
             shutil.rmtree(cfg.workdir, ignore_errors=True)
     print()
     print_table(rows)
+    for r in rows:
+        if r.note:
+            print(f"  {r.scenario} / {r.label}: {r.note}")
     if not cfg.no_docs:
         write_docs(rows, cfg, mach, cfg.docs_dir)
     return 0

@@ -25,6 +25,7 @@ class Scenario:
     variants: list[tuple[str, str, Site]] | None = None
     baseline: str = "nginx"
     idle_connections: int = 10_000
+    min_seconds: float = 0  # measured seconds at least this (full runs): few, long requests
     changes: dict = field(default_factory=lambda: {"quick": 100, "full": 1000})
 
 
@@ -91,6 +92,7 @@ SCENARIOS = [
         one(body_unlimited=True),
         Load(method="POST", path="/upload", body_bytes=100 * MIB, connections=4),
         kind="mibps",
+        min_seconds=30,
     ),
     Scenario(
         "idle-10k",
