@@ -9,6 +9,7 @@ import datetime
 import http.client
 import os
 import platform
+import resource
 import shutil
 import ssl
 import statistics
@@ -101,6 +102,13 @@ def version(argv: list[str]) -> str:
         return "not available"
 
 
+def os_name() -> str:
+    for line in Path("/etc/os-release").read_text().splitlines() if Path("/etc/os-release").exists() else []:
+        if line.startswith("PRETTY_NAME="):
+            return line.split("=", 1)[1].strip('"')
+    return platform.platform()
+
+
 def machine() -> dict[str, str]:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -115,7 +123,8 @@ def machine() -> dict[str, str]:
         "cores": str(os.cpu_count()),
         "RAM": f"{mem_kib / 1024 / 1024:.1f} GiB",
         "kernel": platform.release(),
-        "OS": Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else platform.platform(),
+        "OS": os_name(),
+        "open files (hard)": str(resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
         "Portico": f"{version([str(ENV.portico_bin), '--version'])} (commit {git})",
         "nginx": version(["nginx", "-v"]),
         "HAProxy": version(["haproxy", "-v"]),
@@ -423,8 +432,12 @@ def plot(rows: list[Row], path: Path, title: str) -> bool:
         vals = [r.metric if r.status == "ok" and r.metric is not None else 0 for r in rs]
         bars = ax.bar(labels, vals, color=[colors.get(lbl, "#888888") for lbl in labels])
         for bar, r in zip(bars, rs):
+            x = bar.get_x() + bar.get_width() / 2
             if r.status != "ok":
-                ax.text(bar.get_x() + bar.get_width() / 2, 0, "n/a", ha="center", va="bottom")
+                ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=8)
+            elif r.errors:  # churn above all: errors are the point there
+                ax.text(x, bar.get_height(), f"{r.errors} err", ha="center", va="bottom",
+                        fontsize=7, color="#b00020")  # fmt: skip
         unit = rs[0].unit
         better = "lower is better" if unit == "KiB/conn" else "higher is better"
         ax.set_title(f"{name} ({unit}, {better})", fontsize=9)
