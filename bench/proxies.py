@@ -308,7 +308,7 @@ class Nginx(Proxy):
         self.proc = proc.spawn(argv, self.dir / "stdout.log")
 
     def _reload(self, site: Site) -> None:
-        (self.dir / "nginx.conf").write_text(self._conf(site))
+        write_if_changed(self.dir / "nginx.conf", self._conf(site))  # a reload in progress
         os.kill(self.proc.pid, signal.SIGHUP)  # nginx -s reload
 
 
@@ -369,7 +369,7 @@ class HAProxy(Proxy):
                     out.append(f"  use_backend {be} if {{ var(txn.host) -m str {r.host} }} {{ path_reg -i ^{p} }}")
             else:
                 mapped.append(f"{r.host} {be}")
-        (self.dir / "hosts.map").write_text("\n".join(mapped) + "\n")
+        write_if_changed(self.dir / "hosts.map", "\n".join(mapped) + "\n")
         out += [
             f"  use_backend %[var(txn.host),map_str({self.dir}/hosts.map,be_404)]",
             "backend be_up",
@@ -392,7 +392,7 @@ class HAProxy(Proxy):
         self.proc = proc.spawn(["haproxy", "-W", "-db", "-f", str(conf)], out)
 
     def _reload(self, site: Site) -> None:
-        (self.dir / "haproxy.cfg").write_text(self._conf(site))
+        write_if_changed(self.dir / "haproxy.cfg", self._conf(site))  # never half-written
         os.kill(self.proc.pid, signal.SIGUSR2)
 
 
@@ -471,7 +471,7 @@ class Caddy(Proxy):
 
     def _reload(self, site: Site) -> None:
         conf = self._conf(site)
-        (self.dir / "Caddyfile").write_text(conf)
+        write_if_changed(self.dir / "Caddyfile", conf)
         req = urllib.request.Request(
             f"http://127.0.0.1:{self.admin_port}/load",
             data=conf.encode(),
