@@ -346,6 +346,8 @@ def run_scenario(sc: Scenario, cfg, missing: dict[str, str]) -> list[Row]:
     try:
         for r in range(cfg.rounds):  # interleaved: every proxy once per round
             for label, p in running.items():
+                if p.proc is not None and p.proc.poll() is not None:
+                    continue  # died in an earlier round (named in the notes)
                 print(f"  {sc.name} round {r + 1}/{cfg.rounds}: {label}", flush=True)
                 try:
                     rows[label].rounds.append(ROUND[sc.kind](p, sc, cfg))
