@@ -309,8 +309,10 @@ def round_churn(p: Proxy, sc: Scenario, cfg) -> dict:
         "rss_mib": proc.rss_bytes(p.pids()) / MIB,
         "metric": res.rps,
         "errors": res.errors + reload_errors,
-        "note": f"{applied} changes in {window:.0f}s, last live: {'yes' if live else 'NO'}, "
-        + ", ".join(f"{k} {v}" for k, v in res.extra.items() if k != "bytes" and v),
+        "note": ", ".join(
+            [f"{applied} changes in {window:.0f}s", f"last live: {'yes' if live else 'NO'}"]
+            + [f"{k} errors {v}" for k, v in res.extra.items() if k != "bytes" and v]
+        ),
     }
 
 
