@@ -238,6 +238,23 @@ static CORE_KEYS: &[ConfigKeySpec] = &[
         },
     },
     ConfigKeySpec {
+        key: "use-port-in-redirects",
+        default: "false",
+        doc:
+            "The listener's port in the Location of redirects Portico builds from a path (nginx's \
+              port_in_redirect), unless it is the scheme's default.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            if parse_bool(v)? {
+                c.location_defaults.filters.set(portico_model::Filter::PortInRedirects);
+            } else {
+                c.location_defaults.filters.remove_like(&portico_model::Filter::PortInRedirects);
+            }
+            Ok(None)
+        },
+    },
+    ConfigKeySpec {
         key: "preserve-trailing-slash",
         default: "false",
         doc: "Keep the trailing slash in HTTPS redirects.",

@@ -88,6 +88,14 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
          that name is an Ingress host; over HTTPS with the host's certificate when it covers it.",
     ),
     spec(
+        "use-port-in-redirects",
+        ValueKind::Bool,
+        BOOL,
+        Risk::Low,
+        "The listener's port in the Location of redirects Portico builds from a path (nginx's \
+         port_in_redirect; default from the ConfigMap's use-port-in-redirects).",
+    ),
+    spec(
         "relative-redirects",
         ValueKind::Bool,
         BOOL,
@@ -105,6 +113,11 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
 pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
     let www = ctx.bool("from-to-www-redirect") == Some(true);
     let relative = ctx.bool("relative-redirects") == Some(true);
+    match ctx.bool("use-port-in-redirects") {
+        Some(true) => out.policy.filters.set(Filter::PortInRedirects),
+        Some(false) => out.policy.filters.remove_like(&Filter::PortInRedirects),
+        None => {}
+    }
     let Ok(redirect) = parse_redirect(ctx) else { return };
     if relative {
         out.policy.filters.set(Filter::RelativeRedirects);

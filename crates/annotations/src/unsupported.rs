@@ -118,7 +118,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
     // Redirects.
-    ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
     ignored(
         "proxy-next-upstream-timeout",

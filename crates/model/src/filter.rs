@@ -23,7 +23,7 @@ pub use custom_errors::CustomErrors;
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 pub use limits::{Limits, RateLimit};
-pub use redirect::{HttpsRedirect, RewriteTarget, StaticRedirect};
+pub use redirect::{HttpsRedirect, RedirectStyle, RewriteTarget, StaticRedirect};
 
 pub use external_auth::{AuthCache, CacheRule, ExternalAuth, Part, Template, Var};
 
@@ -66,6 +66,9 @@ pub enum Filter {
     /// `Location` of redirects Portico builds from a path (add-slash 301, `return` of a path)
     /// stays relative. Applies nothing itself; the redirects read it.
     RelativeRedirects,
+    /// `use-port-in-redirects`: nginx's `port_in_redirect on` for the same redirects. Applies
+    /// nothing itself; the redirects read it.
+    PortInRedirects,
     /// `rewrite-target`: the URI sent upstream, or a 302 for an absolute URL target.
     Rewrite(Arc<RewriteTarget>),
     /// `ssl-redirect` / `force-ssl-redirect`: plain HTTP answered with `http-redirect-code`.
@@ -162,6 +165,7 @@ impl Filter {
             | Filter::Return(_)
             | Filter::Redirect(_)
             | Filter::RelativeRedirects
+            | Filter::PortInRedirects
             | Filter::Rewrite(_)
             | Filter::HttpsRedirect(_) => Phase::Rewrite,
             Filter::SourceRange(_)
@@ -252,6 +256,15 @@ impl Filters {
     /// `relative-redirects`: redirects built from a path keep a relative `Location`.
     pub fn relative_redirects(&self) -> bool {
         self.0.iter().any(|f| matches!(f, Filter::RelativeRedirects))
+    }
+
+    /// `relative-redirects` and `use-port-in-redirects`: how redirects built from a path
+    /// write their `Location`.
+    pub fn redirect_style(&self) -> RedirectStyle {
+        RedirectStyle {
+            relative: self.0.iter().any(|f| matches!(f, Filter::RelativeRedirects)),
+            port: self.0.iter().any(|f| matches!(f, Filter::PortInRedirects)),
+        }
     }
 
     /// The HTTPS redirect, when the location can redirect.

@@ -29,8 +29,8 @@ pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,
     CustomErrors, ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue,
-    HttpsRedirect, IpNet, Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget,
-    SourceRange, StaticRedirect, Template, Var, VerifyClient,
+    HttpsRedirect, IpNet, Limits, OriginPattern, Part, Phase, RateLimit, RedirectStyle, Return,
+    RewriteTarget, SourceRange, StaticRedirect, Template, Var, VerifyClient,
 };
 pub use log_format::{AccessLogSettings, LogFormat, LogPart, LogVar, NginxLog, UPSTREAMINFO};
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};

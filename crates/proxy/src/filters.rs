@@ -128,8 +128,8 @@ impl Proxy {
                     Step::Next
                 }
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
-                Filter::Return(ret) => snippet::respond_to(ret, req, filters.relative_redirects()),
-                Filter::Redirect(to) => redirect::respond(to, req, filters.relative_redirects()),
+                Filter::Return(ret) => snippet::respond_to(ret, req, filters.redirect_style()),
+                Filter::Redirect(to) => redirect::respond(to, req, filters.redirect_style()),
                 Filter::Rewrite(_) => rewrite::rewrite(req, effects),
                 Filter::HttpsRedirect(redirect) => rewrite::https(*redirect, req),
                 Filter::Limits(limits) => limits::apply(limits, req)?,
@@ -143,7 +143,8 @@ impl Proxy {
                 | Filter::CorsHeaders(_)
                 | Filter::RateLimit(_)
                 | Filter::CustomErrors(_)
-                | Filter::RelativeRedirects => Step::Next,
+                | Filter::RelativeRedirects
+                | Filter::PortInRedirects => Step::Next,
             };
             if let Step::Respond(response) = step {
                 return Ok(Step::Respond(response));
@@ -182,6 +183,7 @@ pub(crate) fn apply_response_filters(
             | Filter::Return(_)
             | Filter::Redirect(_)
             | Filter::RelativeRedirects
+            | Filter::PortInRedirects
             | Filter::Rewrite(_)
             | Filter::HttpsRedirect(_)
             | Filter::UpstreamHeaders(_)

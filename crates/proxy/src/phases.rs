@@ -191,8 +191,8 @@ impl Proxy {
         trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
-            let relative = policy.filters.relative_redirects();
-            return Ok(add_slash_redirect(conn, raw_host, &uri, relative));
+            let style = policy.filters.redirect_style();
+            return Ok(add_slash_redirect(conn, raw_host, &uri, style));
         }
         check_denied(policy)?;
         let mut effects = Effects::default();
@@ -370,15 +370,17 @@ fn location(server: &Server, matched: PathMatch) -> Result<(usize, &Location, bo
     Ok((index, location, add_slash))
 }
 
-/// The add-slash 301 of phase 3 (relative with `relative-redirects`).
+/// The add-slash 301 of phase 3 (relative with `relative-redirects`, with the port with
+/// `use-port-in-redirects`).
 fn add_slash_redirect(
     conn: &ConnInfo,
     raw_host: &str,
     uri: &Uri,
-    relative: bool,
+    style: portico_model::RedirectStyle,
 ) -> Response<ResponseBody> {
     let (path, query) = (uri.path(), uri.query());
-    let location = redirect::add_slash_location(conn.scheme(), raw_host, path, query, relative);
+    let location =
+        redirect::add_slash_location(conn.scheme(), raw_host, path, query, style, conn.port);
     match HeaderValue::try_from(location) {
         Ok(location) => redirect(StatusCode::MOVED_PERMANENTLY, location),
         Err(_) => ProxyError::BadRequest("unrepresentable redirect").into_response(),

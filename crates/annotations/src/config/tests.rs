@@ -33,6 +33,7 @@ const VALID: &[(&str, &str, Check)] = &[
         c.location_defaults.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
     }),
     ("relative-redirects", "true", |c| c.location_defaults.filters.relative_redirects()),
+    ("use-port-in-redirects", "true", |c| c.location_defaults.filters.redirect_style().port),
     ("server-tokens", "true", |c| c.headers.server_tokens),
     ("add-headers", "ns/cm", |c| c.headers.add_headers_configmap.as_deref() == Some("ns/cm")),
     ("proxy-set-headers", "ns/up", |c| {

@@ -24,6 +24,17 @@ pub struct HttpsRedirect {
     pub preserve_trailing_slash: bool,
 }
 
+/// How the `Location` of a redirect Portico builds from a path is written: nginx's
+/// `absolute_redirect` (off with `relative-redirects`) and `port_in_redirect` (on with
+/// `use-port-in-redirects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RedirectStyle {
+    /// Keep the path as the `Location` (no scheme and host).
+    pub relative: bool,
+    /// Add the listener's port to the host unless it is the scheme's default.
+    pub port: bool,
+}
+
 // === impl HttpsRedirect ===
 
 impl HttpsRedirect {

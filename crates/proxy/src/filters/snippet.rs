@@ -4,7 +4,7 @@
 
 use http::header::{CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, Response, StatusCode};
-use portico_model::{AccessRule, HeaderEdit, HeaderName, Return, Template};
+use portico_model::{AccessRule, HeaderEdit, HeaderName, RedirectStyle, Return, Template};
 
 use super::{FilterRequest, Step};
 use crate::body::ResponseBody;
@@ -21,11 +21,17 @@ pub(super) fn access(rules: &[AccessRule], req: &FilterRequest<'_>) -> Result<St
 
 /// A snippet's `return`: [`respond`], a URL that is a path made absolute unless `relative`
 /// (nginx's `absolute_redirect`).
-pub(super) fn respond_to(ret: &Return, req: &FilterRequest<'_>, relative: bool) -> Step {
+pub(super) fn respond_to(ret: &Return, req: &FilterRequest<'_>, style: RedirectStyle) -> Step {
     let Some(url) = ret.text.as_deref().filter(|_| is_redirect(ret.status)) else {
         return respond(ret);
     };
-    match crate::phases::redirect::absolute(url, req.conn.scheme(), req.raw_host, relative) {
+    match crate::phases::redirect::absolute(
+        url,
+        req.conn.scheme(),
+        req.raw_host,
+        style,
+        req.conn.port,
+    ) {
         std::borrow::Cow::Borrowed(_) => respond(ret),
         std::borrow::Cow::Owned(url) => respond(&Return { status: ret.status, text: Some(url) }),
     }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use portico_model::RedirectStyle;
+
 /// `<scheme>://<raw Host><app_root>` when the normalized path is exactly `/` (query dropped).
 pub(crate) fn app_root_location(
     app_root: Option<&str>,
@@ -20,30 +22,38 @@ pub(crate) fn add_slash_location(
     raw_host: &str,
     path: &str,
     query: Option<&str>,
-    relative: bool,
+    style: RedirectStyle,
+    port: u16,
 ) -> String {
     let location = match query {
         Some(query) => format!("{path}/?{query}"),
         None => format!("{path}/"),
     };
-    absolute(&location, scheme, raw_host, relative).into_owned()
+    absolute(&location, scheme, raw_host, style, port).into_owned()
 }
 
 /// nginx's `absolute_redirect on` (its default) for a `Location` Portico builds: one starting
-/// with `/` gets `<scheme>://<host>` in front, the host being the request's without port
-/// (`port_in_redirect off`, `server_name_in_redirect off`), lowercase. Unchanged when
-/// `relative` (`relative-redirects`), when it does not start with `/`, or without a host.
+/// with `/` gets `<scheme>://<host>` in front, the host being the request's without port,
+/// lowercase (`server_name_in_redirect off`); with `style.port` (`port_in_redirect on`) the
+/// listener's `port` follows unless it is the scheme's default. Unchanged when `style.relative`
+/// (`relative-redirects`), when it does not start with `/`, or without a host.
 pub(crate) fn absolute<'a>(
     location: &'a str,
     scheme: &str,
     raw_host: &str,
-    relative: bool,
+    style: RedirectStyle,
+    port: u16,
 ) -> Cow<'a, str> {
     let host = strip_port(raw_host);
-    if relative || !location.starts_with('/') || host.is_empty() {
+    if style.relative || !location.starts_with('/') || host.is_empty() {
         return Cow::Borrowed(location);
     }
-    Cow::Owned(format!("{scheme}://{}{location}", host.to_ascii_lowercase()))
+    let host = host.to_ascii_lowercase();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    match style.port && port != default_port {
+        true => Cow::Owned(format!("{scheme}://{host}:{port}{location}")),
+        false => Cow::Owned(format!("{scheme}://{host}{location}")),
+    }
 }
 
 /// §1.4 step 5: `https://` + host without port + raw request URI, minus one trailing `/`
@@ -90,10 +100,24 @@ mod tests {
 
     #[test]
     fn add_slash_is_absolute_without_port() {
-        assert_eq!(add_slash_location("http", "a.com:81", "/p", None, false), "http://a.com/p/");
-        let with_query = add_slash_location("https", "a.com", "/p", Some("x=1"), false);
+        assert_eq!(
+            add_slash_location("http", "a.com:81", "/p", None, RedirectStyle::default(), 81),
+            "http://a.com/p/"
+        );
+        let with_query =
+            add_slash_location("https", "a.com", "/p", Some("x=1"), RedirectStyle::default(), 443);
         assert_eq!(with_query, "https://a.com/p/?x=1");
-        assert_eq!(add_slash_location("http", "a.com", "/p", Some("x"), true), "/p/?x");
+        assert_eq!(
+            add_slash_location(
+                "http",
+                "a.com",
+                "/p",
+                Some("x"),
+                RedirectStyle { relative: true, port: false },
+                80
+            ),
+            "/p/?x"
+        );
     }
 
     #[test]
@@ -105,11 +129,15 @@ mod tests {
 
     #[test]
     fn absolute_only_for_paths() {
-        assert_eq!(absolute("/a?b", "http", "A.com:8080", false), "http://a.com/a?b");
-        assert_eq!(absolute("/a", "https", "[::1]:8443", false), "https://[::1]/a");
-        assert_eq!(absolute("/a", "http", "a.com", true), "/a");
-        assert_eq!(absolute("http://b.com/x", "http", "a.com", false), "http://b.com/x");
-        assert_eq!(absolute("/a", "http", "", false), "/a");
+        let (abs, rel) = (RedirectStyle::default(), RedirectStyle { relative: true, port: false });
+        let port = RedirectStyle { relative: false, port: true };
+        assert_eq!(absolute("/a?b", "http", "A.com:8080", abs, 8080), "http://a.com/a?b");
+        assert_eq!(absolute("/a", "https", "[::1]:8443", abs, 8443), "https://[::1]/a");
+        assert_eq!(absolute("/a", "http", "a.com", rel, 80), "/a");
+        assert_eq!(absolute("http://b.com/x", "http", "a.com", abs, 80), "http://b.com/x");
+        assert_eq!(absolute("/a", "http", "", abs, 80), "/a");
+        assert_eq!(absolute("/a", "http", "a.com:9", port, 8080), "http://a.com:8080/a");
+        assert_eq!(absolute("/a", "https", "a.com", port, 443), "https://a.com/a", "default port");
     }
 
     #[test]
