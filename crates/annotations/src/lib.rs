@@ -25,6 +25,7 @@ mod docs;
 mod external_auth;
 mod ipaccess;
 mod limits;
+mod passthrough;
 mod proxy;
 mod registry;
 mod rewrite;
@@ -80,6 +81,8 @@ pub struct IngressAnnotations {
     /// `canary: "true"` and its routing: the Ingress adds alternative backends to the main
     /// Ingress's locations instead of owning paths.
     pub canary: Option<Canary>,
+    /// `ssl-passthrough: "true"` (host-wide; only with `--enable-ssl-passthrough`).
+    pub ssl_passthrough: bool,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -131,6 +134,7 @@ pub fn parse_ingress(
         auth_tls: None,
         canary: None,
         auth_proxy_set_headers: None,
+        ssl_passthrough: false,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
@@ -145,6 +149,7 @@ pub fn parse_ingress(
     snippet::apply(&mut ctx, &mut annotations.policy, global);
     annotations.auth_proxy_set_headers = external_auth::apply(&mut ctx, &mut annotations.policy);
     annotations.canary = canary::parse(&mut ctx);
+    passthrough::apply(&mut ctx, &mut annotations);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

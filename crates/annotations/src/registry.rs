@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    affinity, auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, proxy,
-    rewrite, snippet, upstream_hash,
+    affinity, auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, passthrough,
+    proxy, rewrite, snippet, upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -90,6 +90,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         cors::SPECS,
         snippet::SPECS,
         external_auth::SPECS,
+        passthrough::SPECS,
     ]
     .concat()
 });

@@ -165,7 +165,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("proxy-ssl-name", "Server name verified on HTTPS backends."),
     ignored("proxy-ssl-server-name", "Send SNI to HTTPS backends."),
     // Client TLS and the server.
-    ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
     ignored("server-alias", "More host names for the server."),
