@@ -51,6 +51,11 @@ pub struct ControllerArgs {
     /// generated self-signed "Kubernetes Ingress Controller Fake Certificate" is served.
     #[arg(long, value_name = "NS/NAME")]
     pub default_ssl_certificate: Option<String>,
+    /// Honour the `ssl-passthrough` annotation: on the HTTPS listener, TLS connections whose
+    /// SNI names such a host are passed unterminated to the backend of its `/` path. Without
+    /// it the annotation is a warning and the host is terminated as usual (as ingress-nginx).
+    #[arg(long)]
+    pub enable_ssl_passthrough: bool,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +152,7 @@ impl ControllerArgs {
             configmap: key("configmap", &self.configmap)?,
             default_backend_service: key("default-backend-service", &self.default_backend_service)?,
             default_ssl_certificate: key("default-ssl-certificate", &self.default_ssl_certificate)?,
+            enable_ssl_passthrough: self.enable_ssl_passthrough,
         })
     }
 }

@@ -17,6 +17,7 @@ mod class;
 mod config;
 mod host;
 mod ingress;
+mod passthrough;
 mod policy;
 mod regex;
 mod secret;
@@ -55,6 +56,8 @@ pub struct Options {
     pub default_backend_service: Option<ObjectKey>,
     /// `--default-ssl-certificate NS/NAME`: the certificate of hosts without their own.
     pub default_ssl_certificate: Option<ObjectKey>,
+    /// `--enable-ssl-passthrough`: `ssl-passthrough` takes effect (else it is a warning).
+    pub enable_ssl_passthrough: bool,
 }
 
 /// One build's result.
@@ -154,6 +157,15 @@ impl Compiler {
             prefix,
             &mut diagnostics,
         );
+        let enabled = self.options.enable_ssl_passthrough;
+        passthrough::assign(
+            &prepared,
+            &mut servers.servers,
+            default_target,
+            enabled,
+            prefix,
+            &mut diagnostics,
+        );
         let by_age = prepared.iter().map(|p| &*p.ingress);
         let last_good_tls = &mut self.last_good_tls;
         tls::assign(by_age, &mut servers.servers, objects, last_good_tls, &mut diagnostics);
@@ -232,6 +244,9 @@ impl Compiler {
 
 /// Rewrites backend ids after [`Registry::resolve`] sorted the backends.
 fn remap_targets(server: &mut Server, remap: &[portico_model::BackendId]) {
+    if let Some(id) = server.passthrough {
+        server.passthrough = remap.get(id.0).copied();
+    }
     for location in &mut server.locations {
         location.backends.map_targets(|target| match target {
             Target::Backend(id) => remap.get(id.0).map_or(target, |new| Target::Backend(*new)),

@@ -10,6 +10,7 @@ mod fixtures;
 mod hosts;
 mod lifecycle;
 mod merge;
+mod passthrough;
 mod server_policy;
 mod tls;
 mod unsupported;

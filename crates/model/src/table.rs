@@ -55,6 +55,10 @@ pub struct Server {
     /// `auth-tls-*` of the host (the oldest Ingress of the host setting it): the handshake of
     /// this host asks for a client certificate. Its locations carry the matching filter.
     pub client_auth: Option<Arc<ClientAuth>>,
+    /// `ssl-passthrough` (with `--enable-ssl-passthrough`): TLS connections whose SNI is this
+    /// (exact) host are spliced unterminated to this backend, the one of the host's `/` path.
+    /// Plain HTTP requests to the host are still served by [`Server::locations`].
+    pub passthrough: Option<BackendId>,
 }
 
 /// The `pathType` of an Ingress path.

@@ -85,6 +85,7 @@ impl ServerDraft {
             has_certificate: self.has_certificate,
             certificate: None,
             client_auth: None,
+            passthrough: None,
         }
     }
 }
