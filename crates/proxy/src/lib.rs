@@ -14,6 +14,7 @@ mod conn;
 mod error;
 mod filters;
 mod forwarded;
+mod passthrough;
 pub mod phases;
 mod request_id;
 mod server;

@@ -36,6 +36,8 @@ pub struct Snapshot {
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
+    /// The `ssl-passthrough` hosts, read before the TLS handshake.
+    pub(crate) passthrough: crate::passthrough::Hosts,
 }
 
 // === impl Snapshot ===
@@ -65,7 +67,9 @@ impl Snapshot {
                 locations.collect()
             })
             .collect();
+        let passthrough = crate::passthrough::Hosts::build(&table);
         let snapshot = Snapshot {
+            passthrough,
             table,
             router,
             balancers,
