@@ -30,6 +30,7 @@ mod proxy;
 mod registry;
 mod rewrite;
 mod snippet;
+mod support;
 mod unsupported;
 mod upstream_hash;
 mod value;
@@ -45,6 +46,7 @@ pub use proxy::parse_next_upstream;
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
 };
+pub use support::{support_of, Support, ACCEPTED_WITHOUT_EFFECT};
 pub use unsupported::{
     lookup_unsupported, render_unsupported_markdown, unsupported, Effect, UnsupportedSpec, When,
 };
