@@ -20,6 +20,7 @@ mod ingress;
 mod passthrough;
 mod policy;
 mod regex;
+mod report;
 mod secret;
 mod servers;
 mod tls;
@@ -34,6 +35,7 @@ use portico_model::{Diagnostic, GlobalConfig, RouteTable, Server, Target};
 use portico_store::{ObjectKey, Objects};
 
 pub use class::{is_ours, skipped, Skipped};
+pub use report::{migration, AnnotationUse, IngressStanding, Migration, Standing};
 
 use backends::{Registry, SliceIndex};
 use ingress::{Extracted, Extraction};
@@ -67,6 +69,9 @@ pub struct Compiled {
     /// In a deterministic order: same input, same list.
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Our Ingresses whose current version is not loaded (invalid annotations): their last
+    /// good version serves, or nothing. In key order.
+    pub not_loaded: Vec<portico_model::ObjectRef>,
 }
 
 /// How many Ingresses a build used, kept or skipped (for logs and metrics).
@@ -110,9 +115,11 @@ impl Compiler {
     pub fn compile(&mut self, objects: &Objects) -> Compiled {
         let mut diagnostics = Vec::new();
         let mut stats = Stats::default();
+        let mut not_loaded = Vec::new();
         let (global, config_diagnostics) = config::load(objects, &self.options);
         diagnostics.extend(config_diagnostics);
-        let mut ingresses = self.ingresses(objects, &global, &mut stats, &mut diagnostics);
+        let mut ingresses =
+            self.ingresses(objects, &global, &mut stats, &mut not_loaded, &mut diagnostics);
         ingresses.sort_by(|a, b| ingress::age_order(a, b));
 
         let slices = SliceIndex::new(objects, &mut diagnostics);
@@ -188,7 +195,7 @@ impl Compiler {
         for server in table.servers.iter_mut().chain(std::iter::once(&mut table.default_server)) {
             remap_targets(server, &remap);
         }
-        Compiled { table, diagnostics, stats }
+        Compiled { table, diagnostics, stats, not_loaded }
     }
 
     /// Our Ingresses, each extracted now or, when invalid, its last good extraction. Replaces
@@ -198,6 +205,7 @@ impl Compiler {
         objects: &Objects,
         global: &GlobalConfig,
         stats: &mut Stats,
+        not_loaded: &mut Vec<portico_model::ObjectRef>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Vec<Arc<Extracted>> {
         let mut out = Vec::with_capacity(objects.ingresses.len());
@@ -226,6 +234,7 @@ impl Compiler {
                     let object =
                         portico_model::ObjectRef::new("Ingress", &key.namespace, &key.name);
                     diagnostics.push(ingress::attach(d, &object, sourced.file.as_deref()));
+                    not_loaded.push(object);
                     let Some(previous) = previous else {
                         stats.ingresses_rejected += 1;
                         continue;

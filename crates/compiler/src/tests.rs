@@ -11,6 +11,7 @@ mod hosts;
 mod lifecycle;
 mod merge;
 mod passthrough;
+mod report;
 mod server_policy;
 mod tls;
 mod unsupported;
