@@ -18,8 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the proxy (standalone with --manifests, or against the Kubernetes API).
     Serve(ServeArgs),
-    /// Load and compile a manifests directory; print the routing table and every diagnostic.
-    /// Exits 1 when there are errors.
+    /// Load and compile a manifests directory; print the routing table, every diagnostic and a
+    /// migration summary. Exits 1 when there are errors; with --strict, 2 when there are none
+    /// but some Ingress will behave differently from ingress-nginx.
     Check(CheckArgs),
     /// Run a whoami-style echo backend (for the quickstart and tests).
     Echo(EchoArgs),
@@ -110,6 +111,11 @@ pub struct CheckArgs {
     /// number is printed).
     #[arg(long)]
     pub show_skipped: bool,
+    /// A migration gate: exit 2 (instead of 0) when there is no error but some Ingress will
+    /// behave differently from ingress-nginx, because it carries an unsupported annotation
+    /// that Portico ignores (listed in the summary).
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub controller: ControllerArgs,
 }
