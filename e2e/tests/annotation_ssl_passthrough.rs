@@ -222,3 +222,36 @@ async fn plain_http_to_a_passthrough_host_is_proxied_as_any_host() {
     let status = get_status(&mut tcp, PASS_HOST).await;
     assert!(status.starts_with("HTTP/1.1 502"), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_waits_for_a_passed_connection() {
+    // A grace period longer than the test's patience: exiting in time means it was not waited
+    // out, the connection's end released it.
+    let (_web, dir) = site(Some("  worker-shutdown-timeout: \"300s\"\n")).await;
+    let flags = ["--enable-ssl-passthrough", "--configmap", "infra/portico"];
+    let mut portico = Portico::start(dir.path(), &flags).await;
+    wait_for_passthrough(&portico).await;
+    let tcp = TcpStream::connect(portico.https).await.unwrap();
+    let (_, mut tls) = handshake(tcp, Some(PASS_HOST)).await;
+    talk_to_backend(&mut tls).await.unwrap();
+
+    let kill = tokio::process::Command::new("kill")
+        .args(["-TERM", &portico.pid().to_string()])
+        .status()
+        .await
+        .unwrap();
+    assert!(kill.success());
+    let https = portico.https;
+    eventually("the https listener is closed", || async move {
+        TcpStream::connect(https).await.is_err()
+    })
+    .await;
+    tls.write_all(b"pong").await.unwrap();
+    let mut echo = [0u8; 4];
+    tls.read_exact(&mut echo).await.unwrap();
+    assert_eq!(&echo, b"pong", "the passed connection outlives the listener");
+
+    drop(tls);
+    let status = tokio::task::spawn_blocking(move || portico.terminate()).await.unwrap();
+    assert!(status.is_some_and(|s| s.success()), "exits once the connection closed: {status:?}");
+}
