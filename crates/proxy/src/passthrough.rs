@@ -123,10 +123,9 @@ impl Proxy {
         client: SocketAddr,
         deadline: Instant,
     ) -> Option<Prefixed<TcpStream>> {
-        let snapshot = self.snapshot()?;
-        if snapshot.passthrough.is_empty() {
-            return Some(stream);
-        }
+        let Some(snapshot) = self.snapshot().filter(|s| !s.passthrough.is_empty()) else {
+            return Some(stream); // no table yet, or no passthrough host: nothing to peek for
+        };
         let name = match tokio::time::timeout_at(deadline, server_name(&mut stream)).await {
             Ok(Ok(name)) => name,
             Ok(Err(error)) => {
