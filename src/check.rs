@@ -69,7 +69,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     summary::print(&migration, &options.ingress_class, errors);
     Ok(if errors > 0 {
         ExitCode::FAILURE
-    } else if args.strict && !migration.differing().is_empty() {
+    } else if args.strict && migration.differs() {
         ExitCode::from(DIFFERS)
     } else {
         ExitCode::SUCCESS

@@ -239,3 +239,24 @@ fn strict_exits_2_when_everything_is_served_but_some_ingress_differs() {
         "{summary}"
     );
 }
+
+#[test]
+fn strict_counts_configmap_keys_portico_does_not_read() {
+    let dir = site();
+    dir.write("clean.yaml", ingress("clean").path(Some("clean.test"), "/", "Prefix", "app"));
+    dir.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
+         data:\n  proxy-buffering: \"on\"\n",
+    );
+    let flags = ["--strict", "--configmap", "infra/portico"];
+    let (code, report) = check(dir.path(), &flags);
+    assert_eq!(code, Some(2), "{report}");
+    assert!(
+        summary(&report).contains(
+            "  ConfigMap keys not supported (ignored, or denying when they restrict access):\n    \
+             proxy-buffering\n"
+        ) && report.contains("the ConfigMap has keys Portico does not read (exit 2 with --strict)"),
+        "{report}"
+    );
+}

@@ -31,6 +31,10 @@ pub fn print(migration: &Migration, class: &str, errors: usize) {
     for (support, title) in GROUPS {
         print_group(migration, support, title);
     }
+    if !migration.unsupported_config_keys.is_empty() {
+        say!("  ConfigMap keys not supported (ignored, or denying when they restrict access):");
+        say!("    {}", migration.unsupported_config_keys.join(", "));
+    }
     say!("{}", verdict(migration, errors));
 }
 
@@ -86,17 +90,24 @@ fn verdict(migration: &Migration, errors: usize) -> String {
     if errors > 0 {
         return format!("verdict: not ready, {errors} error(s) above (exit 1)");
     }
-    let differing = migration.differing();
-    if differing.is_empty() {
+    if !migration.differs() {
         return "verdict: no difference from ingress-nginx known to Portico".to_string();
     }
-    let names: Vec<String> = differing.into_iter().map(name).collect();
-    format!(
-        "verdict: served, but {} Ingress(es) behave differently from ingress-nginx (unsupported \
-         annotations ignored): {} (exit 2 with --strict)",
-        names.len(),
-        names.join(", ")
-    )
+    let differing = migration.differing();
+    let mut why = Vec::new();
+    if !differing.is_empty() {
+        let names: Vec<String> = differing.into_iter().map(name).collect();
+        why.push(format!(
+            "{} Ingress(es) behave differently from ingress-nginx (unsupported annotations \
+             ignored): {}",
+            names.len(),
+            names.join(", ")
+        ));
+    }
+    if !migration.unsupported_config_keys.is_empty() {
+        why.push("the ConfigMap has keys Portico does not read".to_string());
+    }
+    format!("verdict: served, but {} (exit 2 with --strict)", why.join("; "))
 }
 
 /// `namespace/name`.

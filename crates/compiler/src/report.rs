@@ -8,7 +8,7 @@ use portico_annotations::{support_of, Support};
 use portico_model::{Diagnostic, ObjectRef, RouteTable, Severity};
 use portico_store::Objects;
 
-use crate::{class, Options};
+use crate::{class, config, Options};
 
 /// What `portico check` sums up for a migrating team.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -18,6 +18,9 @@ pub struct Migration {
     /// Every annotation that is not plainly supported, with its users; sorted by standing,
     /// then key.
     pub annotations: Vec<AnnotationUse>,
+    /// Keys of the controller ConfigMap that Portico does not read: every Ingress may behave
+    /// differently from ingress-nginx (those restricting access deny, with an error).
+    pub unsupported_config_keys: Vec<String>,
 }
 
 /// One Ingress and how it is served.
@@ -70,6 +73,12 @@ impl Migration {
         found
     }
 
+    /// Whether something is served differently from ingress-nginx without an error saying so:
+    /// an Ingress of [`Migration::differing`], or an unsupported ConfigMap key.
+    pub fn differs(&self) -> bool {
+        !self.differing().is_empty() || !self.unsupported_config_keys.is_empty()
+    }
+
     /// How many Ingresses have `standing`.
     pub fn count(&self, standing: Standing) -> usize {
         self.ingresses.iter().filter(|i| i.standing == standing).count()
@@ -106,7 +115,8 @@ pub fn migration(
         .into_iter()
         .map(|((support, key), ingresses)| AnnotationUse { key, support, ingresses })
         .collect();
-    Migration { ingresses, annotations }
+    let unsupported_config_keys = config::unsupported_keys(objects, options);
+    Migration { ingresses, annotations, unsupported_config_keys }
 }
 
 /// The worst that applies to `object`.
