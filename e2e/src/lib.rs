@@ -5,27 +5,36 @@
 //!
 //! The binary is `$PORTICO_BIN`, else `target/<profile>/portico` beside the test executable
 //! (built by `cargo test --workspace`, because the `portico` package has integration tests).
-//! `PORTICO_E2E_PATIENCE_SECS` (default 20) bounds every wait.
+//! `PORTICO_E2E_PATIENCE_SECS` (default 20) bounds every wait. The gRPC tests run Python
+//! `grpcio` (`e2e/grpc/`): `python3` with `grpcio` must be installed (`.ci/run` installs it).
 #![forbid(unsafe_code)]
 
 mod backend;
 mod client;
 mod conformance;
+mod example;
 mod external;
+mod grpc;
 mod manifests;
+mod pki;
 mod process;
 mod raw;
 mod site;
+mod tls_backend;
 mod tls_client;
 
 pub use backend::{refusing_addr, Backends};
 pub use client::{get, request, Conn, Reply};
 pub use conformance::{assert_proxied, assert_redirect, Case, Running};
+pub use example::{example, examples_dir};
 pub use external::{backend_ip, ingress_class, External};
+pub use grpc::{grpc_call, GrpcBackend};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
+pub use pki::{pem_secret, Leaf, TestCa};
 pub use process::{binary, patience, Portico};
 pub use raw::{get_from, raw_from, raw_status};
 pub use site::{controller_configmap, site_ingress, start_site};
+pub use tls_backend::TlsBackend;
 pub use tls_client::accept_any_client;
 
 /// Polls `check` until it returns true, within [`patience`]. Panics with `what` otherwise.

@@ -124,11 +124,7 @@ async fn broken_secrets_get_diagnostics_and_leave_other_ingresses_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_basic_auth_example_works_as_documented() {
     let backend = Backends::start("http-svc", 1).await;
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/basic-auth");
-    let dir = Dir::new();
-    let ingress = std::fs::read_to_string(example.join("ingress.yaml")).unwrap();
-    dir.write("ingress.yaml", ingress.replace("9002", &backend.addr(0).port().to_string()));
-    dir.write("secret.yaml", std::fs::read_to_string(example.join("secret.yaml")).unwrap());
+    let dir = portico_e2e::example("basic-auth", Some(("9002", backend.addr(0).port())));
     let portico = Portico::start(dir.path(), &[]).await;
     let reply = portico_e2e::get(portico.http, "foo.localtest", "/").await.unwrap();
     assert_challenged(&reply, "Authentication Required - foo", "no credentials");

@@ -166,3 +166,71 @@ async fn canary_alone_serves_nothing_and_removal_is_live() {
     })
     .await;
 }
+
+/// Which backend answered, and the `name=value` of its `Set-Cookie`, if any.
+async fn served_with_cookie(
+    addr: SocketAddr,
+    host: &str,
+    cookie: Option<&str>,
+) -> (String, Option<String>) {
+    let mut req = Request::get("/").header("host", host);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    let reply = request(addr, req.body(Full::new(Bytes::new())).unwrap()).await.unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let server = reply.echo()["server"].as_str().unwrap().trim_end_matches("-0").to_string();
+    let set = reply.header("set-cookie").map(|c| c.split(';').next().unwrap_or(c).to_string());
+    (server, set)
+}
+
+/// Requests without a cookie until `want` answers; its cookie.
+async fn first_cookie_from(addr: SocketAddr, host: &str, want: &str) -> Option<String> {
+    for _ in 0..100 {
+        let (server, cookie) = served_with_cookie(addr, host, None).await;
+        if server == want {
+            return cookie;
+        }
+    }
+    panic!("{want} never answered {host}");
+}
+
+fn sticky_main(host: &str, name: &str) -> Ingress {
+    ingress(name).annotation("affinity", "cookie").path(Some(host), "/", "Prefix", "main")
+}
+
+#[tokio::test]
+async fn affinity_sticks_to_the_canary_by_default() {
+    let (_main, _canary, dir) = setup().await;
+    dir.write("sticky.yaml", sticky_main("sticky.test", "sticky"));
+    let weight = [("canary-weight", "50")];
+    dir.write("sticky-canary.yaml", canary_ingress("sticky-canary", "sticky.test", &weight));
+    let portico = Portico::start(dir.path(), &[]).await;
+    // The canary takes the main backend's affinity: a client pinned to either stays there
+    // although the weight is 50/50.
+    for backend in ["canary", "main"] {
+        let cookie = first_cookie_from(portico.http, "sticky.test", backend).await;
+        let cookie = cookie.unwrap_or_else(|| panic!("{backend} set no affinity cookie"));
+        assert!(cookie.starts_with("INGRESSCOOKIE="), "{cookie}");
+        for _ in 0..20 {
+            let (server, _) = served_with_cookie(portico.http, "sticky.test", Some(&cookie)).await;
+            assert_eq!(server, backend, "pinned by {cookie}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn legacy_canary_behavior_chooses_the_canary_afresh() {
+    let (_main, _canary, dir) = setup().await;
+    dir.write("legacy.yaml", sticky_main("legacy.test", "legacy"));
+    let legacy = [("canary-weight", "50"), ("affinity-canary-behavior", "legacy")];
+    dir.write("legacy-canary.yaml", canary_ingress("legacy-canary", "legacy.test", &legacy));
+    let portico = Portico::start(dir.path(), &[]).await;
+    // The canary has no affinity (no cookie); the main backend still pins its clients.
+    assert_eq!(first_cookie_from(portico.http, "legacy.test", "canary").await, None);
+    let cookie = first_cookie_from(portico.http, "legacy.test", "main").await;
+    let cookie = cookie.expect("main's cookie");
+    for _ in 0..20 {
+        assert_eq!(served_with_cookie(portico.http, "legacy.test", Some(&cookie)).await.0, "main");
+    }
+}

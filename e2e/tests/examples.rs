@@ -2,14 +2,9 @@
 //! (its fixed demo port is swapped for a run-time one).
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use portico_e2e::{binary, get, Backends, Dir, Portico};
-
-fn examples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
+use portico_e2e::{binary, example, examples_dir, get, Backends, Portico};
 
 #[test]
 fn every_example_compiles_without_errors() {
@@ -19,10 +14,13 @@ fn every_example_compiles_without_errors() {
         if !path.is_dir() {
             continue;
         }
-        let out = Command::new(binary()).arg("check").arg(&path).output().unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let copy = example(&name, None);
+        let path = copy.path();
+        let out = Command::new(binary()).arg("check").arg(path).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{}:\n{stdout}", path.display());
-        assert!(stdout.contains("0 error(s)"), "{}:\n{stdout}", path.display());
+        assert!(out.status.success(), "{name}:\n{stdout}");
+        assert!(stdout.contains("0 error(s)"), "{name}:\n{stdout}");
         checked += 1;
     }
     assert!(checked >= 1);
@@ -31,9 +29,7 @@ fn every_example_compiles_without_errors() {
 #[tokio::test]
 async fn quickstart_serves_hello() {
     let backend = Backends::start("hello", 1).await;
-    let dir = Dir::new();
-    let yaml = std::fs::read_to_string(examples_dir().join("quickstart/hello.yaml")).unwrap();
-    dir.write("hello.yaml", yaml.replace("9001", &backend.addr(0).port().to_string()));
+    let dir = example("quickstart", Some(("9001", backend.addr(0).port())));
     let portico = Portico::start(dir.path(), &[]).await;
     let reply = get(portico.http, "hello.localtest", "/").await.unwrap();
     assert_eq!(reply.status, 200);
@@ -43,15 +39,7 @@ async fn quickstart_serves_hello() {
 #[tokio::test]
 async fn rewrite_example_behaves_as_its_readme_says() {
     let backend = Backends::start("http-svc", 1).await;
-    let dir = Dir::new();
-    for entry in std::fs::read_dir(examples_dir().join("rewrite")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            let yaml = std::fs::read_to_string(&path).unwrap();
-            let port = backend.addr(0).port().to_string();
-            dir.write(path.file_name().unwrap().to_str().unwrap(), yaml.replace("9002", &port));
-        }
-    }
+    let dir = example("rewrite", Some(("9002", backend.addr(0).port())));
     let portico = Portico::start(dir.path(), &[]).await;
     let uri = |reply: portico_e2e::Reply| reply.echo()["uri"].as_str().unwrap().to_string();
     for (sent, received) in

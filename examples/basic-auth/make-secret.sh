@@ -24,5 +24,7 @@ htpasswd -c -b "$tmp/auth" "$user" "$password"
   echo "type: Opaque"
   echo "data:"
   echo "  auth: $(base64 -w0 < "$tmp/auth")"
-} > "$here/secret.yaml"
+} > "$here/.secret.yaml.tmp"
+# A rename, so that a running Portico never reads a half-written file.
+mv "$here/.secret.yaml.tmp" "$here/secret.yaml"
 echo "wrote $here/secret.yaml for user $user"

@@ -6,13 +6,4 @@
 #   curl -i -H 'Host: foo.localtest' http://127.0.0.1:8080/            → 401, realm in the challenge
 #   curl -i -u foo:bar -H 'Host: foo.localtest' http://127.0.0.1:8080/ → 200
 # Change the password while it runs (live within a second): ./make-secret.sh foo newpass
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cargo build --release --manifest-path "$root/Cargo.toml" --bin portico
-bin="$root/target/release/portico"
-"$bin" echo --listen 127.0.0.1:9002 --name http-svc &
-echo_pid=$!
-trap 'kill "$echo_pid" 2>/dev/null || true' EXIT
-"$bin" serve --manifests "$here" \
-  --http-addr 127.0.0.1:8080 --https-addr 127.0.0.1:8443 --admin-addr 127.0.0.1:10254 "$@"
+exec "$(dirname "$0")/../run-example.sh" "$(dirname "$0")" 9002 http-svc "$@"

@@ -4,13 +4,4 @@
 #   portico serve  on 127.0.0.1:8080  (HTTP), 127.0.0.1:10254 (admin: /healthz /readyz /metrics)
 # Then: curl -H 'Host: hello.localtest' http://127.0.0.1:8080/
 # Edit hello.yaml while it runs: the change is live within a second, nothing restarts.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cargo build --release --manifest-path "$root/Cargo.toml" --bin portico
-bin="$root/target/release/portico"
-"$bin" echo --listen 127.0.0.1:9001 --name hello &
-echo_pid=$!
-trap 'kill "$echo_pid" 2>/dev/null || true' EXIT
-"$bin" serve --manifests "$here" \
-  --http-addr 127.0.0.1:8080 --https-addr 127.0.0.1:8443 --admin-addr 127.0.0.1:10254 "$@"
+exec "$(dirname "$0")/../run-example.sh" "$(dirname "$0")" 9001 hello "$@"

@@ -3,13 +3,4 @@
 #   portico echo   on 127.0.0.1:9002  (the Service's endpoint in backend.yaml)
 #   portico serve  on 127.0.0.1:8080  (HTTP), 127.0.0.1:10254 (admin)
 # Then try the commands listed in examples/README.md ("rewrite").
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cargo build --release --manifest-path "$root/Cargo.toml" --bin portico
-bin="$root/target/release/portico"
-"$bin" echo --listen 127.0.0.1:9002 --name http-svc &
-echo_pid=$!
-trap 'kill "$echo_pid" 2>/dev/null || true' EXIT
-"$bin" serve --manifests "$here" \
-  --http-addr 127.0.0.1:8080 --https-addr 127.0.0.1:8443 --admin-addr 127.0.0.1:10254 "$@"
+exec "$(dirname "$0")/../run-example.sh" "$(dirname "$0")" 9002 http-svc "$@"

@@ -6,13 +6,4 @@
 #   curl -k --resolve nginxsvc:8443:127.0.0.1 https://nginxsvc:8443/      (200, via TLS)
 #   curl -i -H 'Host: nginxsvc' http://127.0.0.1:8080/                    (308 to https://nginxsvc)
 # Run ./make-secret.sh while it runs: new handshakes get the new certificate within a second.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cargo build --release --manifest-path "$root/Cargo.toml" --bin portico
-bin="$root/target/release/portico"
-"$bin" echo --listen 127.0.0.1:9002 --name nginxsvc &
-echo_pid=$!
-trap 'kill "$echo_pid" 2>/dev/null || true' EXIT
-"$bin" serve --manifests "$here" \
-  --http-addr 127.0.0.1:8080 --https-addr 127.0.0.1:8443 --admin-addr 127.0.0.1:10254 "$@"
+exec "$(dirname "$0")/../run-example.sh" "$(dirname "$0")" 9002 nginxsvc "$@"

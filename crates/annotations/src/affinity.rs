@@ -3,8 +3,8 @@
 //! `affinity: cookie` turns it on; the `session-cookie-*` settings are read only then. The
 //! parser swallows every error: an invalid `affinity` means no affinity, an invalid setting its
 //! default, each with a warning. `affinity-mode` is kept even without `affinity` (ingress-nginx
-//! records type and mode separately on the shared upstream). `affinity-canary-behavior` is not
-//! implemented (canaries are not).
+//! records type and mode separately on the shared upstream). `affinity-canary-behavior` on a
+//! canary Ingress decides whether its backend takes the main backend's affinity.
 
 use portico_model::{AffinityCookie, AffinityMode};
 
@@ -23,6 +23,9 @@ pub struct AffinityRequest {
     pub cookie: Option<AffinityCookie>,
     /// `affinity-mode`, when set and valid.
     pub mode: Option<AffinityMode>,
+    /// `affinity-canary-behavior: legacy` (on a canary Ingress): the canary does not take the
+    /// main backend's affinity, so requests it serves are not pinned to it. Default `sticky`.
+    pub canary_legacy: bool,
 }
 
 const BOOL: Validator =
@@ -68,6 +71,13 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         Risk::Medium,
         "balanced (default): sessions rebalance when endpoints are added; persistent: a session \
          stays on its endpoint while it exists.",
+    ),
+    spec(
+        "affinity-canary-behavior",
+        ValueKind::String,
+        Validator { describe: "sticky or legacy", check: |v| one_of(v, &["sticky", "legacy"], true) },
+        Risk::Low,
+        "On a canary Ingress: sticky (default) gives the canary the main backend's affinity, so a          client served by the canary stays there; legacy: the canary is chosen afresh.",
     ),
     spec(
         "session-cookie-name",
@@ -143,6 +153,7 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, out: &mut IngressAnnotations) {
         "persistent" => AffinityMode::Persistent,
         _ => AffinityMode::Balanced,
     });
+    out.affinity.canary_legacy = ctx.value("affinity-canary-behavior") == Some("legacy");
     if ctx.value("affinity") != Some("cookie") {
         return;
     }

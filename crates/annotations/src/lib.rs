@@ -16,6 +16,7 @@ use portico_model::{Diagnostic, GlobalConfig, HashBy, LbAlgorithm, LocationPolic
 mod affinity;
 mod auth;
 mod authtls;
+mod backend_protocol;
 mod balance;
 mod canary;
 mod config;
@@ -27,8 +28,11 @@ mod ipaccess;
 mod limits;
 mod passthrough;
 mod proxy;
+mod proxy_rewrite;
+mod proxy_ssl;
 mod registry;
 mod rewrite;
+mod service_upstream;
 mod snippet;
 mod support;
 mod unsupported;
@@ -37,12 +41,14 @@ mod value;
 
 pub use affinity::{AffinityRequest, DEFAULT_COOKIE_NAME};
 pub use authtls::AuthTlsRequest;
+pub use backend_protocol::{parse_protocol, Protocol};
 pub use balance::parse_load_balance;
 pub use canary::Canary;
 pub use config::{render_markdown as render_config_markdown, ConfigKeySpec};
 pub use docs::render_reference;
 pub use ipaccess::parse_cidrs;
 pub use proxy::parse_next_upstream;
+pub use proxy_ssl::{parse_ciphers, ProxySslRequest, RUSTLS_TLS12_CIPHERS};
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
 };
@@ -77,6 +83,10 @@ pub struct IngressAnnotations {
     pub auth: Option<Result<AuthRequest, String>>,
     /// `auth-tls-secret` and its settings (host-wide); `Err(reason)` = location denied (503).
     pub auth_tls: Option<Result<AuthTlsRequest, String>>,
+    /// `proxy-ssl-secret` and its settings; `Err(reason)` = location denied (503).
+    pub proxy_ssl: Option<Result<ProxySslRequest, String>>,
+    /// `service-upstream`: the backends this Ingress creates first use the ClusterIP.
+    pub service_upstream: bool,
     /// `auth-proxy-set-headers` (with `auth-url`): the ConfigMap, `name` or `namespace/name`,
     /// whose data the compiler sets on the auth request.
     pub auth_proxy_set_headers: Option<String>,
@@ -134,15 +144,21 @@ pub fn parse_ingress(
         hash_by: None,
         auth: None,
         auth_tls: None,
+        proxy_ssl: None,
+        service_upstream: false,
         canary: None,
         auth_proxy_set_headers: None,
         ssl_passthrough: false,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
+    backend_protocol::apply(&mut ctx, &mut annotations.policy);
+    proxy_rewrite::apply(&mut ctx, &mut annotations.policy);
+    proxy_ssl::apply(&mut ctx, &mut annotations);
     balance::apply(&mut ctx, &mut annotations);
     affinity::apply(&mut ctx, &mut annotations);
     upstream_hash::apply(&mut ctx, &mut annotations);
+    service_upstream::apply(&mut ctx, &mut annotations);
     auth::apply(&mut ctx, &mut annotations);
     authtls::apply(&mut ctx, &mut annotations);
     ipaccess::apply(&mut ctx, &mut annotations.policy);

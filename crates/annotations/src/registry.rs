@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    affinity, auth, authtls, balance, canary, cors, external_auth, ipaccess, limits, passthrough,
-    proxy, rewrite, snippet, upstream_hash,
+    affinity, auth, authtls, backend_protocol, balance, canary, cors, external_auth, ipaccess,
+    limits, passthrough, proxy, proxy_rewrite, proxy_ssl, rewrite, service_upstream, snippet,
+    upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -79,7 +80,11 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
     [
         rewrite::SPECS,
         proxy::SPECS,
+        backend_protocol::SPECS,
+        proxy_rewrite::SPECS,
+        proxy_ssl::SPECS,
         balance::SPECS,
+        service_upstream::SPECS,
         canary::SPECS,
         affinity::SPECS,
         upstream_hash::SPECS,

@@ -119,6 +119,9 @@ fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
     if name.starts_with("auth-tls-") && name != "auth-tls-secret" {
         return vec![("auth-tls-secret", "ns/ca")];
     }
+    if name.starts_with("proxy-ssl-") && name != "proxy-ssl-secret" {
+        return vec![("proxy-ssl-secret", "ns/backend")];
+    }
     let base = [("auth-type", "basic"), ("auth-secret", "creds")];
     if crate::external_auth::SPECS.iter().any(|s| s.name == name) {
         if name == "auth-url" {

@@ -117,8 +117,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Snippets: arbitrary nginx configuration, never run by Portico (CVE-2021-25742 and
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
-    // Session affinity across a canary and its main backend.
-    ignored("affinity-canary-behavior", "Affinity between canary and main backends."),
     // Redirects.
     ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
     ignored("permanent-redirect-code", "Status of permanent-redirect."),
@@ -128,9 +126,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("relative-redirects", "Relative Location headers in nginx redirects."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
-    ignored("backend-protocol", "HTTP, HTTPS, GRPC, GRPCS, AJP or FCGI to the backend."),
-    ignored("service-upstream", "Proxy to the Service's ClusterIP instead of the endpoints."),
-    ignored("upstream-vhost", "Host header sent to the backend."),
     ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
     ignored("custom-http-errors", "Status codes answered by the default backend."),
     ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
@@ -145,10 +140,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("proxy-max-temp-file-size", "Response temp file size."),
     ignored("client-body-buffer-size", "Request body buffer size."),
     ignored("proxy-http-version", "HTTP version to the backend."),
-    ignored("proxy-cookie-domain", "Rewrite the Domain of backend cookies."),
-    ignored("proxy-cookie-path", "Rewrite the Path of backend cookies."),
-    ignored("proxy-redirect-from", "Rewrite backend Location headers (from)."),
-    ignored("proxy-redirect-to", "Rewrite backend Location headers (to)."),
     ignored("connection-proxy-header", "Connection header sent to the backend."),
     ignored("custom-headers", "ConfigMap of headers added to responses."),
     ignored("fastcgi-index", "FastCGI index file."),
@@ -156,14 +147,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("mirror-target", "Copy requests to this URL."),
     ignored("mirror-request-body", "Copy request bodies to the mirror."),
     ignored("mirror-host", "Host header of mirrored requests."),
-    // Backend TLS (proxy-ssl): Portico authenticating to the backend, not clients to Portico.
-    ignored("proxy-ssl-secret", "Client certificate and CA for HTTPS backends."),
-    ignored("proxy-ssl-verify", "Verify the HTTPS backend's certificate."),
-    ignored("proxy-ssl-verify-depth", "Backend certificate chain depth."),
-    ignored("proxy-ssl-ciphers", "Ciphers toward HTTPS backends."),
-    ignored("proxy-ssl-protocols", "TLS versions toward HTTPS backends."),
-    ignored("proxy-ssl-name", "Server name verified on HTTPS backends."),
-    ignored("proxy-ssl-server-name", "Send SNI to HTTPS backends."),
     // Client TLS and the server.
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),

@@ -128,6 +128,12 @@ impl Balancer {
             && self.balancing == backend.balancing
     }
 
+    /// The request is pinned to this backend by its affinity cookie (which backend of a
+    /// location with a canary takes it, before the canary rules).
+    pub fn is_affinitized(&self, headers: &http::HeaderMap) -> bool {
+        self.selection.affinitized(headers)
+    }
+
     /// Reads what the algorithm needs from the request, once before the first pick.
     pub fn read(&self, req: &RequestView<'_>) -> RequestKey {
         self.selection.read(req)

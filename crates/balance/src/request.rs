@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use http::{HeaderMap, Method, Uri};
-use portico_model::{HashPart, HashVar};
+use portico_model::{vars, HashPart, HashVar};
 
 use crate::hash::mix;
 
@@ -106,8 +106,10 @@ fn write_var(h: &mut KeyHasher, var: &HashVar, req: &RequestView<'_>) {
                 h.write(value.as_bytes());
             }
         }
-        HashVar::Cookie(name) => h.write(cookie(req.headers, name).unwrap_or("").as_bytes()),
-        HashVar::Arg(name) => h.write(arg(req.uri, name).unwrap_or("").as_bytes()),
+        HashVar::Cookie(name) => h.write(vars::cookie(req.headers, name).unwrap_or_default()),
+        HashVar::Arg(name) => {
+            h.write(req.uri.query().and_then(|q| vars::arg(q, name)).unwrap_or_default())
+        }
         HashVar::Empty => {}
     }
 }
@@ -120,8 +122,9 @@ fn host_without_port(host: &str) -> &str {
     host.split(':').next().unwrap_or(host)
 }
 
-/// The value of cookie `name` in the request's `Cookie` headers (first occurrence), as nginx's
-/// `$cookie_NAME`: pairs split on `;`, names compared exactly.
+/// The value of cookie `name` as lua-resty-cookie reads it for the affinity cookie (first
+/// occurrence, name compared exactly, value trimmed); `$cookie_NAME` in hash keys is nginx's
+/// ([`portico_model::vars::cookie`]).
 pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(http::header::COOKIE)
@@ -132,15 +135,6 @@ pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> 
             let (key, value) = pair.trim_start().split_once('=')?;
             (key.trim_end() == name).then(|| value.trim())
         })
-}
-
-/// The raw value of query argument `name` (first occurrence, name compared without case, as
-/// nginx's `$arg_NAME`).
-pub(crate) fn arg<'u>(uri: &'u Uri, name: &str) -> Option<&'u str> {
-    uri.query()?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        key.eq_ignore_ascii_case(name).then_some(value)
-    })
 }
 
 // === impl StackText ===
@@ -181,14 +175,6 @@ mod tests {
         assert_eq!(cookie(&h, "d"), Some("4"));
         assert_eq!(cookie(&h, "ingresscookie"), None);
         assert_eq!(cookie(&HeaderMap::new(), "a"), None);
-    }
-
-    #[test]
-    fn args_by_name() {
-        let uri: Uri = "/p?User=alice&x&y=2&user=bob".parse().unwrap();
-        assert_eq!(arg(&uri, "user"), Some("alice"));
-        assert_eq!(arg(&uri, "x"), Some(""));
-        assert_eq!(arg(&uri, "z"), None);
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub(crate) trait Selection: Send + Sync + fmt::Debug {
         self.select(ctx, inflight, tried).map(|index| (index, None))
     }
 
+    /// The request carries this backend's affinity cookie (sticky.lua `is_affinitized`: the
+    /// cookie's backend key is this backend's). Only cookie affinity says yes.
+    fn affinitized(&self, _headers: &http::HeaderMap) -> bool {
+        false
+    }
+
     /// What this algorithm needs from the request, read once before the first pick.
     fn read(&self, _req: &RequestView<'_>) -> RequestKey {
         RequestKey::default()

@@ -113,6 +113,11 @@ fn md5_hex(input: &str) -> String {
 }
 
 impl Selection for Sticky {
+    fn affinitized(&self, headers: &http::HeaderMap) -> bool {
+        let value = cookie(headers, &self.cookie_name);
+        value.and_then(|v| v.split('|').nth(1)).is_some_and(|key| key == self.backend_key)
+    }
+
     fn read(&self, req: &RequestView<'_>) -> RequestKey {
         let key = cookie(req.headers, &self.cookie_name)
             .and_then(|value| value.split('|').next())

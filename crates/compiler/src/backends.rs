@@ -25,6 +25,10 @@ pub(crate) const DEFAULT_BACKEND_NAME: &str = "upstream-default-backend";
 pub(crate) struct Registry {
     slots: Vec<Slot>,
     by_key: HashMap<(String, String, PortRef), BackendId>,
+    /// `(main, canary)`: the canary backend takes the main backend's cookie affinity once
+    /// both are merged (ingress-nginx `mergeAlternativeBackend`, `affinity-canary-behavior`
+    /// other than `legacy`).
+    inherits: Vec<(BackendId, BackendId)>,
 }
 
 /// Who referenced a backend: for diagnostics about it.
@@ -38,7 +42,8 @@ pub(crate) struct Use {
 
 #[derive(Debug)]
 enum Slot {
-    /// A Service port of an Ingress; its balancing is merged from the Ingresses using it.
+    /// A Service port of an Ingress; its balancing (and `service-upstream`) is merged from
+    /// the Ingresses using it.
     Service {
         namespace: String,
         service: String,
@@ -54,8 +59,9 @@ enum Slot {
 
 impl Registry {
     /// The backend of `service` in `namespace`, shared by every use of the same service+port.
-    /// The first registration fixes the load-balancing algorithm and hashing (ingress-nginx:
-    /// the first Ingress creating the upstream); affinity merges as [`balancing`] says.
+    /// The first registration fixes the load-balancing algorithm, hashing and
+    /// `service-upstream` (ingress-nginx: the first Ingress creating the upstream); affinity
+    /// merges as [`balancing`] says.
     pub(crate) fn service(
         &mut self,
         namespace: &str,
@@ -91,6 +97,11 @@ impl Registry {
         BackendId(self.slots.len() - 1)
     }
 
+    /// Backend `canary` gets `main`'s cookie affinity when resolved.
+    pub(crate) fn inherit_affinity(&mut self, main: BackendId, canary: BackendId) {
+        self.inherits.push((main, canary));
+    }
+
     /// Resolves every backend, sorted by name (ties by registration order). Returns the
     /// backends and the new id of each registered id. One diagnostic per (backend problem,
     /// referencing Ingress), in backend order.
@@ -100,13 +111,21 @@ impl Registry {
         slices: &SliceIndex,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> (Vec<Backend>, Vec<BackendId>) {
-        let resolved: Vec<(Backend, Vec<Use>, Option<service::Problem>)> = self
+        let inherits = self.inherits;
+        let mut resolved: Vec<(Backend, Vec<Use>, Option<service::Problem>)> = self
             .slots
             .into_iter()
             .map(|slot| match slot {
                 Slot::Resolved(backend) => (backend, Vec::new(), None),
                 Slot::Service { namespace, service, port, balancing, uses } => {
-                    let r = service::resolve(objects, slices, &namespace, &service, &port);
+                    let r = match balancing.cluster_ip {
+                        true => cluster_ip(objects, slices, &namespace, &service, &port, &uses),
+                        false => Ok(service::resolve(objects, slices, &namespace, &service, &port)),
+                    };
+                    let r = r.unwrap_or_else(|(r, warnings)| {
+                        diagnostics.extend(warnings);
+                        r
+                    });
                     let backend = Backend {
                         name: format!("{namespace}-{service}-{}", show_port(&port)),
                         namespace,
@@ -120,6 +139,12 @@ impl Registry {
                 }
             })
             .collect();
+        for (main, canary) in inherits {
+            let affinity = resolved.get(main.0).and_then(|r| r.0.balancing.affinity.clone());
+            if let (Some(affinity), Some(target)) = (affinity, resolved.get_mut(canary.0)) {
+                target.0.balancing.affinity = Some(affinity);
+            }
+        }
         let mut order: Vec<usize> = (0..resolved.len()).collect();
         order.sort_by(|&a, &b| resolved[a].0.name.cmp(&resolved[b].0.name).then(a.cmp(&b)));
         let mut remap = vec![BackendId(0); resolved.len()];
@@ -136,6 +161,37 @@ impl Registry {
             backends.push(backend);
         }
         (backends, remap)
+    }
+}
+
+/// What resolving a backend gave, or gave after a fallback with its warnings.
+type Resolved = Result<service::Resolution, (service::Resolution, Vec<Diagnostic>)>;
+
+/// `service-upstream`: the Service's ClusterIP and port as the one endpoint. A Service without
+/// a ClusterIP (headless, ExternalName) or without the port falls back to its endpoints with a
+/// warning per referencing Ingress, as ingress-nginx logs and falls back.
+fn cluster_ip(
+    objects: &Objects,
+    slices: &SliceIndex,
+    namespace: &str,
+    name: &str,
+    port: &PortRef,
+    uses: &[Use],
+) -> Resolved {
+    match service::cluster_endpoint(objects, namespace, name, port) {
+        Ok(endpoint) => Ok(service::Resolution { endpoints: vec![endpoint], problem: None }),
+        Err(why) => {
+            let message = format!("service-upstream: {why}; using the Service's endpoints");
+            let warnings = uses.iter().map(|user| {
+                let mut d = Diagnostic::warning(message.clone())
+                    .with_object(user.object.clone())
+                    .with_field(user.field.clone());
+                d.file = user.file.clone();
+                d
+            });
+            let warnings = warnings.collect();
+            Err((service::resolve(objects, slices, namespace, name, port), warnings))
+        }
     }
 }
 

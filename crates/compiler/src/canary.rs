@@ -5,6 +5,10 @@
 //! the default server. The main location keeps its filters: of the canary's own annotations
 //! only the balancing ones apply (to its backend), as ingress-nginx documents.
 //!
+//! With `affinity-canary-behavior` other than `legacy`, the canary's backend takes the main
+//! backend's cookie affinity: a client pinned to either stays there (the proxy checks the
+//! cookie's backend key before the canary rules).
+//!
 //! Nothing to merge into (no main Ingress for that host and path, or the same Service as the
 //! main one) is a warning, and the canary path serves nothing. A location takes one canary:
 //! the oldest; later ones get a warning (ingress-nginx's balancer uses only the first).
@@ -125,7 +129,13 @@ impl Merge<'_> {
             );
             return self.warn(prepared, field, why);
         }
+        let main = location.target();
         add_canary(location, canary, target, prepared);
+        if let (Target::Backend(main), Target::Backend(alternative)) = (main, target) {
+            if !prepared.ingress.annotations.affinity.canary_legacy {
+                self.registry.inherit_affinity(main, alternative);
+            }
+        }
     }
 
     fn warn(&mut self, prepared: &Prepared, field: &str, message: String) {

@@ -19,6 +19,7 @@ mod host;
 mod ingress;
 mod passthrough;
 mod policy;
+mod proxy_ssl;
 mod regex;
 mod report;
 mod secret;
@@ -137,6 +138,8 @@ impl Compiler {
             .into_iter()
             .map(|ingress| {
                 let policy = auth::apply(&ingress, objects, &global, prefix, &mut diagnostics);
+                let policy =
+                    proxy_ssl::apply(&ingress, policy, objects, &global, prefix, &mut diagnostics);
                 Prepared { ingress, policy }
             })
             .collect();

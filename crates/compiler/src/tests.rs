@@ -11,8 +11,10 @@ mod hosts;
 mod lifecycle;
 mod merge;
 mod passthrough;
+mod proxy_ssl;
 mod report;
 mod server_policy;
+mod service_upstream;
 mod tls;
 mod unsupported;
 

@@ -13,6 +13,8 @@ mod policy;
 mod render;
 mod route;
 mod table;
+mod upstream;
+pub mod vars;
 
 pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use balancing::{
@@ -30,4 +32,8 @@ pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
 pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget};
 pub use table::{
     HostPattern, Location, PathType, Precedence, RouteTable, Server, Target, TlsSecret,
+};
+pub use upstream::{
+    ClientCert, Replace, ResponseRewrite, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls,
+    DEFAULT_PROXY_SSL_NAME,
 };

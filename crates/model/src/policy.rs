@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Filters;
+use crate::{Filters, Upstream};
 
 /// What a location does besides routing: its filters (rewrite, redirects, access control,
 /// headers, ...), and the settings of the request body and the upstream exchange (body size,
@@ -23,6 +23,8 @@ pub struct LocationPolicy {
     pub proxy_buffer_size: u64,
     /// What the location does to requests besides routing them, in phase order.
     pub filters: Filters,
+    /// Protocol, TLS and Host toward the backend.
+    pub upstream: Upstream,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
 }
@@ -71,6 +73,7 @@ impl Default for LocationPolicy {
             next_upstream: NextUpstream::default(),
             proxy_buffer_size: 4096,
             filters: Filters::with_https_redirect(),
+            upstream: Upstream::default(),
             denied: None,
         }
     }

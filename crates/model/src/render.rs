@@ -85,10 +85,33 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
         if location.policy.denied.is_some() {
             write!(f, " [denied]")?;
         }
+        write_upstream(f, &location.policy.upstream)?;
         for filter in location.policy.filters.iter() {
             write_filter(f, filter)?;
         }
         writeln!(f)?;
+    }
+    Ok(())
+}
+
+/// The protocol, TLS and Host toward the backend when they differ from plain HTTP/1.1.
+fn write_upstream(f: &mut impl std::fmt::Write, upstream: &crate::Upstream) -> std::fmt::Result {
+    if upstream.protocol != crate::UpstreamProtocol::Http {
+        write!(f, " [{}]", upstream.protocol.as_str())?;
+    }
+    if let Some(tls) = &upstream.tls {
+        let verify = if tls.verify { "verify" } else { "no-verify" };
+        write!(f, " [proxy-ssl {} {verify} name {}", tls.secret, tls.name)?;
+        if tls.server_name {
+            write!(f, " sni")?;
+        }
+        if tls.client_cert.is_some() {
+            write!(f, " client-cert")?;
+        }
+        write!(f, "]")?;
+    }
+    if let Some(vhost) = &upstream.vhost {
+        write!(f, " [upstream-vhost {vhost}]")?;
     }
     Ok(())
 }

@@ -91,6 +91,10 @@ pub enum ProxyError {
     Timeout { addr: SocketAddr },
     #[error("upstream {addr} failed: {source}")]
     Upstream { addr: SocketAddr, source: hyper::Error },
+    /// The TLS handshake with the upstream failed (certificate not verified, no common
+    /// version or cipher, client certificate refused): 502, as nginx.
+    #[error("TLS handshake with upstream {addr} failed: {source}")]
+    UpstreamTls { addr: SocketAddr, source: std::io::Error },
     /// The upstream's response head is larger than `proxy-buffer-size` (nginx's words).
     #[error("upstream sent too big header while reading response header from upstream {addr} ({size} bytes, proxy-buffer-size {limit})")]
     UpstreamHeadTooLarge { addr: SocketAddr, size: usize, limit: u64 },
@@ -140,6 +144,7 @@ impl ProxyError {
             | Self::Connect { .. }
             | Self::ConnectTimeout { .. }
             | Self::Upstream { .. }
+            | Self::UpstreamTls { .. }
             | Self::UpstreamHeadTooLarge { .. }
             | Self::UpstreamInvalid { .. } => StatusCode::BAD_GATEWAY,
             Self::NotReady | Self::Denied(_) | Self::NoEndpoints(_) => {
@@ -167,6 +172,43 @@ impl ProxyError {
         }
         response
     }
+}
+
+/// Whether a request is a gRPC call (`content-type: application/grpc[+proto|;...]`): its
+/// failures are answered as gRPC statuses, not HTML pages.
+pub(crate) fn is_grpc(headers: &http::HeaderMap) -> bool {
+    headers.get(CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.len() >= 16
+            && v[..16].eq_ignore_ascii_case(b"application/grpc")
+            && matches!(v.get(16), None | Some(b'+' | b';'))
+    })
+}
+
+/// A gRPC "trailers-only" answer for a failure of status `status`: HTTP 200 with
+/// `grpc-status` and `grpc-message`. The code is what a gRPC client derives from the HTTP
+/// status nginx answers (gRPC's HTTP-to-status mapping: 502/503/504/429 → UNAVAILABLE, ...),
+/// so clients see the same code as behind ingress-nginx; the message is the HTTP status (the
+/// cause, e.g. an upstream address, stays in Portico's log).
+pub(crate) fn grpc_error(status: StatusCode) -> Response<ResponseBody> {
+    let code: &'static str = match status.as_u16() {
+        400 => "13",             // INTERNAL
+        401 => "16",             // UNAUTHENTICATED
+        403 => "7",              // PERMISSION_DENIED
+        404 => "12",             // UNIMPLEMENTED
+        429 | 502..=504 => "14", // UNAVAILABLE
+        _ => "2",                // UNKNOWN
+    };
+    let mut response = Response::new(ResponseBody::empty());
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    headers.insert("grpc-status", HeaderValue::from_static(code));
+    // The reason phrases are printable ASCII without `%`: no grpc-message escaping needed.
+    let message = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""));
+    if let Ok(value) = HeaderValue::from_str(message.trim_end()) {
+        headers.insert("grpc-message", value);
+    }
+    response
 }
 
 /// An nginx-like HTML page for `status` (`<title>404 Not Found</title>` ... `portico`).

@@ -17,6 +17,7 @@ mod forwarded;
 mod passthrough;
 pub mod phases;
 mod request_id;
+mod response_rewrite;
 mod server;
 mod snapshot;
 mod tls;

@@ -79,6 +79,7 @@ impl Proxy {
         let closing = req.version() <= http::Version::HTTP_11
             && (conn.limits.keepalive.is_zero() || nth >= conn.limits.keepalive_requests);
         let host = request_host(&req);
+        let grpc = crate::error::is_grpc(req.headers());
         let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
         let mut trail = Trail::default();
         let snapshot = self.snapshot();
@@ -86,12 +87,21 @@ impl Proxy {
             Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
             None => Err(ProxyError::NotReady),
         };
-        let mut response = result.unwrap_or_else(rescue);
+        let mut error_status = None;
+        let mut response = result.unwrap_or_else(|error| {
+            error_status = Some(error.status());
+            if grpc {
+                grpc_rescue(error)
+            } else {
+                rescue(error)
+            }
+        });
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);
         }
         crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
-        let status = response.status().as_u16();
+        // A gRPC failure answers HTTP 200 (trailers-only): logs and metrics keep its status.
+        let status = error_status.unwrap_or(response.status()).as_u16();
         match &snapshot {
             Some(snapshot) => snapshot.record(trail.routed, status),
             None => self.metrics.record_request(status, ""),
@@ -251,6 +261,13 @@ pub(crate) fn rescue(error: ProxyError) -> Response<ResponseBody> {
     error.into_response()
 }
 
+/// [`rescue`] for a gRPC request: the failure as a gRPC status (see [`crate::error::grpc_error`]).
+fn grpc_rescue(error: ProxyError) -> Response<ResponseBody> {
+    let status = error.status();
+    let _ = rescue(error); // logs it; the client only learns the status, as from nginx's page
+    crate::error::grpc_error(status)
+}
+
 /// Phase 1, always: server by Host, path normalized, location looked up. `Err` = 400 (path
 /// cannot be normalized).
 fn route<'u>(snap: &Snapshot, host: &str, uri: &'u Uri) -> Result<Route<'u>, ProxyError> {
@@ -326,13 +343,15 @@ fn backend<'s>(
     let target = if location.backends.is_single() {
         location.target()
     } else {
-        let head = RequestHead {
-            method: &parts.method,
-            headers: &parts.headers,
-            query: parts.uri.query(),
-        };
-        let chosen = snap.router.choose(server, index, &head, |n| fastrand::u64(..n));
-        location.backends.targets().get(chosen).map_or(location.target(), |t| t.target)
+        affinitized(snap, location, &parts.headers).unwrap_or_else(|| {
+            let head = RequestHead {
+                method: &parts.method,
+                headers: &parts.headers,
+                query: parts.uri.query(),
+            };
+            let chosen = snap.router.choose(server, index, &head, |n| fastrand::u64(..n));
+            location.backends.targets().get(chosen).map_or(location.target(), |t| t.target)
+        })
     };
     let Target::Backend(id) = target else { return Ok(None) };
     let unavailable = || {
@@ -343,6 +362,15 @@ fn backend<'s>(
         Some(balancer) if !balancer.is_empty() => Ok(Some(balancer)),
         _ => Err(unavailable()),
     }
+}
+
+/// The target of a location with a canary whose backend the request's affinity cookie names
+/// (the main one first), as ingress-nginx's balancer checks before the canary rules.
+fn affinitized(snap: &Snapshot, location: &Location, headers: &HeaderMap) -> Option<Target> {
+    location.backends.targets().iter().map(|t| t.target).find(|target| match target {
+        Target::Backend(id) => snap.balancer(*id).is_some_and(|b| b.is_affinitized(headers)),
+        Target::NotFound => false,
+    })
 }
 
 /// Basic auth (the access phase's [`portico_model::Filter::BasicAuth`]): 401 with the realm's

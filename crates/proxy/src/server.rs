@@ -93,6 +93,7 @@ impl Proxy {
         snapshot.attach_metrics(&self.metrics);
         snapshot.attach_limits(&self.zones);
         snapshot.keep_balancers(self.snapshot.load().as_deref());
+        snapshot.attach_upstream_tls(self.snapshot.load().as_deref());
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
         self.tls.swap(&snapshot);

@@ -12,6 +12,7 @@ use portico_router::{Router, ServerId};
 use portico_tls::CertStore;
 
 use crate::filters::limits::{LimitState, Zones};
+use crate::upstream::Connectors;
 
 /// A routing table compiled for serving.
 #[derive(Debug)]
@@ -25,6 +26,8 @@ pub struct Snapshot {
     pub certs: Arc<CertStore>,
     /// `Strict-Transport-Security` for HTTPS responses (`None`: `hsts: false`).
     pub(crate) hsts: Option<HeaderValue>,
+    /// TLS toward backends: the rustls client configurations of this table's locations.
+    pub(crate) upstream_tls: Connectors,
     pub generation: u64,
     /// Per server (default server last), per location: the owning Ingress `namespace/name`
     /// (empty when none), shared by the access log and metrics.
@@ -68,8 +71,10 @@ impl Snapshot {
             })
             .collect();
         let passthrough = crate::passthrough::Hosts::build(&table);
+        let upstream_tls = Connectors::build(&table);
         let snapshot = Snapshot {
             passthrough,
+            upstream_tls,
             table,
             router,
             balancers,
@@ -110,6 +115,14 @@ impl Snapshot {
     /// The balancer of backend `id`.
     pub(crate) fn balancer(&self, id: portico_model::BackendId) -> Option<&Balancer> {
         self.balancers.get(id.0).map(|b| &**b)
+    }
+
+    /// Keeps `previous`'s upstream TLS connectors where the settings are unchanged (their
+    /// pooled connections and TLS sessions stay usable).
+    pub(crate) fn attach_upstream_tls(&mut self, previous: Option<&Snapshot>) {
+        if let Some(previous) = previous {
+            self.upstream_tls.inherit(&previous.upstream_tls);
+        }
     }
 
     /// Prepares the per-location request counters (hashing happens here, not per request).

@@ -1,7 +1,10 @@
 //! Phase 10's transport: choose an endpoint, connect, send, and retry the next endpoint while
-//! nothing was sent (`proxy-next-upstream error timeout`, §5.4).
+//! nothing was sent (`proxy-next-upstream error timeout`, §5.4). HTTP/1.1 (pooled idle
+//! connections) or h2 (one multiplexed connection per endpoint), in clear text or over TLS.
 
+mod h2;
 mod pool;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +16,9 @@ use portico_model::{Endpoint, LocationPolicy, NextUpstream};
 use tokio::time::Instant;
 
 pub(crate) use pool::{KeepAlive, Pool};
+pub(crate) use tls::{Connector, Connectors};
+
+use pool::PoolKey;
 
 use crate::body::RequestBody;
 use crate::error::ProxyError;
@@ -27,9 +33,23 @@ pub(crate) struct Exchange {
     pub latency: std::time::Duration,
 }
 
+/// How to reach the endpoints of one request: h2 or HTTP/1.1, over TLS or not.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Transport<'a> {
+    pub h2: bool,
+    pub tls: Option<&'a Connector>,
+}
+
+/// The request as the transport sends it: h2 needs an `Unpin` body, so it is boxed there
+/// (once per request, not per attempt).
+enum Outgoing {
+    H1(Request<RequestBody>),
+    H2(Request<h2::H2Body>),
+}
+
 /// An attempt that failed before the request left Portico hands the request back.
 enum Failed {
-    NotSent(Box<Request<RequestBody>>, ProxyError),
+    NotSent(Box<Outgoing>, ProxyError),
     Sent(ProxyError),
 }
 
@@ -42,8 +62,13 @@ pub(crate) async fn send(
     ctx: &PickContext<'_>,
     policy: &LocationPolicy,
     keepalive: KeepAlive,
-    mut req: Request<RequestBody>,
+    transport: Transport<'_>,
+    req: Request<RequestBody>,
 ) -> Result<Exchange, ProxyError> {
+    let mut req = match transport.h2 {
+        true => Outgoing::H2(req.map(Box::pin)),
+        false => Outgoing::H1(req),
+    };
     let max_tries = match policy.next_upstream.tries {
         0 => usize::MAX,
         n => n as usize,
@@ -53,7 +78,7 @@ pub(crate) async fn send(
     while tried.len() < max_tries {
         let Some(pick) = balancer.pick(ctx, &tried) else { break };
         let Some(endpoint) = balancer.endpoint(pick.index) else { break };
-        match attempt(pool, endpoint, policy, keepalive, req).await {
+        match attempt(pool, endpoint, policy, keepalive, transport.tls, req).await {
             Ok((response, addr, latency)) => return Ok(Exchange { response, addr, pick, latency }),
             Err(Failed::Sent(error)) => return Err(error),
             Err(Failed::NotSent(back, error)) => {
@@ -74,30 +99,52 @@ pub(crate) async fn send(
 fn may_retry(error: &ProxyError, next: &NextUpstream) -> bool {
     match error {
         ProxyError::ConnectTimeout { .. } => next.on_timeout,
-        ProxyError::Connect { .. } | ProxyError::Resolve { .. } | ProxyError::Upstream { .. } => {
-            next.on_error
-        }
+        ProxyError::Connect { .. }
+        | ProxyError::Resolve { .. }
+        | ProxyError::Upstream { .. }
+        | ProxyError::UpstreamTls { .. } => next.on_error,
         _ => false,
     }
 }
 
-/// One endpoint: resolve, connect (pooled or new), send and wait for response headers within
-/// the read timeout. A dead pooled connection gets one fresh replacement.
+/// What one attempt yields.
+type Attempted = Result<(Response<Incoming>, SocketAddr, std::time::Duration), Failed>;
+
+/// One endpoint: resolve, then the attempt of the request's transport.
 async fn attempt(
     pool: &Arc<Pool>,
     endpoint: &Endpoint,
     policy: &LocationPolicy,
     keepalive: KeepAlive,
-    req: Request<RequestBody>,
-) -> Result<(Response<Incoming>, SocketAddr, std::time::Duration), Failed> {
+    tls: Option<&Connector>,
+    req: Outgoing,
+) -> Attempted {
     let addr = match resolve(endpoint).await {
         Ok(addr) => addr,
         Err(error) => return Err(Failed::NotSent(Box::new(req), error)),
     };
-    let timeouts = policy.timeouts;
-    let mut conn = match pool.connect(addr, timeouts.connect, keepalive).await {
+    let key = PoolKey { addr, tls: tls.map(|c| c.id) };
+    match req {
+        Outgoing::H1(req) => attempt_h1(pool, key, policy, keepalive, tls, req).await,
+        Outgoing::H2(req) => attempt_h2(pool, key, policy, keepalive, tls, req).await,
+    }
+}
+
+/// Over HTTP/1.1: connect (pooled or new), send and wait for response headers within the read
+/// timeout. A dead pooled connection gets one fresh replacement.
+async fn attempt_h1(
+    pool: &Arc<Pool>,
+    key: PoolKey,
+    policy: &LocationPolicy,
+    keepalive: KeepAlive,
+    tls: Option<&Connector>,
+    req: Request<RequestBody>,
+) -> Attempted {
+    let (addr, timeouts) = (key.addr, policy.timeouts);
+    let not_sent = |req, error| Err(Failed::NotSent(Box::new(Outgoing::H1(req)), error));
+    let mut conn = match pool.connect(key, timeouts.connect, keepalive, tls).await {
         Ok(conn) => conn,
-        Err(error) => return Err(Failed::NotSent(Box::new(req), error)),
+        Err(error) => return not_sent(req, error),
     };
     let mut req = req;
     loop {
@@ -107,7 +154,7 @@ async fn attempt(
             Err(_elapsed) => return Err(Failed::Sent(ProxyError::Timeout { addr })),
             Ok(Ok(response)) => {
                 if response.status() != StatusCode::SWITCHING_PROTOCOLS {
-                    pool.recycle(conn.sender, addr, keepalive);
+                    pool.recycle(conn.sender, key, keepalive);
                 }
                 return Ok((response, addr, started.elapsed()));
             }
@@ -118,12 +165,54 @@ async fn attempt(
                 };
                 let error = ProxyError::Upstream { addr, source: error.into_error() };
                 if !conn.reused {
-                    return Err(Failed::NotSent(Box::new(back), error));
+                    return not_sent(back, error);
                 }
                 // The pooled connection died while idle: nothing was sent, try a fresh one.
-                conn = match pool::connect_new(addr, timeouts.connect).await {
+                conn = match pool::connect_new(addr, timeouts.connect, tls).await {
                     Ok(conn) => conn,
-                    Err(error) => return Err(Failed::NotSent(Box::new(back), error)),
+                    Err(error) => return not_sent(back, error),
+                };
+                req = back;
+            }
+        }
+    }
+}
+
+/// Over h2: the endpoint's multiplexed connection, replaced once if it turns out
+/// closed before the request went out.
+async fn attempt_h2(
+    pool: &Arc<Pool>,
+    key: PoolKey,
+    policy: &LocationPolicy,
+    keepalive: KeepAlive,
+    tls: Option<&Connector>,
+    req: Request<h2::H2Body>,
+) -> Attempted {
+    let (addr, timeouts) = (key.addr, policy.timeouts);
+    let not_sent = |req, error| Err(Failed::NotSent(Box::new(Outgoing::H2(req)), error));
+    let mut conn = match pool.h2.connect(key, timeouts.connect, keepalive, tls).await {
+        Ok(conn) => conn,
+        Err(error) => return not_sent(req, error),
+    };
+    let mut req = req;
+    loop {
+        let started = Instant::now();
+        let sent = tokio::time::timeout(timeouts.read, conn.sender.try_send_request(req)).await;
+        match sent {
+            Err(_elapsed) => return Err(Failed::Sent(ProxyError::Timeout { addr })),
+            Ok(Ok(response)) => return Ok((response, addr, started.elapsed())),
+            Ok(Err(mut error)) => {
+                let Some(back) = error.take_message() else {
+                    let error = ProxyError::from_upstream(addr, error.into_error());
+                    return Err(Failed::Sent(error));
+                };
+                let error = ProxyError::Upstream { addr, source: error.into_error() };
+                if !conn.reused {
+                    return not_sent(back, error);
+                }
+                conn = match pool.h2.connect_new(key, timeouts.connect, keepalive, tls).await {
+                    Ok(conn) => conn,
+                    Err(error) => return not_sent(back, error),
                 };
                 req = back;
             }

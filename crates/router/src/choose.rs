@@ -2,12 +2,11 @@
 //! decides (canary by header, then cookie), else a weighted draw (canary weight). A location
 //! with one target has no chooser and costs nothing here.
 //!
-//! nginx semantics of the values looked at: `$http_NAME` (first header of that name),
-//! `$cookie_NAME` and `$arg_NAME` (first cookie or argument, name case-insensitive, value
-//! undecoded).
+//! Values are nginx's `$http_NAME` (first header of that name), `$cookie_NAME` and `$arg_NAME`
+//! ([`portico_model::vars`]).
 
 use http::{HeaderMap, Method};
-use portico_model::{Backends, Diagnostic, RequestMatch, ValueMatch};
+use portico_model::{vars, Backends, Diagnostic, RequestMatch, ValueMatch};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::path::REGEX_SIZE_LIMIT;
@@ -117,10 +116,10 @@ impl Match {
                 head.headers.get(name).is_some_and(|v| value.matches(v.as_bytes()))
             }
             Match::Cookie(name, value) => {
-                cookie(head.headers, name).is_some_and(|v| value.matches(v))
+                vars::cookie(head.headers, name).is_some_and(|v| value.matches(v))
             }
             Match::Query(name, value) => {
-                head.query.and_then(|q| argument(q, name)).is_some_and(|v| value.matches(v))
+                head.query.and_then(|q| vars::arg(q, name)).is_some_and(|v| value.matches(v))
             }
             Match::Method(method) => head.method == method,
         }
@@ -152,32 +151,6 @@ impl Value {
             Value::Regex(regex) => regex.as_ref().is_some_and(|r| r.is_match(value)),
         }
     }
-}
-
-/// nginx's `$cookie_NAME`: the value of the first cookie named `name` (ASCII case-insensitive)
-/// in the `Cookie` headers.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h [u8]> {
-    headers.get_all(http::header::COOKIE).iter().find_map(|line| {
-        line.as_bytes().split(|&b| b == b';').find_map(|pair| {
-            let pair = pair.trim_ascii_start();
-            let (key, value) = split_pair(pair)?;
-            key.eq_ignore_ascii_case(name.as_bytes()).then_some(value)
-        })
-    })
-}
-
-/// nginx's `$arg_NAME`: the raw value of the first argument named `name` (ASCII
-/// case-insensitive); an argument without `=` has the empty value.
-fn argument<'q>(query: &'q str, name: &str) -> Option<&'q [u8]> {
-    query.as_bytes().split(|&b| b == b'&').find_map(|pair| {
-        let (key, value) = split_pair(pair).unwrap_or((pair, &[]));
-        key.eq_ignore_ascii_case(name.as_bytes()).then_some(value)
-    })
-}
-
-fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let eq = pair.iter().position(|&b| b == b'=')?;
-    Some((&pair[..eq], &pair[eq + 1..]))
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! - [`ClientAuthStore`]: per host, the handshake configuration asking for client
 //!   certificates (`auth-tls-*`) and their verification against the host's CA.
 //!
+//! - [`upstream_client_config`]: TLS toward backends (`backend-protocol: HTTPS`, `proxy-ssl-*`).
+//!
 //! Only the `ring` crypto provider is used. No I/O here besides what `tokio-rustls` does for
 //! the caller.
 #![forbid(unsafe_code)]
@@ -23,6 +25,7 @@ mod names;
 mod resolver;
 mod secret;
 mod store;
+mod upstream;
 
 pub use crate::client_auth::{
     check_client_ca, ClientAuthStore, ClientCaError, ClientVerifier, PeerCert, Verification,
@@ -33,6 +36,9 @@ pub use crate::fake::{fake_certificate, FAKE_CERT_CN, FAKE_CERT_ORG, FAKE_CERT_S
 pub use crate::resolver::SniResolver;
 pub use crate::secret::{secret_covers, secret_names, SecretNames, MAX_CHAIN_LEN, MAX_PEM_BYTES};
 pub use crate::store::{check_secret, CertStore};
+pub use crate::upstream::{
+    check_upstream_tls, upstream_client_config, upstream_server_name, UpstreamTlsError,
+};
 
 /// The rustls and tokio-rustls this crate is built against, so callers use the same versions
 /// (and the same single crypto provider).

@@ -1,21 +1,14 @@
 //! examples/tls (the seed's HTTPS recipe: RSA-2048 certificate by openssl, Secret as
 //! `kubectl create secret tls` writes it) served through the real binary.
 
-use std::path::Path;
-
-use portico_e2e::{get, Backends, Dir, Portico};
+use portico_e2e::{get, Backends, Portico};
 
 use crate::support::curl;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_example_serves_https_with_its_secret() {
     let backend = Backends::start("nginxsvc", 1).await;
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/tls");
-    let dir = Dir::new();
-    for file in ["ingress.yaml", "secret.yaml"] {
-        let yaml = std::fs::read_to_string(example.join(file)).unwrap();
-        dir.write(file, yaml.replace("9002", &backend.addr(0).port().to_string()));
-    }
+    let dir = portico_e2e::example("tls", Some(("9002", backend.addr(0).port())));
     let portico = Portico::start(dir.path(), &[]).await;
     let seen = curl(portico.https, "nginxsvc", "/", &[]).await;
     assert!(seen.subject.starts_with("CN=nginxsvc"), "{}", seen.verbose);

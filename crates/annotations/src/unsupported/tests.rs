@@ -256,7 +256,7 @@ fn values_that_deny() {
         (
             &[
                 ("satisfy", "any"),
-                ("affinity-canary-behavior", "sticky"),
+                ("mirror-target", "http://mirror.example/"),
                 ("server-snippet", "deny all;"),
             ],
             &[],

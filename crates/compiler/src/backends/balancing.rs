@@ -15,6 +15,8 @@ use portico_model::{
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Wanted<'a> {
     pub algorithm: LbAlgorithm,
+    /// `service-upstream`: the Service's ClusterIP:port instead of its endpoints.
+    pub cluster_ip: bool,
     pub hash_by: Option<&'a HashBy>,
     pub mode: Option<AffinityMode>,
     pub cookie: Option<&'a AffinityCookie>,
@@ -24,6 +26,8 @@ pub(crate) struct Wanted<'a> {
 #[derive(Debug)]
 pub(crate) struct Draft {
     pub algorithm: LbAlgorithm,
+    /// `service-upstream` of the first Ingress.
+    pub cluster_ip: bool,
     hash_by: Option<Arc<HashBy>>,
     mode: Option<AffinityMode>,
     cookie: Option<AffinityCookie>,
@@ -38,6 +42,7 @@ impl<'a> Wanted<'a> {
     pub(crate) fn of(annotations: &'a IngressAnnotations, default: LbAlgorithm) -> Self {
         Self {
             algorithm: annotations.load_balance.unwrap_or(default),
+            cluster_ip: annotations.service_upstream,
             hash_by: annotations.hash_by.as_ref(),
             mode: annotations.affinity.mode,
             cookie: annotations.affinity.cookie.as_ref(),
@@ -52,6 +57,7 @@ impl Draft {
     pub(crate) fn new(first: &Wanted<'_>) -> Self {
         Self {
             algorithm: first.algorithm,
+            cluster_ip: first.cluster_ip,
             hash_by: first.hash_by.cloned().map(Arc::new),
             mode: None,
             cookie: None,

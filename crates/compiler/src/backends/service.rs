@@ -64,6 +64,35 @@ pub(crate) fn resolve(
     Resolution { endpoints, problem: None }
 }
 
+/// `service-upstream`'s endpoint: the Service's ClusterIP and the port the Ingress names (its
+/// number, or the number of the port of that name), as ingress-nginx's
+/// `getServiceClusterEndpoint`. `Err` says why there is none.
+pub(crate) fn cluster_endpoint(
+    objects: &Objects,
+    namespace: &str,
+    service: &str,
+    port: &PortRef,
+) -> Result<Endpoint, String> {
+    let key = ObjectKey::new(namespace, service);
+    let svc = objects.services.get(&key).ok_or_else(|| format!("service {key} not found"))?;
+    let spec = svc.object.spec.as_ref();
+    let ip =
+        spec.and_then(|s| s.cluster_ip.as_deref()).filter(|ip| !ip.is_empty() && *ip != "None");
+    let ip = ip.ok_or_else(|| format!("service {key} has no ClusterIP"))?;
+    let ip: IpAddr =
+        ip.parse().map_err(|_| format!("service {key} has an invalid ClusterIP {ip:?}"))?;
+    let number = match port {
+        PortRef::Number(n) => *n,
+        PortRef::Name(name) => spec
+            .and_then(|s| s.ports.as_ref()?.iter().find(|p| p.name.as_deref() == Some(name)))
+            .map(|p| p.port)
+            .ok_or_else(|| format!("service {key} has no port named {name:?}"))?,
+    };
+    let number =
+        u16::try_from(number).map_err(|_| format!("service {key} port {number} is invalid"))?;
+    Ok(Endpoint::Addr(SocketAddr::new(ip, number)))
+}
+
 /// ingress-nginx's match of the Ingress port against a Service port: by `port` number, by
 /// `targetPort` (as a string), or by `name`.
 fn port_matches(service_port: &ServicePort, port: &PortRef) -> bool {

@@ -289,6 +289,11 @@ impl ServiceBuilder {
         self
     }
 
+    pub fn cluster_ip(mut self, ip: &str) -> Self {
+        self.spec.cluster_ip = Some(ip.to_string());
+        self
+    }
+
     pub fn headless(mut self) -> Self {
         self.spec.cluster_ip = Some("None".to_string());
         self

@@ -4,7 +4,7 @@ use http::request::Parts;
 use http::{Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, PickContext, RequestView};
-use portico_model::LocationPolicy;
+use portico_model::{LocationPolicy, UpstreamProtocol};
 
 use super::Trail;
 use crate::access_log::AccessLog;
@@ -16,7 +16,7 @@ use crate::filters::client_cert;
 use crate::forwarded::{self, Forwarded, HeaderPlan, X_REQUEST_ID};
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
-use crate::upstream::{self, KeepAlive};
+use crate::upstream::{self, KeepAlive, Transport};
 use crate::{request_id, upgrade};
 
 /// What the earlier phases decided, as input to forwarding.
@@ -51,7 +51,10 @@ impl Proxy {
         let global = &fwd.snap.table.global;
         let policy = fwd.policy;
         let (key, cookie_request) = read_request(&fwd, &parts);
-        let upgrade = forwarded::wants_upgrade(&parts.headers);
+        let protocol = policy.upstream.protocol.resolve(fwd.conn.tls);
+        let transport = transport(fwd.snap, policy, protocol)?;
+        let te_trailers = wants_trailers(&parts.headers);
+        let upgrade = !transport.h2 && forwarded::wants_upgrade(&parts.headers);
         let request_id = match parts.headers.get(X_REQUEST_ID) {
             Some(id) => Some(id.clone()),
             None => global.generate_request_id.then(request_id::generate),
@@ -76,11 +79,20 @@ impl Proxy {
         if let Some(auth) = policy.filters.client_auth() {
             client_cert::upstream_headers(auth, fwd.conn, &mut parts.headers);
         }
+        if let Some(vhost) = policy.upstream.vhost.as_deref() {
+            if let Ok(vhost) = http::HeaderValue::from_str(vhost) {
+                parts.headers.insert(http::header::HOST, vhost);
+            }
+        }
         parts.uri = match fwd.rewritten {
             Some(uri) => uri,
             None => origin_form(&parts.uri),
         };
-        parts.version = Version::HTTP_11;
+        if transport.h2 {
+            h2_request(&mut parts, protocol.is_tls(), te_trailers)?;
+        } else {
+            parts.version = Version::HTTP_11;
+        }
         let body = RequestBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
@@ -92,7 +104,8 @@ impl Proxy {
             idle_timeout: global.upstream_keepalive_timeout,
         };
         let exchange =
-            upstream::send(&self.pool, fwd.balancer, &ctx, policy, keepalive, req).await?;
+            upstream::send(&self.pool, fwd.balancer, &ctx, policy, keepalive, transport, req)
+                .await?;
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
         fwd.balancer.observe(&exchange.pick, exchange.latency);
         log.upstream = Some(exchange.addr);
@@ -105,6 +118,9 @@ impl Proxy {
         check_head_size(&response, policy.proxy_buffer_size, exchange.addr)?;
         let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
         forwarded::downstream_headers(response.headers_mut(), switching);
+        if !policy.upstream.rewrite.is_empty() {
+            crate::response_rewrite::apply(&policy.upstream.rewrite, response.headers_mut());
+        }
         if switching {
             let Some(client) = client_upgrade else {
                 return Err(ProxyError::BadRequest("upstream switched protocols unasked"));
@@ -169,6 +185,52 @@ fn check_head_size<B>(
     let size = status_line + fields + 2;
     if size as u64 > limit {
         return Err(ProxyError::UpstreamHeadTooLarge { addr, size, limit });
+    }
+    Ok(())
+}
+
+/// How this location reaches its backend: h2 for the gRPC protocols, TLS with the table's
+/// connector for the location's `proxy-ssl-*`.
+fn transport<'s>(
+    snap: &'s Snapshot,
+    policy: &LocationPolicy,
+    protocol: UpstreamProtocol,
+) -> Result<Transport<'s>, ProxyError> {
+    let h2 = protocol.is_h2();
+    let tls = match protocol.is_tls() {
+        true => Some(
+            snap.upstream_tls
+                .get(policy.upstream.tls.as_ref(), h2)
+                .ok_or(ProxyError::Internal("upstream TLS settings did not build"))?,
+        ),
+        false => None,
+    };
+    Ok(Transport { h2, tls })
+}
+
+/// The client sent `TE: trailers` (gRPC requires it; the hop-by-hop cleanup removed it).
+fn wants_trailers(headers: &http::HeaderMap) -> bool {
+    headers.get_all(http::header::TE).iter().any(|v| {
+        v.to_str().is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("trailers")))
+    })
+}
+
+/// Turns the upstream request into HTTP/2: `:scheme` and `:authority` (from the Host sent
+/// upstream, which h2 carries as `:authority`), and `TE: trailers` when the client sent it.
+fn h2_request(parts: &mut Parts, tls: bool, te_trailers: bool) -> Result<(), ProxyError> {
+    parts.version = Version::HTTP_2;
+    let authority = parts.headers.remove(http::header::HOST);
+    let authority = authority.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let scheme = if tls { "https" } else { "http" };
+    parts.uri = Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(path)
+        .build()
+        .map_err(|_| ProxyError::BadRequest("request target not representable over HTTP/2"))?;
+    if te_trailers {
+        parts.headers.insert(http::header::TE, http::HeaderValue::from_static("trailers"));
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Upstream HTTP/1.1 connections, pooled per endpoint address.
+//! Upstream HTTP/1.1 connections, pooled per endpoint address and TLS settings ([`PoolKey`]).
 //!
 //! Why our own pool rather than hyper-util's client: retries need to know that a failure
 //! happened while *connecting*, before the request body was handed over. Here a connection is
@@ -20,6 +20,7 @@ use parking_lot::Mutex;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::tls::Connector;
 use crate::body::RequestBody;
 use crate::error::ProxyError;
 
@@ -29,10 +30,20 @@ const MAX_RESPONSE_HEADERS: usize = 1024;
 /// hyper's read buffer per upstream connection (bounds a response head before it is parsed).
 const MAX_RESPONSE_BUFFER: usize = 256 * 1024;
 
-/// Idle upstream connections by address.
+/// Idle upstream connections by address and TLS settings; the multiplexed h2 connections.
 #[derive(Debug)]
 pub(crate) struct Pool {
-    shards: [Mutex<HashMap<SocketAddr, Vec<Idle>>>; SHARDS],
+    shards: [Mutex<HashMap<PoolKey, Vec<Idle>>>; SHARDS],
+    pub(crate) h2: super::h2::H2Pool,
+}
+
+/// What makes two upstream connections interchangeable: the address, and the TLS settings
+/// they were made with (`None`: clear text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct PoolKey {
+    pub addr: SocketAddr,
+    /// [`Connector::id`].
+    pub tls: Option<u64>,
 }
 
 /// Keep-alive bounds from the live table's global config.
@@ -60,10 +71,14 @@ struct Idle {
 
 impl Pool {
     pub(crate) fn new() -> Self {
-        Self { shards: std::array::from_fn(|_| Mutex::new(HashMap::new())) }
+        Self {
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+            h2: super::h2::H2Pool::default(),
+        }
     }
 
-    fn shard(&self, addr: &SocketAddr) -> &Mutex<HashMap<SocketAddr, Vec<Idle>>> {
+    fn shard(&self, key: &PoolKey) -> &Mutex<HashMap<PoolKey, Vec<Idle>>> {
+        let addr = key.addr;
         let ip_bits = match addr.ip() {
             std::net::IpAddr::V4(v4) => u32::from(v4) as usize,
             std::net::IpAddr::V6(v6) => u128::from(v6) as usize,
@@ -71,26 +86,24 @@ impl Pool {
         &self.shards[(ip_bits ^ usize::from(addr.port())) % SHARDS]
     }
 
-    /// A pooled connection to `addr` if a live one is idle, else a new one.
+    /// A pooled connection for `key` if a live one is idle, else a new one (over `tls`, whose
+    /// id is `key.tls`).
     pub(crate) async fn connect(
         &self,
-        addr: SocketAddr,
+        key: PoolKey,
         timeout: Duration,
         keepalive: KeepAlive,
+        tls: Option<&Connector>,
     ) -> Result<Conn, ProxyError> {
-        if let Some(sender) = self.take_idle(addr, keepalive.idle_timeout) {
+        if let Some(sender) = self.take_idle(key, keepalive.idle_timeout) {
             return Ok(Conn { sender, reused: true });
         }
-        connect_new(addr, timeout).await
+        connect_new(key.addr, timeout, tls).await
     }
 
-    fn take_idle(
-        &self,
-        addr: SocketAddr,
-        idle_timeout: Duration,
-    ) -> Option<SendRequest<RequestBody>> {
-        let mut shard = self.shard(&addr).lock();
-        let idle = shard.get_mut(&addr)?;
+    fn take_idle(&self, key: PoolKey, idle_timeout: Duration) -> Option<SendRequest<RequestBody>> {
+        let mut shard = self.shard(&key).lock();
+        let idle = shard.get_mut(&key)?;
         while let Some(entry) = idle.pop() {
             if entry.since.elapsed() < idle_timeout && entry.sender.is_ready() {
                 return Some(entry.sender);
@@ -105,7 +118,7 @@ impl Pool {
     pub(crate) fn recycle(
         self: &Arc<Self>,
         mut sender: SendRequest<RequestBody>,
-        addr: SocketAddr,
+        key: PoolKey,
         keepalive: KeepAlive,
     ) {
         if keepalive.max_idle == 0 {
@@ -114,14 +127,24 @@ impl Pool {
         let pool = Arc::clone(self);
         tokio::spawn(async move {
             if sender.ready().await.is_ok() {
-                pool.put(addr, sender, keepalive);
+                pool.put(key, sender, keepalive);
             }
         });
     }
 
-    fn put(&self, addr: SocketAddr, sender: SendRequest<RequestBody>, keepalive: KeepAlive) {
-        let mut shard = self.shard(&addr).lock();
-        let idle = shard.entry(addr).or_default();
+    fn put(&self, key: PoolKey, sender: SendRequest<RequestBody>, keepalive: KeepAlive) {
+        let mut shard = self.shard(&key).lock();
+        if !shard.contains_key(&key) {
+            // A new address or TLS settings (rare): drop keys whose connections all died or
+            // expired (endpoints gone, settings changed), so the map does not grow with them.
+            shard.retain(|_, idle| {
+                idle.retain(|e| {
+                    e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed()
+                });
+                !idle.is_empty()
+            });
+        }
+        let idle = shard.entry(key).or_default();
         idle.retain(|e| e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed());
         if idle.len() >= keepalive.max_idle {
             idle.remove(0);
@@ -130,21 +153,59 @@ impl Pool {
     }
 }
 
-/// Opens a TCP connection within `timeout` and runs the HTTP/1.1 handshake. The connection task
-/// is spawned with upgrades enabled so a `101` can become a tunnel.
-pub(crate) async fn connect_new(addr: SocketAddr, timeout: Duration) -> Result<Conn, ProxyError> {
+/// Opens a TCP connection (and the TLS handshake over `tls`) within `timeout`, then runs the
+/// HTTP/1.1 handshake. The connection task is spawned with upgrades enabled so a `101` can
+/// become a tunnel.
+pub(crate) async fn connect_new(
+    addr: SocketAddr,
+    timeout: Duration,
+    tls: Option<&Connector>,
+) -> Result<Conn, ProxyError> {
+    let sender = match tls {
+        None => handshake(addr, open(addr, timeout).await?).await?,
+        Some(tls) => {
+            let stream = within(addr, timeout, async {
+                let tcp = open(addr, timeout).await?;
+                tls.handshake(addr, tcp).await
+            })
+            .await?;
+            handshake(addr, stream).await?
+        }
+    };
+    Ok(Conn { sender, reused: false })
+}
+
+/// `connect` bounded by the connect timeout: a TLS handshake counts as connecting, as nginx's
+/// `proxy_connect_timeout`.
+pub(super) async fn within<T>(
+    addr: SocketAddr,
+    timeout: Duration,
+    connect: impl std::future::Future<Output = Result<T, ProxyError>>,
+) -> Result<T, ProxyError> {
+    tokio::time::timeout(timeout, connect).await.map_err(|_| ProxyError::ConnectTimeout { addr })?
+}
+
+/// A TCP connection to `addr` within `timeout`, without Nagle.
+pub(super) async fn open(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ProxyError> {
     let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(source)) => return Err(ProxyError::Connect { addr, source }),
         Err(_) => return Err(ProxyError::ConnectTimeout { addr }),
     };
     let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
+async fn handshake<T>(addr: SocketAddr, io: T) -> Result<SendRequest<RequestBody>, ProxyError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     // Response heads are bounded by size (`proxy-buffer-size`, checked on the parsed head),
     // not by a field count: 100 Set-Cookie lines must pass, as in nginx.
     let (sender, connection) = http1::Builder::new()
         .max_headers(MAX_RESPONSE_HEADERS)
         .max_buf_size(MAX_RESPONSE_BUFFER)
-        .handshake(TokioIo::new(tcp))
+        .handshake(TokioIo::new(io))
         .await
         .map_err(|source| ProxyError::Upstream { addr, source })?;
     tokio::spawn(async move {
@@ -152,5 +213,5 @@ pub(crate) async fn connect_new(addr: SocketAddr, timeout: Duration) -> Result<C
             tracing::debug!(%addr, %error, "upstream connection ended with an error");
         }
     });
-    Ok(Conn { sender, reused: false })
+    Ok(sender)
 }
