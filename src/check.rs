@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 1 when any diagnostic is an error; else, with `--strict`, 2 when some Ingress
 //! will behave differently from ingress-nginx without an error saying so (it carries an
-//! unsupported annotation that Portico ignores); else 0.
+//! unsupported annotation that Portico ignores, or the ConfigMap has keys Portico does not
+//! read); else 0.
 
 use std::process::ExitCode;
 

@@ -112,8 +112,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_skipped: bool,
     /// A migration gate: exit 2 (instead of 0) when there is no error but some Ingress will
-    /// behave differently from ingress-nginx, because it carries an unsupported annotation
-    /// that Portico ignores (listed in the summary).
+    /// behave differently from ingress-nginx: it carries an unsupported annotation that Portico
+    /// ignores, or the ConfigMap has keys Portico does not read (listed in the summary).
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]
