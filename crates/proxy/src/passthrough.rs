@@ -147,7 +147,10 @@ impl Proxy {
 
 /// The SNI of the ClientHello at the start of `stream`, read into its buffer and left there;
 /// `None` without SNI, or when the bytes are not a ClientHello (the handshake reports that).
-async fn server_name(stream: &mut Prefixed<TcpStream>) -> std::io::Result<Option<String>> {
+async fn server_name<S>(stream: &mut Prefixed<S>) -> std::io::Result<Option<String>>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
     loop {
         match sni::peek(stream.buffered()) {
             Peeked::Hello(name) => return Ok(name),
@@ -178,5 +181,72 @@ async fn tunnel(
         }
         Ok(None) => tracing::debug!(%peer, backend = %route.backend, "passthrough idle: closed"),
         Err(error) => tracing::debug!(%peer, %error, "passthrough ended with an error"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A ClientHello for `sni.test` by hand: record, handshake header, the fields before the
+    /// extensions, and the `server_name` extension alone.
+    fn hello() -> Vec<u8> {
+        let name = b"sni.test";
+        let mut sni = vec![0x00, 0x00]; // extension type server_name
+        let list_len = 3 + name.len();
+        sni.extend_from_slice(&u16::try_from(list_len + 2).unwrap().to_be_bytes());
+        sni.extend_from_slice(&u16::try_from(list_len).unwrap().to_be_bytes());
+        sni.push(0x00); // host_name
+        sni.extend_from_slice(&u16::try_from(name.len()).unwrap().to_be_bytes());
+        sni.extend_from_slice(name);
+        let mut body = vec![0x03, 0x03];
+        body.extend_from_slice(&[7u8; 32]); // random
+        body.extend_from_slice(&[0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00]); // id, suites, compression
+        body.extend_from_slice(&u16::try_from(sni.len()).unwrap().to_be_bytes());
+        body.extend_from_slice(&sni);
+        let mut handshake = vec![0x01, 0x00];
+        handshake.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+        handshake.extend_from_slice(&body);
+        let mut record = vec![0x16, 0x03, 0x01];
+        record.extend_from_slice(&u16::try_from(handshake.len()).unwrap().to_be_bytes());
+        record.extend_from_slice(&handshake);
+        record
+    }
+
+    #[tokio::test]
+    async fn the_peek_reads_a_trickled_hello_and_keeps_every_byte() {
+        let hello = hello();
+        let (mut client, server) = tokio::io::duplex(7); // a few bytes per read
+        let mut stream = Prefixed::plain(server);
+        let sent = hello.clone();
+        let writer = tokio::spawn(async move {
+            client.write_all(&sent).await.unwrap();
+            client.write_all(b"after").await.unwrap();
+            client
+        });
+        assert_eq!(server_name(&mut stream).await.unwrap().as_deref(), Some("sni.test"));
+        let _client = writer.await.unwrap();
+        let mut replayed = vec![0u8; hello.len() + 5];
+        stream.read_exact(&mut replayed).await.unwrap();
+        assert_eq!(&replayed[..hello.len()], &hello[..], "the peeked bytes are read again");
+        assert_eq!(&replayed[hello.len()..], b"after");
+    }
+
+    #[tokio::test]
+    async fn not_tls_or_an_early_close_is_left_to_the_handshake() {
+        let (mut client, server) = tokio::io::duplex(64);
+        client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        let mut stream = Prefixed::plain(server);
+        assert_eq!(server_name(&mut stream).await.unwrap(), None);
+        assert_eq!(stream.buffered(), b"GET / HTTP/1.1\r\n");
+
+        let (mut client, server) = tokio::io::duplex(64);
+        client.write_all(&hello()[..10]).await.unwrap();
+        drop(client);
+        let mut stream = Prefixed::plain(server);
+        assert_eq!(server_name(&mut stream).await.unwrap(), None, "closed mid-hello");
     }
 }
