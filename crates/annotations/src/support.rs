@@ -7,11 +7,18 @@ use std::collections::BTreeMap;
 use crate::registry;
 use crate::unsupported::{self, Verdict};
 
-/// Registry annotations that are validated but change nothing Portico does (connection tuning
-/// of nginx with no counterpart): answers are the same as ingress-nginx's. Their docs say
-/// "(accepted, not used)"; a test keeps the two in step.
-pub const ACCEPTED_WITHOUT_EFFECT: &[&str] =
-    &["auth-keepalive-requests", "auth-keepalive-timeout", "auth-keepalive-share-vars"];
+/// Registry annotations that are validated but change nothing Portico does (nginx buffer and
+/// connection tuning with no counterpart): answers are the same as ingress-nginx's. Their docs
+/// say "accepted, no effect" or "(accepted, not used)"; a test keeps the two in step.
+pub const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
+    "auth-keepalive-requests",
+    "auth-keepalive-timeout",
+    "auth-keepalive-share-vars",
+    "proxy-buffering",
+    "proxy-buffers-number",
+    "proxy-busy-buffers-size",
+    "proxy-max-temp-file-size",
+];
 
 /// One annotation's standing.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -68,7 +75,8 @@ mod tests {
     #[test]
     fn the_marker_matches_the_docs() {
         for spec in registry::registry() {
-            let says = spec.doc.contains("(accepted, not used)");
+            let says = spec.doc.contains("(accepted, not used)")
+                || spec.doc.starts_with("accepted, no effect");
             assert_eq!(says, ACCEPTED_WITHOUT_EFFECT.contains(&spec.name), "{}", spec.name);
         }
         for name in ACCEPTED_WITHOUT_EFFECT {
@@ -81,7 +89,7 @@ mod tests {
         let raw: BTreeMap<String, String> = [
             ("rewrite-target", "/"),
             ("auth-keepalive-timeout", "60"),
-            ("permanent-redirect", "https://x.test/"),
+            ("mirror-target", "https://x.test/"),
             ("enable-modsecurity", "false"),
             ("global-rate-limit", "10"),
             ("rewrite-targt", "/"),
@@ -94,7 +102,7 @@ mod tests {
         assert_eq!(got.len(), 6, "{got:?}");
         assert_eq!(got["rewrite-target"], Support::Supported);
         assert_eq!(got["auth-keepalive-timeout"], Support::AcceptedWithoutEffect);
-        assert_eq!(got["permanent-redirect"], Support::Ignored);
+        assert_eq!(got["mirror-target"], Support::Ignored);
         assert!(matches!(got["enable-modsecurity"], Support::InactiveAsWritten(_)));
         assert_eq!(got["global-rate-limit"], Support::Denies);
         assert_eq!(got["rewrite-targt"], Support::Unknown);

@@ -118,30 +118,14 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // successors). They may hold access rules (allow/deny): check them by hand.
     ignored("stream-snippet", "nginx stream configuration; never run."),
     // Redirects.
-    ignored("permanent-redirect", "Answer every request with a 301 to this URL."),
-    ignored("permanent-redirect-code", "Status of permanent-redirect."),
-    ignored("temporal-redirect", "Answer every request with a 302 to this URL."),
-    ignored("temporal-redirect-code", "Status of temporal-redirect."),
-    ignored("from-to-www-redirect", "Redirect between www.<host> and <host>."),
-    ignored("relative-redirects", "Relative Location headers in nginx redirects."),
     ignored("use-port-in-redirects", "Port in nginx's own redirects."),
     // Backends and upstream requests.
-    ignored("default-backend", "Service answering when the Ingress's backend has no endpoints."),
-    ignored("custom-http-errors", "Status codes answered by the default backend."),
     ignored("disable-proxy-intercept-errors", "Do not intercept backend errors."),
     ignored(
         "proxy-next-upstream-timeout",
         "Time limit for passing a request to the next endpoint.",
     ),
-    ignored("proxy-request-buffering", "Buffer request bodies (Portico streams them)."),
-    ignored("proxy-buffering", "Buffer responses."),
-    ignored("proxy-buffers-number", "Number of response buffers."),
-    ignored("proxy-busy-buffers-size", "Response buffers busy sending."),
-    ignored("proxy-max-temp-file-size", "Response temp file size."),
-    ignored("client-body-buffer-size", "Request body buffer size."),
-    ignored("proxy-http-version", "HTTP version to the backend."),
     ignored("connection-proxy-header", "Connection header sent to the backend."),
-    ignored("custom-headers", "ConfigMap of headers added to responses."),
     ignored("fastcgi-index", "FastCGI index file."),
     ignored("fastcgi-params-configmap", "ConfigMap of FastCGI parameters."),
     ignored("mirror-target", "Copy requests to this URL."),
@@ -150,10 +134,8 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Client TLS and the server.
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
-    ignored("server-alias", "More host names for the server."),
     ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
     // Logs and tracing.
-    ignored("enable-access-log", "Access log on or off for the location."),
     ignored("enable-rewrite-log", "nginx rewrite log."),
     ignored("enable-opentelemetry", "OpenTelemetry tracing."),
     ignored("opentelemetry-trust-incoming-span", "Continue incoming trace spans."),

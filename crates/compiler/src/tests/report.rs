@@ -29,11 +29,11 @@ fn each_ingress_gets_its_worst_standing() {
     let mut world = World::new();
     world.backend("default", "app", "10.0.0.1");
     world.ingress(site("clean", "a.io"));
-    world.ingress(site("ignored", "b.io").nginx("permanent-redirect", "https://x.test/"));
+    world.ingress(site("ignored", "b.io").nginx("mirror-target", "https://x.test/"));
     world.ingress(site("denied", "c.io").nginx("global-rate-limit", "10"));
     world.ingress(site("invalid", "d.io").nginx("upstream-hash-by", "bad value!"));
     world.ingress(site("inert", "e.io").nginx("auth-keepalive-timeout", "60"));
-    world.ingress(site("theirs", "f.io").class(Some("nginx")).nginx("permanent-redirect", "/"));
+    world.ingress(site("theirs", "f.io").class(Some("nginx")).nginx("mirror-target", "/"));
     let migration = report(&world, &[]);
 
     assert_eq!(migration.ingresses.len(), 5, "other classes are not ours: {migration:#?}");
@@ -53,8 +53,8 @@ fn each_ingress_gets_its_worst_standing() {
 fn annotations_are_grouped_by_standing_with_their_users() {
     let mut world = World::new();
     world.backend("default", "app", "10.0.0.1");
-    world.ingress(site("a", "a.io").nginx("permanent-redirect", "/x"));
-    world.ingress(site("b", "b.io").nginx("permanent-redirect", "/y").nginx("rewrite-targt", "/"));
+    world.ingress(site("a", "a.io").nginx("mirror-target", "/x"));
+    world.ingress(site("b", "b.io").nginx("mirror-target", "/y").nginx("rewrite-targt", "/"));
     world.ingress(site("c", "c.io").nginx("auth-keepalive-requests", "10"));
     let migration = report(&world, &[]);
     let line = |support: Support| {
@@ -65,7 +65,7 @@ fn annotations_are_grouped_by_standing_with_their_users() {
         });
         found.collect::<Vec<_>>()
     };
-    assert_eq!(line(Support::Ignored), [format!("{PREFIX}/permanent-redirect a,b")]);
+    assert_eq!(line(Support::Ignored), [format!("{PREFIX}/mirror-target a,b")]);
     assert_eq!(line(Support::Unknown), [format!("{PREFIX}/rewrite-targt b")]);
     assert_eq!(
         line(Support::AcceptedWithoutEffect),
@@ -89,13 +89,13 @@ fn configmap_keys_portico_does_not_read_make_it_differ() {
     world.backend("default", "app", "10.0.0.1");
     world.ingress(site("a", "a.io"));
     assert!(!report(&world, &[]).differs());
-    let data = [("proxy-buffering", "on"), ("ssl-redirect", "false")];
+    let data = [("enable-opentelemetry", "true"), ("ssl-redirect", "false")];
     let data = data.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let cm = k8s_openapi::api::core::v1::ConfigMap { data: Some(data), ..Default::default() };
     let key = portico_store::ObjectKey::new("ingress", "portico");
     world.objects.config_maps.insert(key.clone(), portico_store::Sourced::new(cm, None));
     world.options = Some(crate::Options { configmap: Some(key), ..options() });
     let migration = report(&world, &[]);
-    assert_eq!(migration.unsupported_config_keys, ["proxy-buffering"]);
+    assert_eq!(migration.unsupported_config_keys, ["enable-opentelemetry"]);
     assert!(migration.differs() && migration.differing().is_empty());
 }
