@@ -39,6 +39,8 @@ pub struct Snapshot {
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
+    /// The `ssl-passthrough` hosts, read before the TLS handshake.
+    pub(crate) passthrough: crate::passthrough::Hosts,
 }
 
 // === impl Snapshot ===
@@ -68,8 +70,10 @@ impl Snapshot {
                 locations.collect()
             })
             .collect();
+        let passthrough = crate::passthrough::Hosts::build(&table);
         let upstream_tls = Connectors::build(&table);
         let snapshot = Snapshot {
+            passthrough,
             upstream_tls,
             table,
             router,
