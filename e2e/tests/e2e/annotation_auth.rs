@@ -4,13 +4,10 @@
 //! implicit root, `no-auth-locations`, and path spellings that must not slip past the check.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-#[path = "annotation_auth/support.rs"]
-mod support;
-
-use portico_e2e::{assert_proxied, Case, Ingress};
-use support::{
+use crate::auth_support::{
     assert_challenged, basic, curl_status, hash, htpasswd_file, htpasswd_supports, secret,
 };
+use portico_e2e::{assert_proxied, Case, Ingress};
 
 const REALM: &str = "Authentication Required - foo";
 

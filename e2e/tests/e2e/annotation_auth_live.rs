@@ -4,16 +4,13 @@
 //! serving, and examples/basic-auth works as its README says.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-#[path = "annotation_auth/support.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::auth_support::{assert_challenged, basic, curl_status, htpasswd_file, run, secret};
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
 use portico_e2e::{ingress, request, service, Backends, Dir, Ingress, Portico, Reply};
-use support::{assert_challenged, basic, curl_status, htpasswd_file, run, secret};
 
 fn protected(name: &str, secret: &str, host: &str) -> Ingress {
     ingress(name)

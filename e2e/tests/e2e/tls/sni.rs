@@ -3,8 +3,8 @@
 
 use portico_e2e::{Dir, Portico};
 
-use crate::support::{curl, openssl_cert, secret, served_cn, FAKE_CN};
-use crate::tls_site;
+use super::support::{curl, openssl_cert, secret, served_cn, FAKE_CN};
+use super::tls_site;
 
 async fn write_secret(dir: &Dir, name: &str, cn: &str, sans: &[&str]) -> String {
     let (crt, key) = openssl_cert(cn, sans).await;
@@ -55,14 +55,14 @@ async fn default_ssl_certificate_replaces_the_fake_one() {
     let portico = Portico::start(dir.path(), &flags).await;
     assert_eq!(served_cn(portico.https, Some("anything.test")).await, "fallback.test");
     assert_eq!(served_cn(portico.https, None).await, "fallback.test");
-    let report = crate::support::check(dir.path(), &flags).await;
+    let report = super::support::check(dir.path(), &flags).await;
     assert!(report.contains("default certificate default/fallback"), "{report}");
 
     // A default Secret that does not exist: the fake certificate, and a diagnostic.
     let flags = ["--default-ssl-certificate", "default/missing"];
     let other = Portico::start(dir.path(), &flags).await;
     assert_eq!(served_cn(other.https, None).await, FAKE_CN);
-    let report = crate::support::check(dir.path(), &flags).await;
+    let report = super::support::check(dir.path(), &flags).await;
     assert!(
         report.contains("error: Secret default/missing --default-ssl-certificate: not found"),
         "{report}"

@@ -3,7 +3,7 @@
 
 use portico_e2e::{eventually, get, ingress, service, Dir, Portico};
 
-use crate::support::{exchange, raw_backend, status};
+use super::support::{exchange, raw_backend, status};
 
 async fn behind(response: String, annotations: &[(&str, &str)]) -> (Dir, Portico) {
     let addr = raw_backend(response).await;

@@ -1,7 +1,7 @@
 //! Framing that could smuggle a request past the proxy is refused before routing (nginx
 //! ≥ 1.21.1), and what is forwarded is framed by Portico, never by the client's headers.
 
-use crate::support::{exchange, responses, site, status};
+use super::support::{exchange, responses, site, status};
 
 #[tokio::test]
 async fn content_length_with_transfer_encoding_is_400_and_closes() {

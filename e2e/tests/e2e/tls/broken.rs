@@ -6,8 +6,8 @@ use std::time::Duration;
 use portico_e2e::eventually;
 use tokio::time::Instant;
 
-use crate::support::{check, https_get, openssl_cert, secret, secret_fields, served_cn, FAKE_CN};
-use crate::tls_site;
+use super::support::{check, https_get, openssl_cert, secret, secret_fields, served_cn, FAKE_CN};
+use super::tls_site;
 
 const TLS: Option<&str> = Some("kubernetes.io/tls");
 

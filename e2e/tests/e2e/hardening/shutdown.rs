@@ -9,7 +9,7 @@ use portico_e2e::{ingress, service, Backends, Dir, Portico};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::configmap;
+use super::support::configmap;
 
 #[tokio::test]
 async fn a_websocket_lives_through_the_grace_period() {

@@ -7,8 +7,8 @@ use portico_e2e::{get, ingress, service, Dir, Portico};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::support::{curl, h2_get, https_get, openssl_cert, secret};
-use crate::tls_site;
+use super::support::{curl, h2_get, https_get, openssl_cert, secret};
+use super::tls_site;
 
 const CONFIGMAP: [&str; 2] = ["--configmap", "infra/portico"];
 

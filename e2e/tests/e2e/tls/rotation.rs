@@ -7,10 +7,10 @@ use std::time::Duration;
 use portico_e2e::eventually;
 use tokio::time::Instant;
 
-use crate::support::{
+use super::support::{
     connect, leaf_der, openssl_cert, presented, secret, served_cn, TlsConn, FAKE_CN,
 };
-use crate::tls_site;
+use super::tls_site;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotated_secret_is_served_to_new_handshakes_only() {

@@ -2,7 +2,7 @@
 //! request line, 400 "Request Header Or Cookie Too Large" for a long header or head, the
 //! connection closed at once; header fields are limited by size, not count.
 
-use crate::support::{exchange, responses, site, status};
+use super::support::{exchange, responses, site, status};
 
 #[tokio::test]
 async fn long_request_lines_are_414() {

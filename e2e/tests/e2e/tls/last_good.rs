@@ -4,9 +4,9 @@
 
 use portico_e2e::eventually;
 
-use crate::support::{check, FAKE_CN};
-use crate::support::{connect, https_get, leaf_der, openssl_cert, presented, secret, served_cn};
-use crate::tls_site;
+use super::support::{check, FAKE_CN};
+use super::support::{connect, https_get, leaf_der, openssl_cert, presented, secret, served_cn};
+use super::tls_site;
 
 const KEPT: &str = "the last good version of the Secret keeps serving";
 

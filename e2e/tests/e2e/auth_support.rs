@@ -1,7 +1,7 @@
 //! Shared by the basic-auth tests: the real `htpasswd` and `curl` (run off the async runtime),
 //! Secrets written the way `kubectl create secret generic --from-file` writes them, and the
 //! assertions on nginx's 401 answer.
-#![allow(dead_code)] // each test file uses a part
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::path::Path;
 use std::process::Command;

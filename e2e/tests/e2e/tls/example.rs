@@ -3,7 +3,7 @@
 
 use portico_e2e::{get, Backends, Portico};
 
-use crate::support::curl;
+use super::support::curl;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_example_serves_https_with_its_secret() {

@@ -7,7 +7,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::support::{read_response, read_to_close, site, status};
+use super::support::{read_response, read_to_close, site, status};
 
 #[tokio::test]
 async fn a_silent_connection_is_closed_after_the_header_timeout() {
