@@ -9,7 +9,7 @@
 use portico_model::{AffinityCookie, AffinityMode};
 
 use crate::context::Ctx;
-use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
+use crate::registry::{AnnotationSpec, Risk, Scope, Validator, ValueKind};
 use crate::value;
 use crate::IngressAnnotations;
 
@@ -40,16 +40,7 @@ const fn spec(
     risk: Risk,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Ingress,
-        risk,
-        on_invalid: OnInvalid::Default,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Ingress, risk, doc)
 }
 
 pub(crate) const SPECS: &[AnnotationSpec] = &[

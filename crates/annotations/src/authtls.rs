@@ -54,16 +54,7 @@ const fn spec(
     on_invalid: OnInvalid,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Host,
-        risk,
-        on_invalid,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Host, risk, doc).on_invalid(on_invalid)
 }
 
 pub(crate) const SPECS: &[AnnotationSpec] = &[

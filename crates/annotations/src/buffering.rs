@@ -9,7 +9,7 @@
 use portico_model::LocationPolicy;
 
 use crate::context::Ctx;
-use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
+use crate::registry::{AnnotationSpec, Risk, Scope, Validator, ValueKind};
 use crate::value;
 
 /// `on` or `off`, exactly (ingress-nginx `ValidateOptions(["on","off"], caseSensitive)`).
@@ -44,16 +44,7 @@ const fn spec(
     validator: Validator,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Location,
-        risk: Risk::Low,
-        on_invalid: OnInvalid::Default,
-        default_from: Some(name),
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Location, Risk::Low, doc).default_from(name)
 }
 
 pub(crate) const SPECS: &[AnnotationSpec] = &[

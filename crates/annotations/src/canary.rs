@@ -17,7 +17,7 @@ use portico_model::{HeaderName, RequestMatch, ValueMatch};
 use regex::Regex;
 
 use crate::context::Ctx;
-use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
+use crate::registry::{AnnotationSpec, Risk, Scope, Validator, ValueKind};
 use crate::value::{self, static_regex};
 
 /// ingress-nginx's `BasicCharsRegex`.
@@ -50,16 +50,7 @@ const fn spec(
     risk: Risk,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Ingress,
-        risk,
-        on_invalid: OnInvalid::Default,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Ingress, risk, doc)
 }
 
 const BOOL: Validator =

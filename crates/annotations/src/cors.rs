@@ -10,7 +10,7 @@ use portico_model::{Cors, CorsOrigins, Filter, LocationPolicy, OriginPattern};
 use regex::Regex;
 
 use crate::context::Ctx;
-use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
+use crate::registry::{AnnotationSpec, Risk, Scope, Validator, ValueKind};
 use crate::value;
 
 /// ingress-nginx's defaults (`defaultCorsMethods`, `defaultCorsHeaders`, `defaultCorsMaxAge`).
@@ -45,16 +45,7 @@ const fn spec(
     risk: Risk,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Ingress,
-        risk,
-        on_invalid: OnInvalid::Default,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Ingress, risk, doc)
 }
 
 pub(crate) const SPECS: &[AnnotationSpec] = &[

@@ -39,16 +39,7 @@ const fn spec(
     on_invalid: OnInvalid,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Location,
-        risk,
-        on_invalid,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Location, risk, doc).on_invalid(on_invalid)
 }
 
 /// The regex only (failing it drops the Ingress); an unusable URL denies, see [`build`].

@@ -11,19 +11,10 @@
 use portico_model::{LocationPolicy, Replace};
 
 use crate::context::Ctx;
-use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
+use crate::registry::{AnnotationSpec, Risk, Scope, Validator, ValueKind};
 
 const fn spec(name: &'static str, validator: Validator, doc: &'static str) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind: ValueKind::String,
-        validator,
-        scope: Scope::Location,
-        risk: Risk::Medium,
-        on_invalid: OnInvalid::Default,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, ValueKind::String, validator, Scope::Location, Risk::Medium, doc)
 }
 
 const URL: Validator =

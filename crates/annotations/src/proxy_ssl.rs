@@ -55,16 +55,8 @@ const fn spec(
     on_invalid: OnInvalid,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind: ValueKind::String,
-        validator,
-        scope: Scope::Ingress,
-        risk,
-        on_invalid,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, ValueKind::String, validator, Scope::Ingress, risk, doc)
+        .on_invalid(on_invalid)
 }
 
 pub(crate) const SPECS: &[AnnotationSpec] = &[

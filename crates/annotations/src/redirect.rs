@@ -36,16 +36,8 @@ const fn spec(
     risk: Risk,
     doc: &'static str,
 ) -> AnnotationSpec {
-    AnnotationSpec {
-        name,
-        kind,
-        validator,
-        scope: Scope::Location,
-        risk,
-        on_invalid: OnInvalid::Fatal,
-        default_from: None,
-        doc,
-    }
+    AnnotationSpec::new(name, kind, validator, Scope::Location, risk, doc)
+        .on_invalid(OnInvalid::Fatal)
 }
 
 pub(crate) const SPECS: &[AnnotationSpec] = &[

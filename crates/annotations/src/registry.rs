@@ -27,6 +27,44 @@ pub struct AnnotationSpec {
     pub doc: &'static str,
 }
 
+// === impl AnnotationSpec ===
+
+impl AnnotationSpec {
+    /// An annotation whose invalid value keeps the default with a warning and that has no
+    /// ConfigMap default (change either with [`AnnotationSpec::on_invalid`] and
+    /// [`AnnotationSpec::default_from`]).
+    pub(crate) const fn new(
+        name: &'static str,
+        kind: ValueKind,
+        validator: Validator,
+        scope: Scope,
+        risk: Risk,
+        doc: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            kind,
+            validator,
+            scope,
+            risk,
+            on_invalid: OnInvalid::Default,
+            default_from: None,
+            doc,
+        }
+    }
+
+    pub(crate) const fn on_invalid(mut self, on_invalid: OnInvalid) -> Self {
+        self.on_invalid = on_invalid;
+        self
+    }
+
+    /// The ConfigMap key giving the default.
+    pub(crate) const fn default_from(mut self, key: &'static str) -> Self {
+        self.default_from = Some(key);
+        self
+    }
+}
+
 /// How the raw value is normalised before validation (ingress-nginx `parser/main.go`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
