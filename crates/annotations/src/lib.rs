@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use portico_model::{Diagnostic, GlobalConfig, HashBy, LbAlgorithm, LocationPolicy};
 
+mod accepted;
 mod affinity;
 mod alias;
 mod auth;
@@ -190,6 +191,7 @@ pub fn parse_ingress(
     snippet::apply(&mut ctx, &mut annotations.policy, global);
     annotations.auth_proxy_set_headers = external_auth::apply(&mut ctx, &mut annotations.policy);
     annotations.canary = canary::parse(&mut ctx);
+    accepted::apply(&mut ctx);
     passthrough::apply(&mut ctx, &mut annotations);
     if !ctx.denied.is_empty() {
         let reason =

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    affinity, alias, auth, authtls, backend, backend_protocol, balance, buffering, canary, cors,
-    external_auth, ipaccess, limits, logging, passthrough, proxy, proxy_rewrite, proxy_ssl,
-    redirect, rewrite, service_upstream, snippet, upstream_hash,
+    accepted, affinity, alias, auth, authtls, backend, backend_protocol, balance, buffering,
+    canary, cors, external_auth, ipaccess, limits, logging, passthrough, proxy, proxy_rewrite,
+    proxy_ssl, redirect, rewrite, service_upstream, snippet, upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -129,6 +129,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         balance::SPECS,
         service_upstream::SPECS,
         canary::SPECS,
+        accepted::SPECS,
         affinity::SPECS,
         upstream_hash::SPECS,
         auth::SPECS,

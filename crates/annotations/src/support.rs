@@ -18,6 +18,8 @@ pub const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
     "proxy-buffers-number",
     "proxy-busy-buffers-size",
     "proxy-max-temp-file-size",
+    "http2-push-preload",
+    "enable-rewrite-log",
 ];
 
 /// One annotation's standing.

@@ -132,9 +132,7 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Client TLS and the server.
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
-    ignored("http2-push-preload", "HTTP/2 server push from Link headers."),
     // Logs and tracing.
-    ignored("enable-rewrite-log", "nginx rewrite log."),
     ignored("enable-opentelemetry", "OpenTelemetry tracing."),
     ignored("opentelemetry-trust-incoming-span", "Continue incoming trace spans."),
     ignored("opentelemetry-operation-name", "Span name."),

@@ -233,6 +233,8 @@ async fn accepted_knobs_are_not_called_unsupported_and_bad_values_are_named() {
         ("proxy-busy-buffers-size", "16k"),
         ("proxy-max-temp-file-size", "0"),
         ("client-body-buffer-size", "64k"),
+        ("http2-push-preload", "true"),
+        ("enable-rewrite-log", "true"),
     ];
     let bad = [("proxy-request-buffering", "yes")];
     let cm = "  proxy-buffering: \"on\"\n  proxy-max-temp-file-size: \"2048m\"\n  \
@@ -248,9 +250,13 @@ async fn accepted_knobs_are_not_called_unsupported_and_bad_values_are_named() {
     for (name, _) in knobs {
         assert!(!diagnostics.contains(name), "{name}: {check}");
     }
-    let accepted = "accepted without effect (same answers as ingress-nginx):\n    \
-                    nginx.ingress.kubernetes.io/proxy-buffering: default/knobs";
-    assert!(summary.contains(accepted), "{summary}");
+    let (_, accepted) = summary
+        .split_once("accepted without effect (same answers as ingress-nginx):\n")
+        .unwrap_or_else(|| panic!("no accepted-without-effect list: {summary}"));
+    for name in ["proxy-buffering", "http2-push-preload", "enable-rewrite-log"] {
+        let listed = format!("nginx.ingress.kubernetes.io/{name}: default/knobs");
+        assert!(accepted.contains(&listed), "{name} accepted without effect: {summary}");
+    }
     let line = check.lines().find(|l| l.contains("proxy-request-buffering")).unwrap_or_default();
     assert!(line.contains("bad") && line.contains("\"yes\""), "object, key and value: {check}");
 }
