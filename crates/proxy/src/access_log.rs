@@ -23,6 +23,8 @@ pub(crate) struct AccessLog {
     pub(crate) upstream: Option<SocketAddr>,
     pub(crate) ingress: Option<Arc<str>>,
     pub(crate) request_id: Option<HeaderValue>,
+    /// ingress-nginx's request metrics, recorded with the line.
+    pub(crate) metrics: crate::request_metrics::Recorder,
 }
 
 // === impl AccessLog ===
@@ -38,6 +40,7 @@ impl AccessLog {
             upstream: None,
             ingress: None,
             request_id: None,
+            metrics: Default::default(),
         }
     }
 
@@ -48,6 +51,7 @@ impl AccessLog {
         let path = self.uri.path_and_query().map_or("-", |pq| pq.as_str());
         let request_id = self.request_id.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("-");
         let duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        self.metrics.finish(&self.method, self.status, self.started, bytes);
         tracing::info!(
             target: ACCESS_LOG_TARGET,
             method = %self.method,

@@ -81,6 +81,7 @@ impl Proxy {
         let host = request_host(&req);
         let grpc = crate::error::is_grpc(req.headers());
         let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
+        log.metrics = crate::request_metrics::Recorder::start(&req);
         let mut trail = Trail::default();
         let snapshot = self.snapshot();
         let result = match &snapshot {
@@ -106,6 +107,8 @@ impl Proxy {
             Some(snapshot) => snapshot.record(trail.routed, status),
             None => self.metrics.record_request(status, ""),
         }
+        let handle = snapshot.as_ref().and_then(|s| s.metric_handle(trail.routed));
+        log.metrics.respond(handle, &response);
         log.status = status;
         if closing {
             // `keep-alive: 0` or the connection's `keep-alive-requests`-th request.

@@ -109,6 +109,7 @@ impl Proxy {
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
         fwd.balancer.observe(&exchange.pick, exchange.latency);
         log.upstream = Some(exchange.addr);
+        log.metrics.upstream(exchange.latency);
         let mut response = exchange.response;
         if let (Some(pin), Some(cookie_request)) = (&exchange.pick.pin, cookie_request) {
             pin_cookie(fwd.snap, fwd.balancer, trail, pin, cookie_request, response.headers_mut());
