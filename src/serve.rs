@@ -26,6 +26,12 @@ const DEBOUNCE: Duration = Duration::from_millis(20);
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::logging::init(args.log_format);
     let options = args.controller.compiler_options()?;
+    let labels = portico_metrics::ControllerLabels {
+        class: args.controller.controller_class.clone(),
+        namespace: crate::cluster::env("POD_NAMESPACE").unwrap_or_default(),
+        pod: crate::cluster::env("POD_NAME").unwrap_or_default(),
+    };
+    let metrics_config = args.metrics.config(labels)?;
     // Cluster mode connects before anything listens: no API server, no start.
     let source = match args.manifests.clone() {
         Some(dir) => {
@@ -36,7 +42,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
 
     raise_fd_limit();
-    let metrics = Arc::new(Metrics::new());
+    let metrics = Arc::new(Metrics::with_config(metrics_config));
     let http = bind("http", args.http_addr).await?;
     let https = bind("https", args.https_addr).await?;
     let admin = bind("admin", args.admin_addr).await?;
