@@ -21,6 +21,9 @@ pub struct ControllerMetrics {
     reload_errors: AtomicU64,
     last_ok: AtomicBool,
     last_ok_secs: AtomicU64,
+    /// `config_hash`: the live table's generation (ingress-nginx's stock dashboard reads its
+    /// labels for its variables; the value only has to change with the configuration).
+    config_hash: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -71,6 +74,7 @@ impl ControllerMetrics {
             reload_errors: AtomicU64::new(0),
             last_ok: AtomicBool::new(false),
             last_ok_secs: AtomicU64::new(0),
+            config_hash: AtomicU64::new(0),
             state: Mutex::new(State::default()),
         }
     }
@@ -110,6 +114,11 @@ impl ControllerMetrics {
             .map(|c| ((c.host, c.secret_namespace, c.secret_name), c.not_after))
             .collect();
         state.orphans = orphans;
+    }
+
+    /// Table `generation` is live.
+    pub fn table_live(&self, generation: u64) {
+        self.config_hash.store(generation, Ordering::Relaxed);
     }
 
     /// Leader election: whether this replica now leads `lease`.
@@ -158,6 +167,14 @@ impl ControllerMetrics {
             "nginx_ingress_controller_errors{{{c}}} {}",
             self.reload_errors.load(Ordering::Relaxed)
         );
+        family(
+            out,
+            "config_hash",
+            "gauge",
+            "Running configuration hash actually running (Portico: the live table's generation)",
+        );
+        let hash = self.config_hash.load(Ordering::Relaxed);
+        let _ = writeln!(out, "nginx_ingress_controller_config_hash{{{c}}} {hash}");
         let state = self.state.lock();
         self.encode_checks(out, &state);
         self.encode_certificates(out, &state);
@@ -174,8 +191,8 @@ impl ControllerMetrics {
             push_label(&mut labels, "type", kind);
             let _ = writeln!(out, "nginx_ingress_controller_orphan_ingress{{{labels}}} 1");
         }
+        family(out, "leader_election_status", "gauge", "Gauge reporting status of the leader election, 0 indicates follower, 1 indicates leader");
         if let Some((lease, leader)) = &state.leader {
-            family(out, "leader_election_status", "gauge", "Gauge reporting status of the leader election, 0 indicates follower, 1 indicates leader");
             let mut labels = c.clone();
             push_label(&mut labels, "name", lease);
             let _ = writeln!(

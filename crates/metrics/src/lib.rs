@@ -190,6 +190,7 @@ impl Metrics {
     pub fn table_swapped(&self, generation: u64) {
         self.generation.set(i64::try_from(generation).unwrap_or(i64::MAX));
         self.last_swap_ms.store(now_ms().max(1), Ordering::Relaxed);
+        self.nginx_controller.table_live(generation);
     }
 
     /// Counts one watch of `kind` (e.g. `Ingress`) restarted after an error.
