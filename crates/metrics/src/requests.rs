@@ -133,10 +133,17 @@ impl RequestMetrics {
     /// names. `None` when such requests are not recorded (undefined host with `per_host` and
     /// without `per_undefined_host`, as ingress-nginx). Call at swap time: it locks and
     /// allocates.
-    pub fn handle(&self, key: HandleKey, defined_host: bool) -> Option<Arc<Handle>> {
+    pub fn handle(&self, mut key: HandleKey, defined_host: bool) -> Option<Arc<Handle>> {
         let config = &self.config;
         if config.per_host && !defined_host && !config.per_undefined_host {
             return None;
+        }
+        // Locations whose labels render the same share one handle (else duplicate series).
+        if !config.per_path {
+            key.path.clear();
+        }
+        if !config.per_host {
+            key.host.clear();
         }
         let mut handles = self.handles.lock();
         let handle =

@@ -76,6 +76,14 @@ fn same_labels_share_a_handle_and_unused_handles_are_forgotten() {
 }
 
 #[test]
+fn locations_differing_only_in_unlabelled_path_share_a_handle() {
+    let metrics = RequestMetrics::new(config());
+    let a = metrics.handle(key(), true).unwrap();
+    let b = metrics.handle(HandleKey { path: "/other".into(), ..key() }, true).unwrap();
+    assert!(Arc::ptr_eq(&a, &b), "no duplicate series without the path label");
+}
+
+#[test]
 fn unknown_methods_are_other_and_classes_when_asked() {
     let metrics = RequestMetrics::new(RequestMetricsConfig { status_classes: true, ..config() });
     let handle = metrics.handle(key(), true).unwrap();
