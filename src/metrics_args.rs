@@ -90,3 +90,55 @@ fn buckets(
     }
     Ok(given.into())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// Just the metrics flags, parsed as `portico serve` parses them.
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        metrics: MetricsArgs,
+    }
+
+    fn config(args: &[&str]) -> anyhow::Result<RequestMetricsConfig> {
+        let flags = Flags::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))?;
+        flags.metrics.config(ControllerLabels::default())
+    }
+
+    #[test]
+    fn defaults_are_ingress_nginx_s_with_path_off() {
+        let c = config(&[]).unwrap();
+        assert!(c.per_host && !c.per_undefined_host && !c.per_path && !c.status_classes);
+        assert_eq!(c.time_buckets.len(), 11);
+        assert!(c.excluded.is_empty());
+    }
+
+    #[test]
+    fn booleans_take_go_style_values_and_lists_commas() {
+        let c = config(&[
+            "--metrics-per-host=false",
+            "--metrics-per-path",
+            "--exclude-socket-metrics=nginx_ingress_controller_bytes_sent,request_size",
+            "--time-buckets=0.1,1,10",
+        ])
+        .unwrap();
+        assert!(!c.per_host && c.per_path);
+        assert_eq!(c.excluded, [RequestMetric::BytesSent, RequestMetric::RequestSize]);
+        assert_eq!(&*c.time_buckets, &[0.1, 1.0, 10.0]);
+    }
+
+    #[test]
+    fn refuses_what_ingress_nginx_refuses_and_bad_buckets() {
+        let undefined = config(&["--metrics-per-host=false", "--metrics-per-undefined-host"]);
+        assert!(undefined.unwrap_err().to_string().contains("--metrics-per-host=true"));
+        let unknown = config(&["--exclude-socket-metrics=nginx_ingress_controller_nope"]);
+        assert!(unknown.unwrap_err().to_string().contains("unknown metric"));
+        let descending = config(&["--size-buckets=100,10"]);
+        assert!(descending.unwrap_err().to_string().contains("ascending"));
+    }
+}
