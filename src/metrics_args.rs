@@ -7,18 +7,47 @@ use portico_metrics::{ControllerLabels, RequestMetric, RequestMetricsConfig};
 /// How `nginx_ingress_controller_*` request metrics are labelled and bucketed.
 #[derive(Debug, Clone, Args)]
 pub struct MetricsArgs {
-    /// Label request metrics with the Ingress rule's `host` (`--metrics-per-host=false` to drop it).
-    #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
+    /// Label request metrics with the Ingress rule's `host` (`--metrics-per-host=false` drops
+    /// it). Booleans take `=true`/`=false`, as ingress-nginx's flags do.
+    #[arg(
+        long,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
     pub metrics_per_host: bool,
     /// Also record requests for hosts no Ingress defines (label `host=""`); needs
     /// --metrics-per-host.
-    #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(
+        long,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
     pub metrics_per_undefined_host: bool,
     /// Label request metrics with the location's `path` (multiplies the series by the paths).
-    #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(
+        long,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
     pub metrics_per_path: bool,
     /// Report `status` as a class (`2xx`) instead of the code.
-    #[arg(long, action = ArgAction::Set, num_args = 0..=1, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(
+        long,
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
     pub report_status_classes: bool,
     /// Request metrics neither recorded nor exported, comma-separated (e.g.
     /// `nginx_ingress_controller_bytes_sent,request_size`).

@@ -11,6 +11,22 @@ use parking_lot::Mutex;
 use crate::labels::push_label;
 use crate::requests::ControllerLabels;
 
+const HELP_RELOAD_OK: &str = "Whether the last configuration reload attempt was successful";
+const HELP_RELOAD_TS: &str = "Timestamp of the last successful configuration reload.";
+const HELP_RELOADS: &str = "Cumulative number of Ingress controller reload operations";
+const HELP_RELOAD_ERRORS: &str =
+    "Cumulative number of Ingress controller errors during reload operations";
+const HELP_HASH: &str =
+    "Running configuration hash actually running (Portico: the live table's generation)";
+const HELP_CHECKS: &str = "Cumulative number of Ingress controller syntax check operations";
+const HELP_CHECK_ERRORS: &str =
+    "Cumulative number of Ingress controller errors during syntax check operations";
+const HELP_SSL: &str = "Number of seconds since 1970 to the SSL Certificate expire";
+const HELP_ORPHAN: &str = "Gauge reporting status of ingress orphanity, 1 indicates orphaned \
+                           ingress ('type' is no-service or no-endpoint)";
+const HELP_LEADER: &str = "Gauge reporting status of the leader election, 0 indicates follower, \
+                           1 indicates leader. 'name' is the string used to identify the lease";
+
 /// The controller metrics and their constant labels.
 #[derive(Debug)]
 pub struct ControllerMetrics {
@@ -129,123 +145,67 @@ impl ControllerMetrics {
     /// Writes the controller metrics in the Prometheus text format.
     pub fn encode(&self, out: &mut String) {
         let c = &self.constant;
+        let load = |value: &AtomicU64| value.load(Ordering::Relaxed);
         let ok = u8::from(self.last_ok.load(Ordering::Relaxed));
-        let ok_secs = self.last_ok_secs.load(Ordering::Relaxed);
-        family(
-            out,
-            "config_last_reload_successful",
-            "gauge",
-            "Whether the last configuration reload attempt was successful",
-        );
-        let _ = writeln!(out, "nginx_ingress_controller_config_last_reload_successful{{{c}}} {ok}");
-        family(
-            out,
-            "config_last_reload_successful_timestamp_seconds",
-            "gauge",
-            "Timestamp of the last successful configuration reload.",
-        );
-        let _ = writeln!(out, "nginx_ingress_controller_config_last_reload_successful_timestamp_seconds{{{c}}} {ok_secs}");
-        family(
-            out,
-            "success",
-            "counter",
-            "Cumulative number of Ingress controller reload operations",
-        );
-        let _ = writeln!(
-            out,
-            "nginx_ingress_controller_success{{{c}}} {}",
-            self.reloads.load(Ordering::Relaxed)
-        );
-        family(
-            out,
-            "errors",
-            "counter",
-            "Cumulative number of Ingress controller errors during reload operations",
-        );
-        let _ = writeln!(
-            out,
-            "nginx_ingress_controller_errors{{{c}}} {}",
-            self.reload_errors.load(Ordering::Relaxed)
-        );
-        family(
-            out,
-            "config_hash",
-            "gauge",
-            "Running configuration hash actually running (Portico: the live table's generation)",
-        );
-        let hash = self.config_hash.load(Ordering::Relaxed);
-        let _ = writeln!(out, "nginx_ingress_controller_config_hash{{{c}}} {hash}");
+        family(out, "config_last_reload_successful", "gauge", HELP_RELOAD_OK);
+        sample(out, "config_last_reload_successful", c, ok);
+        family(out, "config_last_reload_successful_timestamp_seconds", "gauge", HELP_RELOAD_TS);
+        sample(out, "config_last_reload_successful_timestamp_seconds", c, load(&self.last_ok_secs));
+        family(out, "success", "counter", HELP_RELOADS);
+        sample(out, "success", c, load(&self.reloads));
+        family(out, "errors", "counter", HELP_RELOAD_ERRORS);
+        sample(out, "errors", c, load(&self.reload_errors));
+        family(out, "config_hash", "gauge", HELP_HASH);
+        sample(out, "config_hash", c, load(&self.config_hash));
         let state = self.state.lock();
         self.encode_checks(out, &state);
         self.encode_certificates(out, &state);
-        family(
-            out,
-            "orphan_ingress",
-            "gauge",
-            "Gauge reporting status of ingress orphanity, 1 indicates orphaned ingress",
-        );
+        family(out, "orphan_ingress", "gauge", HELP_ORPHAN);
         for (namespace, ingress, kind) in &state.orphans {
             let mut labels = c.clone();
             push_label(&mut labels, "namespace", namespace);
             push_label(&mut labels, "ingress", ingress);
             push_label(&mut labels, "type", kind);
-            let _ = writeln!(out, "nginx_ingress_controller_orphan_ingress{{{labels}}} 1");
+            sample(out, "orphan_ingress", &labels, 1);
         }
-        family(out, "leader_election_status", "gauge", "Gauge reporting status of the leader election, 0 indicates follower, 1 indicates leader");
+        family(out, "leader_election_status", "gauge", HELP_LEADER);
         if let Some((lease, leader)) = &state.leader {
             let mut labels = c.clone();
             push_label(&mut labels, "name", lease);
-            let _ = writeln!(
-                out,
-                "nginx_ingress_controller_leader_election_status{{{labels}}} {}",
-                u8::from(*leader)
-            );
+            sample(out, "leader_election_status", &labels, u8::from(*leader));
         }
     }
 
     fn encode_checks(&self, out: &mut String, state: &State) {
-        for (metric, help, errors) in [
-            (
-                "check_success",
-                "Cumulative number of Ingress controller syntax check operations",
-                false,
-            ),
-            (
-                "check_errors",
-                "Cumulative number of Ingress controller errors during syntax check operations",
-                true,
-            ),
-        ] {
+        for (metric, help, errors) in
+            [("check_success", HELP_CHECKS, false), ("check_errors", HELP_CHECK_ERRORS, true)]
+        {
             family(out, metric, "counter", help);
             for ((namespace, ingress), (ok, failed)) in &state.checks {
                 let mut labels = self.constant.clone();
                 push_label(&mut labels, "namespace", namespace);
                 push_label(&mut labels, "ingress", ingress);
-                let value = if errors { failed } else { ok };
-                let _ = writeln!(out, "nginx_ingress_controller_{metric}{{{labels}}} {value}");
+                sample(out, metric, &labels, if errors { failed } else { ok });
             }
         }
     }
 
     fn encode_certificates(&self, out: &mut String, state: &State) {
-        family(
-            out,
-            "ssl_expire_time_seconds",
-            "gauge",
-            "Number of seconds since 1970 to the SSL Certificate expire",
-        );
+        family(out, "ssl_expire_time_seconds", "gauge", HELP_SSL);
         for ((host, namespace, secret), not_after) in &state.certificates {
             let mut labels = String::new();
             push_label(&mut labels, "namespace", namespace);
             push_label(&mut labels, "class", &self.class);
             push_label(&mut labels, "host", host);
             push_label(&mut labels, "secret_name", secret);
-            let _ = writeln!(
-                out,
-                "nginx_ingress_controller_ssl_expire_time_seconds{{{labels}}} {not_after}"
-            );
+            sample(out, "ssl_expire_time_seconds", &labels, not_after);
         }
     }
+}
+
+/// One sample of `nginx_ingress_controller_<name>`.
+fn sample(out: &mut String, name: &str, labels: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "nginx_ingress_controller_{name}{{{labels}}} {value}");
 }
 
 /// `# HELP` and `# TYPE` of `nginx_ingress_controller_<name>`.
