@@ -56,6 +56,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         metrics.clone(),
     );
 
+    metrics.process().count_connections({
+        let proxy = Arc::downgrade(&proxy);
+        move || proxy.upgrade().map_or(0, |p| p.open_connections())
+    });
     let pipeline = Pipeline::new(Compiler::new(options), proxy.clone(), metrics.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let reload_task = match source {

@@ -12,6 +12,7 @@
 pub mod controller;
 mod histogram;
 mod labels;
+pub mod process;
 pub mod requests;
 
 use std::fmt::Write as _;
@@ -28,6 +29,7 @@ use prometheus_client::registry::Registry;
 
 pub use controller::{CertificateExpiry, ControllerMetrics, IngressCheck};
 pub use histogram::Buckets;
+pub use process::ProcessMetrics;
 pub use requests::{
     ControllerLabels, Handle, HandleKey, Observation, RequestMetric, RequestMetrics,
     RequestMetricsConfig,
@@ -54,6 +56,8 @@ pub struct Metrics {
     nginx_requests: RequestMetrics,
     /// ingress-nginx's controller metrics.
     nginx_controller: ControllerMetrics,
+    /// ingress-nginx's `nginx_process_*` metrics.
+    nginx_process: ProcessMetrics,
 }
 
 /// Label set of `portico_watch_restarts_total`: the Kubernetes kind watched.
@@ -139,6 +143,7 @@ impl Metrics {
             last_swap_ms: AtomicU64::new(0),
             watch_restarts,
             nginx_controller: ControllerMetrics::new(&config.controller),
+            nginx_process: ProcessMetrics::new(&config.controller),
             nginx_requests: RequestMetrics::new(config),
         }
     }
@@ -146,6 +151,11 @@ impl Metrics {
     /// ingress-nginx's request metrics (handles are taken at swap time).
     pub fn requests(&self) -> &RequestMetrics {
         &self.nginx_requests
+    }
+
+    /// ingress-nginx's process metrics (connections, CPU, memory).
+    pub fn process(&self) -> &ProcessMetrics {
+        &self.nginx_process
     }
 
     /// ingress-nginx's controller metrics (reloads, certificates, leader election).
@@ -209,6 +219,7 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode_registry(&mut out, &self.registry);
         // Hand-written in the 0.0.4 text format: ingress-nginx's counters have no `_total`.
         self.nginx_controller.encode(&mut out);
+        self.nginx_process.encode(&mut out);
         self.nginx_requests.encode(&mut out);
         let _ = prometheus_client::encoding::text::encode_eof(&mut out);
         out
