@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
+use portico_cluster_testkit::ApiServer;
 use portico_e2e::{eventually, get, ingress, pem_secret, service, Backends, Dir, Portico, TestCa};
 
 const CLASS: &str = "portico.dev/ingress-controller";
@@ -219,6 +220,35 @@ async fn path_label_when_enabled_and_host_label_dropped() {
     let requests =
         samples(&text).into_iter().filter(|s| s.name == "nginx_ingress_controller_requests");
     assert!(requests.into_iter().all(|s| !s.labels.contains_key("host")), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_mode_reports_leader_election_and_orphans() {
+    let server = ApiServer::start().await;
+    let web = Backends::start("web", 1).await;
+    server.apply_yaml(&service("default", "web", &web.addrs()));
+    server.apply_yaml(&ingress("app").path(Some("app.test"), "/", "Prefix", "web").to_string());
+    let lonely = ingress("lonely").path(Some("lonely.test"), "/", "Prefix", "missing");
+    server.apply_yaml(&lonely.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(&dir.path().join("kubeconfig"), "portico", "portico");
+    let portico = Portico::start_cluster(&kubeconfig, &["--election-id", "portico-metrics"]).await;
+    let admin = portico.admin;
+    eventually("leader_election_status 1 for the Lease", || async move {
+        let text = scrape(admin).await;
+        let lease = [("name", "portico-metrics"), ("controller_class", CLASS)];
+        value(&text, "nginx_ingress_controller_leader_election_status", &lease) == Some(1.0)
+    })
+    .await;
+    let text = scrape(admin).await;
+    let orphan = [("namespace", "default"), ("ingress", "lonely"), ("type", "no-service")];
+    assert_eq!(
+        value(&text, "nginx_ingress_controller_orphan_ingress", &orphan),
+        Some(1.0),
+        "{text}"
+    );
+    let served = [("ingress", "app")];
+    assert_eq!(value(&text, "nginx_ingress_controller_orphan_ingress", &served), None, "{text}");
 }
 
 /// Metric names in a PromQL expression (ours all start with these prefixes).
