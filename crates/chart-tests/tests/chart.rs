@@ -33,6 +33,14 @@ const SERVE_FLAGS: &[&str] = &[
     "--publish-status-address",
     "--election-id",
     "--default-ssl-certificate",
+    "--metrics-per-host",
+    "--metrics-per-undefined-host",
+    "--metrics-per-path",
+    "--report-status-classes",
+    "--exclude-socket-metrics",
+    "--time-buckets",
+    "--length-buckets",
+    "--size-buckets",
 ];
 
 fn load(name: &str) -> Scenario {

@@ -87,3 +87,26 @@ fn prometheus_rule_carries_the_alerts_and_prometheus_templates_unchanged() {
     let expiry = alerts.iter().find(|a| a["alert"] == "PorticoCertificateExpiresSoon").unwrap();
     assert!(expiry["expr"].as_str().unwrap().contains("14 * 24 * 3600"));
 }
+
+fn controller_args(s: &Scenario) -> Vec<String> {
+    let deployment = s.one("Deployment", Object::as_deployment);
+    let pod = deployment.spec.template.spec.as_ref().expect("pod spec");
+    pod.containers[0].args.clone().unwrap_or_default()
+}
+
+#[test]
+fn metrics_flags_render_only_when_not_ingress_nginx_s_defaults() {
+    let default = controller_args(&load("default"));
+    let metrics_flags: Vec<&String> =
+        default.iter().filter(|a| a.contains("metrics-per") || a.contains("buckets")).collect();
+    assert!(metrics_flags.is_empty(), "{metrics_flags:?}");
+    let args = controller_args(&load("monitoring"));
+    for expected in [
+        "--metrics-per-path=true",
+        "--report-status-classes=true",
+        "--exclude-socket-metrics=nginx_ingress_controller_bytes_sent",
+        "--time-buckets=0.01,0.1,1,10",
+    ] {
+        assert!(args.iter().any(|a| a == expected), "{expected} in {args:?}");
+    }
+}
