@@ -1,4 +1,5 @@
-//! Log setup: every line (access log included) through `tracing`, as text or JSON.
+//! Log setup: every line through `tracing`, as text or JSON, on stderr; the access log too
+//! unless the ConfigMap asks for nginx-format lines (written by the proxy to their own path).
 
 use tracing_subscriber::EnvFilter;
 

@@ -77,6 +77,14 @@ spec:
       {{- end }}
       securityContext:
         {{- include "portico.containerSecurityContext" . | nindent 8 }}
+      {{- /* The root filesystem is read-only: request bodies larger than client-body-buffer-size
+      are buffered in temporary files under /tmp (proxy-request-buffering: on, the default). */}}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: tmp
+      emptyDir: {}
   {{- with $c.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}

@@ -3,6 +3,7 @@
 //! reported. ingress-nginx reference: `internal/ingress/controller/config/config.go`.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use portico_model::{Diagnostic, GlobalConfig};
 
@@ -68,8 +69,36 @@ macro_rules! global_auth_key {
     };
 }
 
+/// A key that Portico validates and that has no observable effect in it: `$why` says why, for
+/// the docs ("accepted, no effect: ...").
+macro_rules! accepted_key {
+    ($key:literal, $default:literal, $parse:expr, $why:literal) => {
+        ConfigKeySpec {
+            key: $key,
+            default: $default,
+            doc: concat!("accepted, no effect: ", $why),
+            empty_is_value: false,
+            deny_on_invalid: false,
+            apply: |v, _| {
+                $parse(v)?;
+                Ok(None)
+            },
+        }
+    };
+}
+
+mod access_log;
+mod bodies;
+mod compression;
+mod tls;
+
 /// Every ConfigMap key Portico understands, applied in this order.
-pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
+pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> = LazyLock::new(|| {
+    [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS].concat()
+});
+
+/// The keys of the first waves (redirects, forwarded headers, timeouts, limits, HSTS, auth).
+static CORE_KEYS: &[ConfigKeySpec] = &[
     ConfigKeySpec {
         key: "ssl-redirect",
         default: "true",
@@ -120,6 +149,108 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
         deny_on_invalid: false,
         apply: |v, c| {
             c.no_auth_locations = value::parse_list(v);
+            Ok(None)
+        },
+    },
+    bool_key!(
+        "server-tokens",
+        "false",
+        headers.server_tokens,
+        "Send Server: portico/<version> (off: no Server header at all)."
+    ),
+    key!(
+        "add-headers",
+        "",
+        headers.add_headers_configmap,
+        parse_configmap_ref,
+        "namespace/name of a ConfigMap whose data are headers set on every response."
+    ),
+    key!(
+        "proxy-set-headers",
+        "",
+        headers.proxy_set_headers_configmap,
+        parse_configmap_ref,
+        "namespace/name of a ConfigMap whose data are headers set on every upstream request."
+    ),
+    ConfigKeySpec {
+        key: "hide-headers",
+        default: "",
+        doc: "Comma-separated upstream response headers not passed to the client.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let (names, note) = parse_header_names(v);
+            c.headers.hide = names;
+            Ok(note)
+        },
+    },
+    ConfigKeySpec {
+        key: "global-allowed-response-headers",
+        default: "",
+        doc: "Comma-separated header names a custom-headers ConfigMap may set.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let (names, note) = parse_header_names(v);
+            // As written: ingress-nginx compares a custom-headers key with them exactly.
+            c.headers.allowed_response_headers = v
+                .split(',')
+                .map(str::trim)
+                .filter(|e| names.iter().any(|n| n.as_str().eq_ignore_ascii_case(e)))
+                .map(str::to_string)
+                .collect();
+            Ok(note)
+        },
+    },
+    ConfigKeySpec {
+        key: "custom-http-errors",
+        default: "",
+        doc: "Comma-separated statuses (300-599) every location without the annotation answers \
+              from the default backend (--default-backend-service, else Portico's 404).",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            let (codes, note) = parse_error_codes(v);
+            let errors = portico_model::CustomErrors { codes, ..Default::default() };
+            let filters = &mut c.location_defaults.filters;
+            if errors.codes.is_empty() {
+                filters.remove_like(&portico_model::Filter::CustomErrors(Default::default()));
+            } else {
+                filters.set(portico_model::Filter::CustomErrors(std::sync::Arc::new(errors)));
+            }
+            Ok(note)
+        },
+    },
+    ConfigKeySpec {
+        key: "relative-redirects",
+        default: "false",
+        doc: "Keep the Location of redirects Portico builds from a path relative (nginx's \
+              absolute_redirect off): the add-slash 301 and permanent-/temporal-redirect paths.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            if parse_bool(v)? {
+                c.location_defaults.filters.set(portico_model::Filter::RelativeRedirects);
+            } else {
+                c.location_defaults.filters.remove_like(&portico_model::Filter::RelativeRedirects);
+            }
+            Ok(None)
+        },
+    },
+    ConfigKeySpec {
+        key: "use-port-in-redirects",
+        default: "false",
+        doc:
+            "The listener's port in the Location of redirects Portico builds from a path (nginx's \
+              port_in_redirect), unless it is the scheme's default.",
+        empty_is_value: false,
+        deny_on_invalid: false,
+        apply: |v, c| {
+            if parse_bool(v)? {
+                c.location_defaults.filters.set(portico_model::Filter::PortInRedirects);
+            } else {
+                c.location_defaults.filters.remove_like(&portico_model::Filter::PortInRedirects);
+            }
             Ok(None)
         },
     },
@@ -421,7 +552,7 @@ pub static CONFIG_KEYS: &[ConfigKeySpec] = &[
 pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagnostic>) {
     let mut config = GlobalConfig::default();
     let mut diagnostics = Vec::new();
-    for spec in CONFIG_KEYS {
+    for spec in CONFIG_KEYS.iter() {
         let Some(raw) = data.get(spec.key) else { continue };
         if raw.is_empty() && !spec.empty_is_value {
             continue;
@@ -473,7 +604,7 @@ pub(crate) fn parse(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Diagn
 /// A Markdown table of the ConfigMap keys, for generated docs.
 pub fn render_markdown() -> String {
     let mut out = String::from("| key | default | description |\n|---|---|---|\n");
-    for spec in CONFIG_KEYS {
+    for spec in CONFIG_KEYS.iter() {
         out.push_str(&format!("| `{}` | `{}` | {} |\n", spec.key, spec.default, spec.doc));
     }
     out
@@ -532,6 +663,51 @@ fn parse_error_status(value: &str) -> Result<u16, String> {
 /// `limit-rate` / `limit-rate-after`: an integer in KB, 0 or less = none.
 fn parse_kb(value: &str) -> Result<u64, String> {
     Ok(u64::try_from(value::parse_int(value)?).unwrap_or(0))
+}
+
+/// `namespace/name` of a ConfigMap.
+fn parse_configmap_ref(value: &str) -> Result<Option<String>, String> {
+    match value.split_once('/') {
+        Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Ok(Some(value.to_string()))
+        }
+        _ => Err("expected namespace/name of a ConfigMap".to_string()),
+    }
+}
+
+/// Comma-separated header names (ingress-nginx's `^[a-zA-Z\d\-_]+$`); invalid ones are
+/// skipped and named in the note.
+fn parse_header_names(value: &str) -> (Vec<http::HeaderName>, Option<String>) {
+    let mut names = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let valid = entry.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        match http::HeaderName::try_from(entry) {
+            Ok(name) if valid => names.push(name),
+            _ => skipped.push(entry),
+        }
+    }
+    let note = (!skipped.is_empty()).then(|| {
+        format!("invalid value {value:?}: not header names, ignored: {}", skipped.join(", "))
+    });
+    (names, note)
+}
+
+/// `custom-http-errors`: comma-separated integers, those within 300-599 kept (ingress-nginx
+/// `filterErrors`); the others are named in the note.
+fn parse_error_codes(value: &str) -> (Vec<u16>, Option<String>) {
+    let mut codes = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        match entry.parse::<u16>() {
+            Ok(code) if (300..600).contains(&code) => codes.push(code),
+            _ => skipped.push(entry),
+        }
+    }
+    let note = (!skipped.is_empty()).then(|| {
+        format!("invalid value {value:?}: ignored (not a status 300-599): {}", skipped.join(", "))
+    });
+    (codes, note)
 }
 
 /// `http-redirect-code`: only 301, 302, 307 and 308 (ingress-nginx `validRedirectCodes`).

@@ -14,10 +14,13 @@ use std::collections::BTreeMap;
 use portico_model::{Diagnostic, GlobalConfig, HashBy, LbAlgorithm, LocationPolicy};
 
 mod affinity;
+mod alias;
 mod auth;
 mod authtls;
+mod backend;
 mod backend_protocol;
 mod balance;
+mod buffering;
 mod canary;
 mod config;
 mod context;
@@ -26,9 +29,11 @@ mod docs;
 mod external_auth;
 mod ipaccess;
 mod limits;
+mod logging;
 mod proxy;
 mod proxy_rewrite;
 mod proxy_ssl;
+mod redirect;
 mod registry;
 mod rewrite;
 mod service_upstream;
@@ -90,6 +95,15 @@ pub struct IngressAnnotations {
     /// `canary: "true"` and its routing: the Ingress adds alternative backends to the main
     /// Ingress's locations instead of owning paths.
     pub canary: Option<Canary>,
+    /// `from-to-www-redirect`: the www/non-www twin of each host this Ingress adds paths to
+    /// redirects to it (host-wide).
+    pub from_to_www_redirect: bool,
+    /// `server-alias`: more exact names of the Ingress's hosts, lowercase, sorted, unique.
+    pub aliases: Vec<String>,
+    /// `default-backend`: a Service name in the Ingress's namespace.
+    pub default_backend: Option<String>,
+    /// `custom-headers`: a ConfigMap (`namespace/name`, or `name` in the Ingress's namespace).
+    pub custom_headers: Option<String>,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -143,12 +157,21 @@ pub fn parse_ingress(
         service_upstream: false,
         canary: None,
         auth_proxy_set_headers: None,
+        from_to_www_redirect: false,
+        aliases: Vec::new(),
+        default_backend: None,
+        custom_headers: None,
     };
     rewrite::apply(&mut ctx, &mut annotations);
+    redirect::apply(&mut ctx, &mut annotations);
+    annotations.aliases = alias::parse(&mut ctx);
+    backend::apply(&mut ctx, &mut annotations);
     proxy::apply(&mut ctx, &mut annotations.policy);
     backend_protocol::apply(&mut ctx, &mut annotations.policy);
     proxy_rewrite::apply(&mut ctx, &mut annotations.policy);
     proxy_ssl::apply(&mut ctx, &mut annotations);
+    buffering::apply(&mut ctx, &mut annotations.policy);
+    logging::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     affinity::apply(&mut ctx, &mut annotations);
     upstream_hash::apply(&mut ctx, &mut annotations);
@@ -176,7 +199,7 @@ pub fn parse_configmap(data: &BTreeMap<String, String>) -> (GlobalConfig, Vec<Di
 
 /// Every ConfigMap key Portico understands, in the order they are applied.
 pub fn config_keys() -> &'static [ConfigKeySpec] {
-    config::CONFIG_KEYS
+    &config::CONFIG_KEYS
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use crate::{
-    affinity, auth, authtls, backend_protocol, balance, canary, cors, external_auth, ipaccess,
-    limits, proxy, proxy_rewrite, proxy_ssl, rewrite, service_upstream, snippet, upstream_hash,
+    affinity, alias, auth, authtls, backend, backend_protocol, balance, buffering, canary, cors,
+    external_auth, ipaccess, limits, logging, proxy, proxy_rewrite, proxy_ssl, redirect, rewrite,
+    service_upstream, snippet, upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -78,10 +79,15 @@ pub enum OnInvalid {
 static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
     [
         rewrite::SPECS,
+        redirect::SPECS,
+        alias::SPECS,
+        backend::SPECS,
         proxy::SPECS,
         backend_protocol::SPECS,
         proxy_rewrite::SPECS,
         proxy_ssl::SPECS,
+        buffering::SPECS,
+        logging::SPECS,
         balance::SPECS,
         service_upstream::SPECS,
         canary::SPECS,

@@ -48,16 +48,16 @@ fn no_annotations_gives_the_configmap_defaults() {
 
 #[test]
 fn unknown_prefixed_annotations_are_reported_not_dropped() {
-    let parsed = parse(&[("stream-snippet", "return 200;"), ("custom-http-errors", "404")]);
+    let parsed = parse(&[("stream-snippet", "return 200;"), ("mirror-target", "http://m/")]);
     assert!(!parsed.fatal);
     let messages: Vec<_> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         messages,
         [
             format!(
-                "warning: {}: annotation {DEFAULT_PREFIX}/custom-http-errors is not supported by \
+                "warning: {}: annotation {DEFAULT_PREFIX}/mirror-target is not supported by \
                  Portico (ignored)",
-                field("custom-http-errors")
+                field("mirror-target")
             ),
             format!(
                 "warning: {}: annotation {DEFAULT_PREFIX}/stream-snippet is not supported \
@@ -115,6 +115,9 @@ fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
     }
     if name.starts_with("upstream-hash-by-") {
         return vec![("upstream-hash-by", "$request_uri")];
+    }
+    if name == "temporal-redirect-code" {
+        return vec![("temporal-redirect", "http://x.com")];
     }
     if name.starts_with("auth-tls-") && name != "auth-tls-secret" {
         return vec![("auth-tls-secret", "ns/ca")];

@@ -269,6 +269,19 @@ fn the_container_is_locked_down_and_binds_low_ports_only_with_net_bind_service()
 }
 
 #[test]
+fn tmp_is_writable_for_buffered_request_bodies() {
+    for name in SCENARIOS {
+        let s = load(name);
+        let mounts = controller(&s).volume_mounts.as_deref().unwrap_or_default();
+        let tmp = mounts.iter().find(|m| m.mount_path == "/tmp").expect("/tmp mounted");
+        assert_ne!(tmp.read_only, Some(true), "{name}");
+        let volumes = pod(&s).volumes.as_deref().unwrap_or_default();
+        let volume = volumes.iter().find(|v| v.name == tmp.name).expect("its volume");
+        assert!(volume.empty_dir.is_some(), "{name}: an emptyDir");
+    }
+}
+
+#[test]
 fn probes_hit_healthz_and_readyz_on_the_admin_port() {
     for name in SCENARIOS {
         let s = load(name);

@@ -76,8 +76,10 @@ impl Spec {
     }
 }
 
-/// The watches cluster mode runs: every kind in `namespace` (all when `None`), the ConfigMap by
-/// name, and, outside `namespace`, the named Services (with their EndpointSlices) and Secrets.
+/// The watches cluster mode runs: every kind in `namespace` (all when `None`; ConfigMaps too,
+/// for the ones annotations and the controller ConfigMap reference: `custom-headers`,
+/// `add-headers`, `proxy-set-headers`), and, outside `namespace`, the controller ConfigMap,
+/// the named Services (with their EndpointSlices) and Secrets by name.
 pub(crate) fn plan(
     namespace: Option<&str>,
     configmap: Option<&ObjectKey>,
@@ -90,12 +92,13 @@ pub(crate) fn plan(
         Spec::new(Kind::Service, namespace),
         Spec::new(Kind::EndpointSlice, namespace),
         Spec::new(Kind::Secret, namespace).fields(SECRET_FIELD_SELECTOR),
+        Spec::new(Kind::ConfigMap, namespace),
     ];
-    if let Some(key) = configmap {
+    let outside = |key: &&ObjectKey| namespace.is_some_and(|ns| ns != key.namespace);
+    if let Some(key) = configmap.filter(outside) {
         let spec = Spec::new(Kind::ConfigMap, Some(&key.namespace));
         plan.push(spec.fields(format!("metadata.name={}", key.name)));
     }
-    let outside = |key: &&ObjectKey| namespace.is_some_and(|ns| ns != key.namespace);
     let mut seen = Vec::new();
     for key in extra_services.iter().filter(outside) {
         if seen.contains(&key) {
@@ -241,23 +244,25 @@ mod tests {
             .iter()
             .map(|s| format!("{} {:?} {:?} {:?}", s.kind, s.namespace, s.fields, s.labels))
             .collect();
-        assert_eq!(plan.len(), 9, "{described:#?}");
+        assert_eq!(plan.len(), 10, "{described:#?}");
         assert_eq!(plan[0], Spec::new(Kind::Ingress, Some("apps")));
         assert_eq!(plan[1], Spec::new(Kind::IngressClass, None));
         assert_eq!(plan[4].fields.as_deref(), Some(SECRET_FIELD_SELECTOR));
+        assert_eq!(plan[5], Spec::new(Kind::ConfigMap, Some("apps")));
         assert_eq!(
-            plan[5],
+            plan[6],
             Spec::new(Kind::ConfigMap, Some("ctl")).fields("metadata.name=portico")
         );
-        assert_eq!(plan[6], Spec::new(Kind::Service, Some("ctl")).fields("metadata.name=portico"));
+        assert_eq!(plan[7], Spec::new(Kind::Service, Some("ctl")).fields("metadata.name=portico"));
         let slices = Spec::new(Kind::EndpointSlice, Some("ctl"));
-        assert_eq!(plan[7], slices.labels("kubernetes.io/service-name=portico"));
+        assert_eq!(plan[8], slices.labels("kubernetes.io/service-name=portico"));
         assert_eq!(
-            plan[8],
+            plan[9],
             Spec::new(Kind::Secret, Some("ctl")).fields("metadata.name=default-cert")
         );
 
-        let all = super::plan(None, None, &[ObjectKey::new("ctl", "portico")], &[]);
-        assert_eq!(all.len(), 5, "everything is in scope when watching all namespaces");
+        let cm = ObjectKey::new("ctl", "portico");
+        let all = super::plan(None, Some(&cm), &[ObjectKey::new("ctl", "portico")], &[]);
+        assert_eq!(all.len(), 6, "everything is in scope when watching all namespaces");
     }
 }

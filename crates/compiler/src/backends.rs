@@ -219,30 +219,8 @@ pub(crate) fn default_backend(
     algorithm: LbAlgorithm,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Backend> {
-    let endpoints = match objects.services.get(key) {
-        None => Err(format!("service {key} not found")),
-        Some(sourced) => {
-            let spec = sourced.object.spec.as_ref();
-            match spec.and_then(|spec| spec.ports.as_ref()?.first()) {
-                None => Err(format!("service {key} has no ports")),
-                Some(first) => {
-                    let port = PortRef::Number(first.port);
-                    let r = service::resolve(objects, slices, &key.namespace, &key.name, &port);
-                    r.problem.map_or(Ok(r.endpoints), |problem| Err(problem.message))
-                }
-            }
-        }
-    };
-    match endpoints {
-        Ok(endpoints) => Some(Backend {
-            name: DEFAULT_BACKEND_NAME.to_string(),
-            namespace: key.namespace.clone(),
-            service: key.name.clone(),
-            endpoints,
-            algorithm,
-            balancing: Balancing::default(),
-            unavailable: None,
-        }),
+    match first_port_backend(key, DEFAULT_BACKEND_NAME, objects, slices, algorithm) {
+        Ok(backend) => Some(backend),
         Err(why) => {
             let message =
                 format!("--default-backend-service: {why}; unmatched requests answer 404");
@@ -251,4 +229,34 @@ pub(crate) fn default_backend(
             None
         }
     }
+}
+
+/// The backend `name` of Service `key`'s first port, as ingress-nginx's default backends;
+/// `Err` says why it has no ready endpoint (missing Service, no ports, none ready).
+pub(crate) fn first_port_backend(
+    key: &ObjectKey,
+    name: &str,
+    objects: &Objects,
+    slices: &SliceIndex,
+    algorithm: LbAlgorithm,
+) -> Result<Backend, String> {
+    let sourced = objects.services.get(key).ok_or_else(|| format!("service {key} not found"))?;
+    let spec = sourced.object.spec.as_ref();
+    let first = spec
+        .and_then(|spec| spec.ports.as_ref()?.first())
+        .ok_or_else(|| format!("service {key} has no ports"))?;
+    let port = PortRef::Number(first.port);
+    let r = service::resolve(objects, slices, &key.namespace, &key.name, &port);
+    if let Some(problem) = r.problem {
+        return Err(problem.message);
+    }
+    Ok(Backend {
+        name: name.to_string(),
+        namespace: key.namespace.clone(),
+        service: key.name.clone(),
+        endpoints: r.endpoints,
+        algorithm,
+        balancing: Balancing::default(),
+        unavailable: None,
+    })
 }

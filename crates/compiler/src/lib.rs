@@ -5,7 +5,9 @@
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
 //! ([`auth`]) → merged per host ([`servers`]) → regex-mode paths that do not compile left out
 //! ([`regex`]) → canaries joined to the main locations ([`canary`]) → certificates assigned ([`tls`]) → backends
-//! resolved to endpoints ([`backends`]).
+//! resolved to endpoints ([`backends`]) → `default-backend` and `custom-http-errors`
+//! ([`default_backend`]); `from-to-www-redirect` servers added once certificates are known
+//! ([`www`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
 #![forbid(unsafe_code)]
 
@@ -15,6 +17,8 @@ mod backends;
 mod canary;
 mod class;
 mod config;
+mod default_backend;
+mod headers;
 mod host;
 mod ingress;
 mod policy;
@@ -23,6 +27,7 @@ mod regex;
 mod secret;
 mod servers;
 mod tls;
+mod www;
 
 #[cfg(test)]
 mod tests;
@@ -108,8 +113,9 @@ impl Compiler {
     pub fn compile(&mut self, objects: &Objects) -> Compiled {
         let mut diagnostics = Vec::new();
         let mut stats = Stats::default();
-        let (global, config_diagnostics) = config::load(objects, &self.options);
+        let (mut global, config_diagnostics) = config::load(objects, &self.options);
         diagnostics.extend(config_diagnostics);
+        headers::resolve_global(&mut global, objects, &mut diagnostics);
         let mut ingresses = self.ingresses(objects, &global, &mut stats, &mut diagnostics);
         ingresses.sort_by(|a, b| ingress::age_order(a, b));
 
@@ -130,6 +136,8 @@ impl Compiler {
                 let policy = auth::apply(&ingress, objects, &global, prefix, &mut diagnostics);
                 let policy =
                     proxy_ssl::apply(&ingress, policy, objects, &global, prefix, &mut diagnostics);
+                let policy =
+                    headers::custom(&ingress, policy, objects, &global, prefix, &mut diagnostics);
                 Prepared { ingress, policy }
             })
             .collect();
@@ -167,6 +175,7 @@ impl Compiler {
             &mut diagnostics,
         );
         last_good_tls.finish();
+        www::add_redirect_servers(&mut servers.servers, &servers.www, &mut diagnostics);
         let (backends, remap) = registry.resolve(objects, &slices, &mut diagnostics);
 
         let mut table = RouteTable {
@@ -179,6 +188,15 @@ impl Compiler {
         for server in table.servers.iter_mut().chain(std::iter::once(&mut table.default_server)) {
             remap_targets(server, &remap);
         }
+        let inputs = default_backend::Inputs {
+            prepared: &prepared,
+            objects,
+            slices: &slices,
+            default_target: remap_target(default_target, &remap),
+            load_balance: table.global.load_balance,
+            prefix: &self.options.annotations_prefix,
+        };
+        default_backend::apply(&mut table, &inputs, &mut diagnostics);
         Compiled { table, diagnostics, stats }
     }
 
@@ -236,9 +254,13 @@ impl Compiler {
 /// Rewrites backend ids after [`Registry::resolve`] sorted the backends.
 fn remap_targets(server: &mut Server, remap: &[portico_model::BackendId]) {
     for location in &mut server.locations {
-        location.backends.map_targets(|target| match target {
-            Target::Backend(id) => remap.get(id.0).map_or(target, |new| Target::Backend(*new)),
-            Target::NotFound => target,
-        });
+        location.backends.map_targets(|target| remap_target(target, remap));
+    }
+}
+
+fn remap_target(target: Target, remap: &[portico_model::BackendId]) -> Target {
+    match target {
+        Target::Backend(id) => remap.get(id.0).map_or(target, |new| Target::Backend(*new)),
+        Target::NotFound => target,
     }
 }

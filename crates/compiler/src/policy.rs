@@ -41,7 +41,12 @@ pub(crate) fn for_location(
 /// annotations apply except rewrite and redirect ones, which ingress-nginx ignores there.
 pub(crate) fn for_catch_all(base: &LocationPolicy, global: &GlobalConfig) -> Arc<LocationPolicy> {
     let mut policy = base.clone();
-    policy.filters.remove_where(|f| matches!(f, Filter::Rewrite(_)));
+    policy.filters.remove_where(|f| {
+        matches!(f, Filter::Rewrite(_) | Filter::Redirect(_) | Filter::RelativeRedirects)
+    });
+    if global.location_defaults.filters.relative_redirects() {
+        policy.filters.set(Filter::RelativeRedirects);
+    }
     policy.use_regex = false;
     let defaults = global.location_defaults.filters.https_redirect().unwrap_or_default();
     policy.filters.update_https_redirect(|redirect| *redirect = defaults);

@@ -2,6 +2,7 @@
 //! duplicates, the implicit root location, the default server, regex mode, app-root and
 //! certificates.
 
+mod aliases;
 mod draft;
 
 use std::collections::HashMap;
@@ -44,6 +45,9 @@ pub(crate) struct Prepared {
 pub(crate) struct Servers {
     pub servers: Vec<Server>,
     pub default_server: Server,
+    /// Hosts whose www/non-www twin redirects to them (`from-to-www-redirect`), with the
+    /// Ingress asking; their servers are added by [`crate::www`] once certificates are known.
+    pub www: Vec<(String, ObjectRef)>,
 }
 
 /// Merge state: drafts per host, the backend registry, diagnostics.
@@ -83,10 +87,20 @@ pub(crate) fn build<'a>(
     for prepared in ingresses {
         merge.ingress(prepared);
     }
+    aliases::settle(&mut merge.servers, merge.diagnostics);
+    let mut www: Vec<(String, ObjectRef)> = merge
+        .servers
+        .values_mut()
+        .filter_map(|draft| match (&draft.host, draft.from_to_www.take()) {
+            (HostPattern::Exact(host), Some(by)) => Some((host.clone(), by)),
+            _ => None,
+        })
+        .collect();
+    www.sort();
     let mut servers: Vec<Server> = merge.servers.into_values().map(ServerDraft::finish).collect();
     // ingress-nginx orders servers by host name; `*.a` sorts before `a.b` as in its template.
     servers.sort_by_cached_key(|server| server.host.to_string());
-    Servers { servers, default_server: merge.default_server.finish() }
+    Servers { servers, default_server: merge.default_server.finish(), www }
 }
 
 // === impl Merge ===
@@ -139,6 +153,9 @@ impl Merge<'_> {
                 server.app_root.clone_from(&ingress.annotations.app_root);
             }
             server.has_certificate |= host.is_some() && ingress.has_tls;
+            if host.is_some() {
+                aliases::offer(server, prepared);
+            }
             for path in &rule.paths {
                 self.path(prepared, host, path);
             }
@@ -188,6 +205,10 @@ impl Merge<'_> {
         match existing {
             Some(i) => server.replace(i, location),
             None => server.push(location),
+        }
+        // ingress-nginx sets the server's flag where the Ingress's location is added.
+        if prepared.ingress.annotations.from_to_www_redirect && server.from_to_www.is_none() {
+            server.from_to_www = Some(prepared.ingress.object.clone());
         }
     }
 

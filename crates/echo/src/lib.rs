@@ -3,7 +3,8 @@
 //! (`portico echo`) and the end-to-end tests use it as the real backend behind the proxy.
 //!
 //! Query parameters steer it without taking any path away from routing tests:
-//! `echo.bytes=N` streams an N-byte body instead of JSON, `echo.status=N` sets the status,
+//! `echo.bytes=N` streams an N-byte body instead of JSON (of type `echo.type=T` if given),
+//! `echo.status=N` sets the status,
 //! `echo.delay_ms=N` waits before answering. Request bodies are read in streaming fashion and
 //! reported by length and a running checksum.
 #![forbid(unsafe_code)]

@@ -44,6 +44,9 @@ pub(crate) async fn answer(
         let mut response = Response::new(EchoBody::generated(n));
         *response.status_mut() = status;
         response.headers_mut().insert("x-echo-server", header(name));
+        if let Some(media_type) = param("echo.type") {
+            response.headers_mut().insert("content-type", header(&media_type));
+        }
         return response;
     }
     let mut headers = serde_json::Map::new();

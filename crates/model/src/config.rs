@@ -1,8 +1,12 @@
 //! Global settings from the controller ConfigMap that the proxy reads at request time.
 
+mod headers;
+
 use std::time::Duration;
 
-use crate::{LbAlgorithm, LocationPolicy};
+use crate::{AccessLogSettings, Compression, LbAlgorithm, LocationPolicy, TlsSettings};
+
+pub use headers::HeaderSettings;
 
 /// ConfigMap-derived settings. Per-location defaults live in [`GlobalConfig::location_defaults`];
 /// the compiler starts every location's policy from them before applying annotations.
@@ -40,6 +44,14 @@ pub struct GlobalConfig {
     /// `upstream-keepalive-timeout`: how long a pooled upstream connection may stay idle.
     pub upstream_keepalive_timeout: Duration,
     pub hsts: Hsts,
+    /// `use-gzip`, `enable-brotli` and their settings.
+    pub compression: Compression,
+    /// `ssl-protocols`, `ssl-ciphers`, `ssl-session-*`, `use-http2`, `http2-*`.
+    pub tls: TlsSettings,
+    /// `disable-access-log`, `access-log-path`, `log-format-upstream`, ...
+    pub access_log: AccessLogSettings,
+    /// `server-tokens`, `add-headers`, `proxy-set-headers`, `hide-headers`.
+    pub headers: HeaderSettings,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
@@ -132,6 +144,10 @@ impl Default for GlobalConfig {
             upstream_keepalive_connections: 320,
             upstream_keepalive_timeout: Duration::from_secs(60),
             hsts: Hsts::default(),
+            compression: Compression::default(),
+            tls: TlsSettings::default(),
+            access_log: AccessLogSettings::default(),
+            headers: HeaderSettings::default(),
             limits: LimitDefaults::default(),
             location_defaults: LocationPolicy::default(),
         }

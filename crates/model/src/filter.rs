@@ -8,6 +8,7 @@
 
 mod client_auth;
 mod cors;
+mod custom_errors;
 mod external_auth;
 mod limits;
 mod redirect;
@@ -18,10 +19,11 @@ use std::sync::Arc;
 use crate::BasicAuth;
 
 pub use cors::{Cors, CorsOrigins, OriginPattern};
+pub use custom_errors::CustomErrors;
 pub use http::{HeaderName, HeaderValue};
 pub use ipnet::IpNet;
 pub use limits::{Limits, RateLimit};
-pub use redirect::{HttpsRedirect, RewriteTarget};
+pub use redirect::{HttpsRedirect, RedirectStyle, RewriteTarget, StaticRedirect};
 
 pub use external_auth::{AuthCache, CacheRule, ExternalAuth, Part, Template, Var};
 
@@ -57,6 +59,16 @@ pub enum Filter {
     AccessRules(Arc<[AccessRule]>),
     /// A snippet's `return CODE [text|URL]`: answered before any access check, as nginx.
     Return(Arc<Return>),
+    /// `permanent-redirect` / `temporal-redirect`: every request answered with the redirect
+    /// (the location's `return`, after a snippet's, before `rewrite-target`).
+    Redirect(Arc<StaticRedirect>),
+    /// `relative-redirects` (annotation or ConfigMap): nginx's `absolute_redirect off`, so the
+    /// `Location` of redirects Portico builds from a path (add-slash 301, `return` of a path)
+    /// stays relative. Applies nothing itself; the redirects read it.
+    RelativeRedirects,
+    /// `use-port-in-redirects`: nginx's `port_in_redirect on` for the same redirects. Applies
+    /// nothing itself; the redirects read it.
+    PortInRedirects,
     /// `rewrite-target`: the URI sent upstream, or a 302 for an absolute URL target.
     Rewrite(Arc<RewriteTarget>),
     /// `ssl-redirect` / `force-ssl-redirect`: plain HTTP answered with `http-redirect-code`.
@@ -76,6 +88,9 @@ pub enum Filter {
     RateLimit(RateLimit),
     /// `auth-type: basic`: 401 unless the credentials verify (the Secret's users).
     BasicAuth(Arc<BasicAuth>),
+    /// `custom-http-errors`: responses of these statuses are replaced by the error backend's
+    /// answer (applied where the response is finished, Portico's own pages included).
+    CustomErrors(Arc<CustomErrors>),
     /// `auth-tls-*`: the client certificate the connection presented (400, 403, 421), and the
     /// `ssl-client-*` headers sent upstream.
     ClientCert(Arc<ClientAuth>),
@@ -127,11 +142,14 @@ impl Filter {
     /// phase nginx's order: `allow`/`deny` lines, client certificates, basic auth; within
     /// the rewrite phase the CORS preflight and a snippet's `return` (in the order they were
     /// added), then `rewrite-target`, then the HTTPS redirect (ingress-nginx's Lua rewrite
-    /// handler runs after the rewrite module's directives).
+    /// handler runs after the rewrite module's directives). The template writes the
+    /// `permanent-redirect`/`temporal-redirect` `return` after the CORS block and the snippet,
+    /// before the `rewrite` of `rewrite-target`.
     pub fn order(&self) -> (Phase, u8) {
         let rank = match self {
-            Filter::Rewrite(_) => 1,
-            Filter::HttpsRedirect(_) => 2,
+            Filter::Redirect(_) => 1,
+            Filter::Rewrite(_) => 2,
+            Filter::HttpsRedirect(_) => 3,
             Filter::SourceRange(_) => 0,
             Filter::AccessRules(_) => 1,
             Filter::ClientCert(_) => 2,
@@ -145,6 +163,9 @@ impl Filter {
         match self {
             Filter::CorsPreflight(_)
             | Filter::Return(_)
+            | Filter::Redirect(_)
+            | Filter::RelativeRedirects
+            | Filter::PortInRedirects
             | Filter::Rewrite(_)
             | Filter::HttpsRedirect(_) => Phase::Rewrite,
             Filter::SourceRange(_)
@@ -153,7 +174,9 @@ impl Filter {
             | Filter::BasicAuth(_) => Phase::Access,
             Filter::ExternalAuth(_) => Phase::AuthRequest,
             Filter::UpstreamHeaders(_) => Phase::Upstream,
-            Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) => Phase::Response,
+            Filter::ResponseHeaders(_) | Filter::CorsHeaders(_) | Filter::CustomErrors(_) => {
+                Phase::Response
+            }
             Filter::Limits(_) => Phase::PreAccess,
             Filter::RateLimit(_) => Phase::Response,
         }
@@ -230,6 +253,20 @@ impl Filters {
         })
     }
 
+    /// `relative-redirects`: redirects built from a path keep a relative `Location`.
+    pub fn relative_redirects(&self) -> bool {
+        self.0.iter().any(|f| matches!(f, Filter::RelativeRedirects))
+    }
+
+    /// `relative-redirects` and `use-port-in-redirects`: how redirects built from a path
+    /// write their `Location`.
+    pub fn redirect_style(&self) -> RedirectStyle {
+        RedirectStyle {
+            relative: self.0.iter().any(|f| matches!(f, Filter::RelativeRedirects)),
+            port: self.0.iter().any(|f| matches!(f, Filter::PortInRedirects)),
+        }
+    }
+
     /// The HTTPS redirect, when the location can redirect.
     pub fn https_redirect(&self) -> Option<HttpsRedirect> {
         self.0.iter().find_map(|f| match f {
@@ -304,6 +341,14 @@ impl Filters {
     pub fn client_auth(&self) -> Option<&Arc<ClientAuth>> {
         self.0.iter().find_map(|f| match f {
             Filter::ClientCert(auth) => Some(auth),
+            _ => None,
+        })
+    }
+
+    /// The custom error pages, when the location has them.
+    pub fn custom_errors(&self) -> Option<&Arc<CustomErrors>> {
+        self.0.iter().find_map(|f| match f {
+            Filter::CustomErrors(errors) => Some(errors),
             _ => None,
         })
     }

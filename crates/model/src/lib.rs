@@ -6,13 +6,16 @@
 
 mod backend;
 mod balancing;
+mod compression;
 mod config;
 mod diag;
 mod filter;
+mod log_format;
 mod policy;
 mod render;
 mod route;
 mod table;
+mod tls_settings;
 mod upstream;
 pub mod vars;
 
@@ -20,19 +23,22 @@ pub use backend::{Backend, BackendId, Endpoint, LbAlgorithm};
 pub use balancing::{
     AffinityCookie, AffinityMode, Balancing, CookieAffinity, HashBy, HashPart, HashVar,
 };
-pub use config::{ClientLimits, GlobalConfig, Hsts, LimitDefaults, RealIp};
+pub use compression::{types as compression_types, Codec, Compression};
+pub use config::{ClientLimits, GlobalConfig, HeaderSettings, Hsts, LimitDefaults, RealIp};
 pub use diag::{Diagnostic, ObjectRef, Severity};
 pub use filter::{
     canonical, AccessRule, AuthCache, CacheRule, ClientAuth, CnPattern, Cors, CorsOrigins,
-    ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue, HttpsRedirect, IpNet,
-    Limits, OriginPattern, Part, Phase, RateLimit, Return, RewriteTarget, SourceRange, Template,
-    Var, VerifyClient,
+    CustomErrors, ExternalAuth, Filter, Filters, HeaderEdit, HeaderName, HeaderValue,
+    HttpsRedirect, IpNet, Limits, OriginPattern, Part, Phase, RateLimit, RedirectStyle, Return,
+    RewriteTarget, SourceRange, StaticRedirect, Template, Var, VerifyClient,
 };
-pub use policy::{BasicAuth, LocationPolicy, NextUpstream, Timeouts};
+pub use log_format::{AccessLogSettings, LogFormat, LogPart, LogVar, NginxLog, UPSTREAMINFO};
+pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};
 pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget};
 pub use table::{
     HostPattern, Location, PathType, Precedence, RouteTable, Server, Target, TlsSecret,
 };
+pub use tls_settings::{TlsSettings, DEFAULT_TLS12_SUITES};
 pub use upstream::{
     ClientCert, Replace, ResponseRewrite, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls,
     DEFAULT_PROXY_SSL_NAME,

@@ -21,12 +21,31 @@ pub struct LocationPolicy {
     /// `proxy-buffer-size`: the largest upstream response head (status line and headers);
     /// a larger one answers 502, as nginx's "upstream sent too big header".
     pub proxy_buffer_size: u64,
+    /// How the request body travels upstream (`proxy-request-buffering`, ...).
+    pub request_body: RequestBodyPolicy,
+    /// `enable-access-log` (default true): requests to the location are logged.
+    pub access_log: bool,
     /// What the location does to requests besides routing them, in phase order.
     pub filters: Filters,
     /// Protocol, TLS and Host toward the backend.
     pub upstream: Upstream,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
+}
+
+/// How a location sends request bodies upstream (nginx's `proxy_request_buffering`,
+/// `client_body_buffer_size`, `proxy_http_version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBodyPolicy {
+    /// `proxy-request-buffering: on` (ingress-nginx's default): the whole body is read before
+    /// the upstream is contacted and sent with a `Content-Length`. `off`: streamed as it comes.
+    pub buffering: bool,
+    /// `client-body-buffer-size`: a buffered body up to this size stays in memory; a larger
+    /// one goes to a temporary file.
+    pub memory_limit: u64,
+    /// `proxy-http-version: 1.0`: requests go upstream as HTTP/1.0 (bodies always buffered,
+    /// as nginx: HTTP/1.0 has no chunked encoding; one request per connection).
+    pub http10: bool,
 }
 
 /// Upstream timeouts of a location (§5.4).
@@ -72,10 +91,25 @@ impl Default for LocationPolicy {
             timeouts: Timeouts::default(),
             next_upstream: NextUpstream::default(),
             proxy_buffer_size: 4096,
+            request_body: RequestBodyPolicy::default(),
+            access_log: true,
             filters: Filters::with_https_redirect(),
             upstream: Upstream::default(),
             denied: None,
         }
+    }
+}
+
+impl Default for RequestBodyPolicy {
+    fn default() -> Self {
+        Self { buffering: true, memory_limit: 8 * 1024, http10: false }
+    }
+}
+
+impl RequestBodyPolicy {
+    /// Whether the body is read whole before the upstream is contacted.
+    pub fn buffers(&self) -> bool {
+        self.buffering || self.http10
     }
 }
 

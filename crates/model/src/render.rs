@@ -153,6 +153,10 @@ fn write_filter(f: &mut impl std::fmt::Write, filter: &crate::Filter) -> std::fm
         }
         Filter::AccessRules(rules) => write!(f, " [snippet allow/deny x{}]", rules.len()),
         Filter::Return(ret) => write!(f, " [return {}]", ret.status),
+        Filter::Redirect(to) => write!(f, " [redirect {} {}]", to.status, to.url),
+        Filter::RelativeRedirects => write!(f, " [relative-redirects]"),
+        Filter::PortInRedirects => write!(f, " [use-port-in-redirects]"),
+        Filter::CustomErrors(errors) => write!(f, " [custom-http-errors {:?}]", errors.codes),
         Filter::Rewrite(rewrite) => write!(f, " [rewrite {}]", rewrite.target),
         // The default (`ssl-redirect` on hosts with a certificate) is not worth a word.
         Filter::HttpsRedirect(redirect) if redirect.force => write!(f, " [force-ssl-redirect]"),

@@ -55,6 +55,13 @@ pub struct Server {
     /// `auth-tls-*` of the host (the oldest Ingress of the host setting it): the handshake of
     /// this host asks for a client certificate. Its locations carry the matching filter.
     pub client_auth: Option<Arc<ClientAuth>>,
+    /// `server-alias`: more exact names (lowercase) this server answers for, from the oldest
+    /// Ingress of the host setting it. Never the host of another server (those are dropped
+    /// by the compiler); a host name always wins over an alias in the router.
+    pub aliases: Vec<String>,
+    /// `from-to-www-redirect`: this server is the www/non-www twin of an Ingress host and
+    /// answers every request with `http-redirect-code` to that host; it has no locations.
+    pub redirect_to: Option<String>,
 }
 
 /// The `pathType` of an Ingress path.
@@ -67,10 +74,11 @@ pub enum PathType {
 }
 
 /// Where a location sends its requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Target {
     Backend(BackendId),
     /// Portico's own 404 (no default backend configured).
+    #[default]
     NotFound,
 }
 

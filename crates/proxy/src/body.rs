@@ -1,5 +1,6 @@
-//! Body wrappers: the client's request body on its way upstream (size limit, send timeout) and
-//! every response body Portico sends (upstream stream or fixed page, read timeout, access log).
+//! Body wrappers: the client's request body on its way upstream (streamed under its size limit
+//! and timeout, or buffered first: [`buffered`]) and every response body Portico sends
+//! (upstream stream or fixed page, read timeout, access log).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +18,12 @@ use tokio::time::{Instant, Sleep};
 use crate::access_log::AccessLog;
 use crate::conn::InFlight;
 use crate::filters::limits::ConnPermit;
+
+pub(crate) mod buffered;
+pub(crate) mod compress;
+
+pub(crate) use buffered::{Buffered, Replay};
+pub(crate) use compress::Encoder;
 
 /// `limit-rate`: nginx's `limit_rate` pace of one response. As nginx, by `t` seconds after the
 /// response started at most `after + rate × (t + 1)` bytes are sent; a larger frame is split.
@@ -43,13 +50,29 @@ pub enum BodyError {
     Client(#[source] hyper::Error),
     #[error("reading the upstream's body: {0}")]
     Upstream(#[source] hyper::Error),
+    /// Compressing the response failed.
+    #[error("compressing the response: {0}")]
+    Compress(#[source] std::io::Error),
+    /// The temporary file of a buffered request body failed (disk full, ...).
+    #[error("buffering the request body in a temporary file: {0}")]
+    Spool(#[source] std::io::Error),
 }
 
 pin_project! {
-    /// The client's body forwarded upstream. Fails once more than `limit` bytes went through
+    /// The client's body on its way upstream: streamed as it arrives, or a buffered body
+    /// (`proxy-request-buffering`) sent from memory or its temporary file.
+    #[project = RequestBodyProj]
+    pub enum RequestBody {
+        Stream { #[pin] body: StreamBody },
+        Buffered { body: Replay },
+    }
+}
+
+pin_project! {
+    /// The client's body as it arrives. Fails once more than `limit` bytes went through
     /// (a chunked body crossing `proxy-body-size`) or when no data came for `timeout`
     /// (`client-body-timeout`).
-    pub struct RequestBody {
+    pub struct StreamBody {
         #[pin]
         inner: Incoming,
         limit: u64,
@@ -77,6 +100,8 @@ pin_project! {
         inflight: Option<InFlight>,
         held: Option<ConnPermit>,
         pace: Option<Box<Pace>>,
+        // `use-gzip` / `enable-brotli`: compresses the upstream's data frames.
+        encoder: Option<Box<Encoder>>,
     }
 
     impl PinnedDrop for ResponseBody {
@@ -94,6 +119,53 @@ pin_project! {
 // === impl RequestBody ===
 
 impl RequestBody {
+    /// One sending of a buffered body.
+    pub(crate) fn buffered(body: &Buffered) -> Self {
+        Self::Buffered { body: body.replay() }
+    }
+
+    /// A fresh sending of the same bytes, for a retry after this one was sent: only a
+    /// buffered body can (a streamed one is gone).
+    pub(crate) fn resend(&self) -> Option<Self> {
+        match self {
+            Self::Stream { .. } => None,
+            Self::Buffered { body } => Some(Self::Buffered { body: body.restart() }),
+        }
+    }
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        match self.project() {
+            RequestBodyProj::Stream { body } => body.poll_frame(cx),
+            RequestBodyProj::Buffered { body } => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Self::Stream { body } => body.is_end_stream(),
+            Self::Buffered { body } => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Self::Stream { body } => body.size_hint(),
+            Self::Buffered { body } => body.size_hint(),
+        }
+    }
+}
+
+// === impl StreamBody ===
+
+impl StreamBody {
     /// `limit`: `None` = unlimited.
     pub(crate) fn new(inner: Incoming, limit: Option<u64>, timeout: Duration) -> Self {
         Self {
@@ -107,7 +179,7 @@ impl RequestBody {
     }
 }
 
-impl Body for RequestBody {
+impl Body for StreamBody {
     type Data = Bytes;
     type Error = BodyError;
 
@@ -171,7 +243,13 @@ impl ResponseBody {
             inflight: None,
             held: None,
             pace: None,
+            encoder: None,
         }
+    }
+
+    /// Sends the upstream's body through `encoder` (headers already rewritten).
+    pub(crate) fn compress(&mut self, encoder: Encoder) {
+        self.encoder = Some(Box::new(encoder));
     }
 
     /// Attaches what must live as long as the response: its access-log line, the balancer
@@ -205,7 +283,8 @@ impl Body for ResponseBody {
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         let mut this = self.project();
         let Some(pace) = this.pace.as_deref_mut() else {
-            let polled = poll_source(this.fixed, this.upstream, this.idle, *this.read_timeout, cx);
+            let source = (this.fixed, this.upstream, this.idle, *this.read_timeout);
+            let polled = poll_encoded(source, this.encoder, cx);
             if let Poll::Ready(Some(Ok(frame))) = &polled {
                 *this.bytes += frame.data_ref().map_or(0, |d| d.len() as u64);
             }
@@ -216,8 +295,8 @@ impl Body for ResponseBody {
                 Some(data) => data,
                 None => {
                     let (fixed, upstream) = (&mut *this.fixed, this.upstream.as_mut());
-                    let idle = this.idle.as_mut();
-                    match ready!(poll_source(fixed, upstream, idle, *this.read_timeout, cx)) {
+                    let source = (fixed, upstream, this.idle.as_mut(), *this.read_timeout);
+                    match ready!(poll_encoded(source, this.encoder, cx)) {
                         Some(Ok(frame)) => match frame.into_data() {
                             Ok(data) => data,
                             Err(trailers) => return Poll::Ready(Some(Ok(trailers))),
@@ -244,12 +323,16 @@ impl Body for ResponseBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.pace.as_ref().is_none_or(|pace| pace.stash.is_none())
+        self.encoder.is_none()
+            && self.pace.as_ref().is_none_or(|pace| pace.stash.is_none())
             && self.fixed.is_none()
             && self.upstream.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
+        if self.encoder.is_some() {
+            return SizeHint::default();
+        }
         match (&self.fixed, &self.upstream) {
             (Some(bytes), _) => SizeHint::with_exact(bytes.len() as u64),
             (None, Some(upstream)) => upstream.size_hint(),
@@ -275,6 +358,41 @@ impl Pace {
         let chunk = (len as u64).min((rate / 10).max(1));
         let at = (sent + chunk).saturating_sub(after) as f64 / rate as f64 - 1.0;
         Err(self.start + Duration::from_secs_f64(at.max(elapsed)))
+    }
+}
+
+/// Where a response body's frames come from: Portico's page, the upstream, its read timer.
+type Source<'a> =
+    (&'a mut Option<Bytes>, Pin<&'a mut Option<Incoming>>, Pin<&'a mut Option<Sleep>>, Duration);
+
+/// The next frame of a response body, compressed when an encoder is set: data frames go
+/// through it (an empty result waits for more), its last bytes follow the upstream's end.
+/// Trailers are dropped under compression (they would have to follow the final block).
+fn poll_encoded(
+    (fixed, mut upstream, mut idle, read_timeout): Source<'_>,
+    encoder: &mut Option<Box<Encoder>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+    let Some(active) = encoder.as_deref_mut() else {
+        return poll_source(fixed, upstream, idle, read_timeout, cx);
+    };
+    loop {
+        let (up, timer) = (upstream.as_mut(), idle.as_mut());
+        match ready!(poll_source(fixed, up, timer, read_timeout, cx)) {
+            Some(Ok(frame)) => {
+                let Ok(data) = frame.into_data() else { continue };
+                let out = active.encode(&data).map_err(BodyError::Compress)?;
+                if !out.is_empty() {
+                    return Poll::Ready(Some(Ok(Frame::data(out))));
+                }
+            }
+            Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+            None => {
+                let Some(done) = encoder.take() else { return Poll::Ready(None) };
+                let tail = done.finish().map_err(BodyError::Compress)?;
+                return Poll::Ready((!tail.is_empty()).then(|| Ok(Frame::data(tail))));
+            }
+        }
     }
 }
 

@@ -30,6 +30,7 @@ use tokio::time::{Instant, Sleep};
 use self::evict::Registration;
 use self::head::{HeadLimits, HeadScanner};
 use self::reject::Rejecting;
+use crate::access_log::AccessOutput;
 
 /// The connection state the request handler and the guard share.
 #[derive(Debug, Default)]
@@ -71,6 +72,8 @@ pub(crate) struct Guarded<I> {
     /// Boxed so that the stream stays `Unpin` (hyper's upgrades need it): one per connection.
     timer: Pin<Box<Sleep>>,
     reject: Option<Rejecting>,
+    /// The access log refused requests are written to (`None`: the structured event).
+    access: Option<Arc<AccessOutput>>,
     _registration: Option<Registration>,
 }
 
@@ -144,8 +147,21 @@ impl<I> Guarded<I> {
             timer_at: None,
             timer: Box::pin(tokio::time::sleep_until(now + limits.header_timeout)),
             reject: None,
+            access: None,
             _registration: registration,
         }
+    }
+
+    /// Refused requests are written to `output` (the live table's access log).
+    pub(crate) fn log_to(mut self, output: Arc<AccessOutput>) -> Self {
+        self.access = Some(output);
+        self
+    }
+
+    /// `use-http2: false`: answers an HTTP/2 preface (h2c, or h2 without ALPN) with 400.
+    pub(crate) fn refuse_http2(mut self) -> Self {
+        self.scanner.refuse_http2();
+        self
     }
 }
 
@@ -184,7 +200,8 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {
             let status = reject::status(why);
             tracing::info!(peer = %this.peer, status, reason = ?why, "request refused before routing");
             let started = this.head_deadline.map(|d| d - this.header_timeout);
-            reject::access_log(this.scanner.request_line_text(), status, started);
+            let line = this.scanner.request_line_text();
+            reject::access_log(this.access.as_ref(), this.peer, line, status, started);
             buf.set_filled(before + at);
             let rejecting = this.reject.insert(Rejecting::new(why, !this.shared.busy()));
             if at == 0 {

@@ -123,6 +123,23 @@ impl ProxyError {
         Self::Upstream { addr, source: error }
     }
 
+    /// Classifies a failure while buffering the client's body (before any upstream): too
+    /// large 413, too slow 408, malformed 400; a failing temporary file is Portico's own 500.
+    pub(crate) fn from_body(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge { limit } => Self::BodyTooLarge { limit },
+            BodyError::ClientTimeout => Self::ClientTimeout,
+            BodyError::Client(error) => Self::BadBody(error),
+            BodyError::Spool(error) => {
+                tracing::error!(%error, "cannot buffer a request body");
+                Self::Internal("the request body could not be buffered")
+            }
+            BodyError::ReadTimeout | BodyError::Upstream(_) | BodyError::Compress(_) => {
+                Self::Internal("unexpected body error")
+            }
+        }
+    }
+
     /// The client is at fault (4xx): logged as a client error, never as an upstream failure.
     pub fn is_client_error(&self) -> bool {
         self.status().is_client_error()
@@ -216,6 +233,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response<ResponseBody> {
     let body: &'static str = match status.as_u16() {
         301 => page!("301 Moved Permanently"),
         302 => page!("302 Found"),
+        303 => page!("303 See Other"),
         307 => page!("307 Temporary Redirect"),
         308 => page!("308 Permanent Redirect"),
         400 => page!("400 Bad Request"),

@@ -6,6 +6,7 @@ pub(crate) mod client_cert;
 mod cors;
 pub(crate) mod external_auth;
 pub(crate) mod limits;
+mod redirect;
 mod rewrite;
 pub(crate) mod snippet;
 mod source_range;
@@ -127,7 +128,8 @@ impl Proxy {
                     Step::Next
                 }
                 Filter::AccessRules(rules) => snippet::access(rules, req)?,
-                Filter::Return(ret) => snippet::respond(ret),
+                Filter::Return(ret) => snippet::respond_to(ret, req, filters.redirect_style()),
+                Filter::Redirect(to) => redirect::respond(to, req, filters.redirect_style()),
                 Filter::Rewrite(_) => rewrite::rewrite(req, effects),
                 Filter::HttpsRedirect(redirect) => rewrite::https(*redirect, req),
                 Filter::Limits(limits) => limits::apply(limits, req)?,
@@ -139,7 +141,10 @@ impl Proxy {
                 Filter::UpstreamHeaders(_)
                 | Filter::ResponseHeaders(_)
                 | Filter::CorsHeaders(_)
-                | Filter::RateLimit(_) => Step::Next,
+                | Filter::RateLimit(_)
+                | Filter::CustomErrors(_)
+                | Filter::RelativeRedirects
+                | Filter::PortInRedirects => Step::Next,
             };
             if let Step::Respond(response) = step {
                 return Ok(Step::Respond(response));
@@ -176,6 +181,9 @@ pub(crate) fn apply_response_filters(
             | Filter::SourceRange(_)
             | Filter::AccessRules(_)
             | Filter::Return(_)
+            | Filter::Redirect(_)
+            | Filter::RelativeRedirects
+            | Filter::PortInRedirects
             | Filter::Rewrite(_)
             | Filter::HttpsRedirect(_)
             | Filter::UpstreamHeaders(_)
@@ -183,6 +191,7 @@ pub(crate) fn apply_response_filters(
             | Filter::ExternalAuth(_)
             | Filter::ClientCert(_)
             | Filter::BasicAuth(_)
+            | Filter::CustomErrors(_)
             | Filter::RateLimit(_) => {}
         }
     }

@@ -1,13 +1,13 @@
 //! The request phases, in order, in one place (spec §1.7, STYLE §7):
 //!
 //! ```text
-//! route ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
-//!   ─▶ filters: rewrite phase (CORS preflight 204, snippet `return`, rewrite-target (302
-//!   for URL targets), HTTPS redirect (308)) ─▶ backend (canary choice; 503 without
-//!   endpoints) ─▶ filters: preaccess
-//!   (limits: 503) ─▶ access (address lists 403, client certificates, basic auth 401)
-//!   (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
+//! route ─▶ from-to-www-redirect twin (308) ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)
+//!   ─▶ filters: rewrite phase (CORS preflight 204, snippet `return`, permanent-/temporal-
+//!   redirect, rewrite-target (302 for URL targets), HTTPS redirect (308)) ─▶ backend (canary
+//!   choice; 503 without endpoints) ─▶ filters: preaccess (limits: 503) ─▶ access (address
+//!   lists 403, client certificates, basic auth 401) (crate::filters) ─▶ auth_request (external auth) ─▶ forward (404 for a NotFound target)
 //!   ─▶ response (paced by limit-rate)
+//!   ─▶ custom-http-errors (an intercepted status replaced by the error backend's answer)
 //!   ─▶ filters: response phase (CORS headers; every response once the rewrite-phase filters
 //!   ran, Portico's own included) ─▶ access log and limit-connections slot released (when the
 //!   response body is dropped)
@@ -27,7 +27,7 @@ use http::header::HOST;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick};
-use portico_model::{Location, LocationPolicy, Phase, RateLimit, Server, Target};
+use portico_model::{BackendId, Location, LocationPolicy, Phase, RateLimit, Server, Target};
 use portico_router::normalize::normalize;
 use portico_router::{PathMatch, RequestHead, ServerId};
 
@@ -37,6 +37,7 @@ use crate::access_log::AccessLog;
 use crate::body::ResponseBody;
 use crate::config::ConnInfo;
 use crate::error::{redirect, ProxyError};
+use crate::error_pages::ErrorRequest;
 use crate::filters::limits::ConnPermit;
 use crate::filters::{
     apply_response_filters, Effects, FilterRequest, ResponseRequest, Step, ACCESS_PHASES,
@@ -56,6 +57,10 @@ struct Trail {
     held: Option<ConnPermit>,
     /// `limit-rate`: the pace of the response body.
     rate: Option<RateLimit>,
+    /// `custom-http-errors`: what the error request needs, on a location with them.
+    errors: Option<ErrorRequest>,
+    /// Answered by a `from-to-www-redirect` twin (no HSTS, as nginx's redirect server).
+    twin: bool,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -80,10 +85,19 @@ impl Proxy {
             && (conn.limits.keepalive.is_zero() || nth >= conn.limits.keepalive_requests);
         let host = request_host(&req);
         let grpc = crate::error::is_grpc(req.headers());
-        let mut log = AccessLog::start(req.method(), req.uri(), host.as_ref());
+        let snapshot = self.snapshot();
+        let seen = (req.version(), req.headers(), conn.peer, conn.tls);
+        let output = self.access.load_full();
+        let mut log = AccessLog::start(
+            output,
+            req.method(),
+            req.uri(),
+            host.as_ref(),
+            seen,
+            snapshot.as_ref(),
+        );
         log.metrics = crate::request_metrics::Recorder::start(&req);
         let mut trail = Trail::default();
-        let snapshot = self.snapshot();
         let result = match &snapshot {
             Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
             None => Err(ProxyError::NotReady),
@@ -97,10 +111,26 @@ impl Proxy {
                 rescue(error)
             }
         });
+        if let (Some(errors), Some(snapshot)) = (trail.errors.take(), &snapshot) {
+            let id = errors.headers.get(crate::forwarded::X_REQUEST_ID).cloned();
+            let id = id.or_else(|| log.request_id.clone()).or_else(|| {
+                snapshot.table.global.generate_request_id.then(crate::request_id::generate)
+            });
+            let upstream = trail.pick.is_some();
+            response =
+                crate::error_pages::replace(snapshot, errors, id.as_ref(), response, upstream)
+                    .await;
+        }
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);
         }
-        crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
+        if !trail.twin {
+            // nginx adds HSTS from its locations; a from-to-www twin has none.
+            crate::tls::hsts(&mut response, snapshot.as_deref(), &conn);
+        }
+        if let Some(snapshot) = &snapshot {
+            crate::headers::respond(&mut response, &snapshot.table.global.headers);
+        }
         // A gRPC failure answers HTTP 200 (trailers-only): logs and metrics keep its status.
         let status = error_status.unwrap_or(response.status()).as_u16();
         match &snapshot {
@@ -141,6 +171,10 @@ impl Proxy {
         let raw_host = host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("");
         let route = route(snap, raw_host, &uri)?;
         let server = snap.server(route.server);
+        if let Some(to) = &server.redirect_to {
+            trail.twin = true;
+            return Ok(www_redirect(to, &parts, host.as_ref(), conn, &snap.table.global));
+        }
         if let Some(response) = app_root(server, &route.path, conn, raw_host) {
             return Ok(response);
         }
@@ -148,13 +182,22 @@ impl Proxy {
         trail.routed = Some((route.server, index));
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
+        log.enabled = policy.access_log;
+        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
+        trail.errors = policy.filters.custom_errors().map(|errors| ErrorRequest {
+            errors: Arc::clone(errors),
+            method: parts.method.clone(),
+            headers: parts.headers.clone(),
+            request_uri: uri.path_and_query().map_or("/", |pq| pq.as_str()).to_string(),
+            client: view.client,
+        });
         trail.rate = policy.filters.rate_limit();
         check_body_size(policy, &parts.headers)?;
         if add_slash {
-            return Ok(add_slash_redirect(conn, raw_host, &uri));
+            let style = policy.filters.redirect_style();
+            return Ok(add_slash_redirect(conn, raw_host, &uri, style));
         }
         check_denied(policy)?;
-        let view = Forwarded::new(&parts.headers, host.as_ref(), conn, &snap.table.global);
         let mut effects = Effects::default();
         let mut filtered = (!policy.filters.is_empty()).then_some(FilterRequest {
             client: view.client,
@@ -183,7 +226,10 @@ impl Proxy {
         }
         // The balancer pick ends nginx's rewrite phase: no endpoints is 503 before any access
         // check (spec §1.7); then allow/deny, basic auth (access phase), auth_request.
-        let balancer = backend(snap, (route.server, index, location), &parts)?;
+        let balancer = backend(snap, (route.server, index, location), &parts)?.map(|(id, b)| {
+            log.backend = Some(id);
+            b
+        });
         if let Some(req) = &mut filtered {
             for phase in ACCESS_PHASES {
                 if let Step::Respond(response) =
@@ -280,6 +326,29 @@ fn route<'u>(snap: &Snapshot, host: &str, uri: &'u Uri) -> Result<Route<'u>, Pro
     Ok(Route { server, path, matched })
 }
 
+/// Phase 2 on a `from-to-www-redirect` twin (a server of its own in nginx, with nothing but
+/// the `return`): `http-redirect-code` to `<scheme>://<to>:<port><request URI minus one
+/// trailing slash>`, scheme and port as trusted forwarded headers say.
+fn www_redirect(
+    to: &str,
+    parts: &http::request::Parts,
+    host: Option<&HeaderValue>,
+    conn: &ConnInfo,
+    global: &portico_model::GlobalConfig,
+) -> Response<ResponseBody> {
+    let view = Forwarded::new(&parts.headers, host, conn, global);
+    let request_uri = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let scheme = view.scheme.to_str().unwrap_or("http");
+    let port = view.port.to_str().unwrap_or_default();
+    let location = redirect::www_location(scheme, to, port, request_uri);
+    let status =
+        StatusCode::from_u16(global.http_redirect_code).unwrap_or(StatusCode::PERMANENT_REDIRECT);
+    match HeaderValue::try_from(location) {
+        Ok(location) => redirect(status, location),
+        Err(_) => ProxyError::BadRequest("unrepresentable redirect").into_response(),
+    }
+}
+
 /// Phase 2, before any location: `app-root` 302 for exactly `/` (§1.5).
 fn app_root(
     server: &Server,
@@ -304,9 +373,17 @@ fn location(server: &Server, matched: PathMatch) -> Result<(usize, &Location, bo
     Ok((index, location, add_slash))
 }
 
-/// The add-slash 301 of phase 3.
-fn add_slash_redirect(conn: &ConnInfo, raw_host: &str, uri: &Uri) -> Response<ResponseBody> {
-    let location = redirect::add_slash_location(conn.scheme(), raw_host, uri.path(), uri.query());
+/// The add-slash 301 of phase 3 (relative with `relative-redirects`, with the port with
+/// `use-port-in-redirects`).
+fn add_slash_redirect(
+    conn: &ConnInfo,
+    raw_host: &str,
+    uri: &Uri,
+    style: portico_model::RedirectStyle,
+) -> Response<ResponseBody> {
+    let (path, query) = (uri.path(), uri.query());
+    let location =
+        redirect::add_slash_location(conn.scheme(), raw_host, path, query, style, conn.port);
     match HeaderValue::try_from(location) {
         Ok(location) => redirect(StatusCode::MOVED_PERMANENTLY, location),
         Err(_) => ProxyError::BadRequest("unrepresentable redirect").into_response(),
@@ -341,7 +418,7 @@ fn backend<'s>(
     snap: &'s Snapshot,
     routed: (ServerId, usize, &Location),
     parts: &http::request::Parts,
-) -> Result<Option<&'s Balancer>, ProxyError> {
+) -> Result<Option<(BackendId, &'s Balancer)>, ProxyError> {
     let (server, index, location) = routed;
     let target = if location.backends.is_single() {
         location.target()
@@ -362,7 +439,7 @@ fn backend<'s>(
         ProxyError::NoEndpoints(name)
     };
     match snap.balancer(id) {
-        Some(balancer) if !balancer.is_empty() => Ok(Some(balancer)),
+        Some(balancer) if !balancer.is_empty() => Ok(Some((id, balancer))),
         _ => Err(unavailable()),
     }
 }

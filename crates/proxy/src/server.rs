@@ -6,15 +6,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use portico_metrics::Metrics;
+use portico_model::TlsSettings;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::access_log::AccessOutput;
 use crate::config::{ConnInfo, ProxyConfig};
 use crate::conn::evict::Registry;
 use crate::conn::proxy_protocol::{self, Prefixed};
@@ -56,23 +58,23 @@ pub struct Proxy {
     conns: Arc<Registry>,
     /// Upgraded connections (WebSocket tunnels), which shutdown waits for too.
     pub(crate) tunnels: Arc<Tunnels>,
-    builder: auto::Builder<TokioExecutor>,
+    /// hyper's connection settings, rebuilt when the table's HTTP/2 settings change.
+    builder: ArcSwap<ConnBuilder>,
+    /// Where access-log lines go, rebuilt when the table's access-log settings change.
+    pub(crate) access: ArcSwap<AccessOutput>,
+}
+
+/// hyper's server side of one client connection, with the HTTP/2 settings it was built for.
+struct ConnBuilder {
+    hyper: auto::Builder<TokioExecutor>,
+    settings: TlsSettings,
 }
 
 // === impl Proxy ===
 
 impl Proxy {
     pub fn new(config: ProxyConfig, metrics: Arc<Metrics>) -> Arc<Proxy> {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        // Head timeouts and limits are the guard's (crate::conn); hyper's would add a timer
-        // per request and answer 431 where nginx answers 400 or 414.
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(None)
-            .max_buf_size(MAX_READ_BUFFER)
-            .max_headers(MAX_REQUEST_HEADERS);
-        builder.http2().timer(TokioTimer::new()).max_header_list_size(MAX_H2_HEADER_LIST);
+        let builder = ConnBuilder::new(&TlsSettings::default());
         Arc::new(Proxy {
             config,
             metrics,
@@ -84,7 +86,8 @@ impl Proxy {
             zones: Default::default(),
             conns: Arc::default(),
             tunnels: Arc::default(),
-            builder,
+            builder: ArcSwap::from_pointee(builder),
+            access: ArcSwap::default(),
         })
     }
 
@@ -97,6 +100,14 @@ impl Proxy {
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
         self.tls.swap(&snapshot);
+        let settings = &snapshot.table.global.tls;
+        if !self.builder.load().serves(settings) {
+            self.builder.store(Arc::new(ConnBuilder::new(settings)));
+        }
+        let access = &snapshot.table.global.access_log;
+        if !self.access.load().serves(access) {
+            self.access.store(Arc::new(AccessOutput::new(access)));
+        }
         self.snapshot.store(Some(Arc::new(snapshot)));
     }
 
@@ -262,8 +273,13 @@ impl Proxy {
     {
         let proxy = Arc::clone(self);
         let registration = self.conns.register(&conn.shared);
-        let io =
+        let builder = self.builder.load();
+        let mut io =
             Guarded::new(io, conn.peer, &conn.limits, Arc::clone(&conn.shared), Some(registration));
+        if !builder.settings.http2 {
+            io = io.refuse_http2();
+        }
+        let io = io.log_to(self.access.load_full());
         let conn = Arc::new(conn);
         let peer = conn.peer;
         let service = service_fn(move |req| {
@@ -272,13 +288,46 @@ impl Proxy {
             async move { Ok::<_, Infallible>(proxy.handle(req, conn).await) }
         });
         let connection =
-            self.builder.serve_connection_with_upgrades(TokioIo::new(io), service).into_owned();
+            builder.hyper.serve_connection_with_upgrades(TokioIo::new(io), service).into_owned();
         let connection = watcher.watch(connection);
         async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "client connection ended with an error");
             }
         }
+    }
+}
+
+// === impl ConnBuilder ===
+
+impl ConnBuilder {
+    /// HTTP/1.1 always; HTTP/2 (h2 after ALPN, h2c by preface) unless `use-http2: false`, with
+    /// `http2-max-concurrent-streams`.
+    fn new(settings: &TlsSettings) -> Self {
+        let mut hyper = auto::Builder::new(TokioExecutor::new());
+        // Head timeouts and limits are the guard's (crate::conn); hyper's would add a timer
+        // per request and answer 431 where nginx answers 400 or 414.
+        hyper
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(None)
+            .max_buf_size(MAX_READ_BUFFER)
+            .max_headers(MAX_REQUEST_HEADERS);
+        hyper
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(MAX_H2_HEADER_LIST)
+            .max_concurrent_streams(settings.http2_max_concurrent_streams);
+        if !settings.http2 {
+            hyper = hyper.http1_only();
+        }
+        Self { hyper, settings: settings.clone() }
+    }
+
+    /// Whether this builder already has `settings`' HTTP/2 behaviour.
+    fn serves(&self, settings: &TlsSettings) -> bool {
+        self.settings.http2 == settings.http2
+            && self.settings.http2_max_concurrent_streams == settings.http2_max_concurrent_streams
     }
 }
 

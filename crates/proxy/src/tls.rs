@@ -10,14 +10,15 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use http::header::STRICT_TRANSPORT_SECURITY;
 use http::Response;
+use portico_model::TlsSettings;
 use portico_tls::rustls::server::Acceptor;
 use portico_tls::rustls::ServerConfig;
 use portico_tls::tokio_rustls::server::TlsStream;
 use portico_tls::tokio_rustls::LazyConfigAcceptor;
-use portico_tls::{server_config, CertStore, ClientAuthStore, SniResolver};
+use portico_tls::{server_config, server_config_with, CertStore, ClientAuthStore, SniResolver};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::ConnInfo;
@@ -31,8 +32,11 @@ use crate::snapshot::Snapshot;
 /// read both lock-free.
 pub(crate) struct Tls {
     resolver: Arc<SniResolver>,
-    /// `None` only if rustls refused its own configuration (logged; https is then not served).
-    config: Option<Arc<ServerConfig>>,
+    /// The configuration of hosts without client certificates, for the live table's TLS
+    /// settings. `None` only if rustls refused the default one (logged; https is not served).
+    config: ArcSwapOption<ServerConfig>,
+    /// The settings `config` was built with.
+    settings: ArcSwap<TlsSettings>,
     client_auth: ArcSwap<ClientAuthStore>,
 }
 
@@ -50,13 +54,26 @@ impl Tls {
                 None
             }
         };
-        Self { resolver, config, client_auth: ArcSwap::default() }
+        Self {
+            resolver,
+            config: ArcSwapOption::new(config),
+            settings: ArcSwap::default(),
+            client_auth: ArcSwap::default(),
+        }
     }
 
     /// New handshakes see `snapshot`'s certificates and client-certificate settings; open
     /// connections keep theirs.
     pub(crate) fn swap(&self, snapshot: &Snapshot) {
         self.resolver.swap_shared(snapshot.certs.clone());
+        let settings = &snapshot.table.global.tls;
+        if **self.settings.load() != *settings {
+            match server_config_with(self.resolver.clone(), settings) {
+                Ok(config) => self.config.store(Some(config)),
+                Err(error) => tracing::error!(%error, "TLS settings unusable; keeping the last"),
+            }
+            self.settings.store(Arc::new(settings.clone()));
+        }
         let previous = self.client_auth.load();
         let (store, errors) = ClientAuthStore::build(&snapshot.table, &self.resolver, &previous);
         for (host, error) in errors {
@@ -96,13 +113,15 @@ impl Proxy {
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) {
-        let Some(config) = self.tls.config.clone() else { return };
+        if self.tls.config.load().is_none() {
+            return;
+        }
         let port = listener.local_addr().map_or(0, |addr| addr.port());
         let timeout = self.config.tls_handshake_timeout;
         self.accept_until(listener, shutdown, "TLS connections", |stream, peer, watcher| {
             let proxy = Arc::clone(&self);
-            let config = config.clone();
             async move {
+                let Some(config) = proxy.tls.config.load_full() else { return };
                 let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
                 match tokio::time::timeout(timeout, proxy.tls.handshake(config, stream)).await {
                     Ok(Ok((tls, cert))) => {

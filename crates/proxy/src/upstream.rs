@@ -1,6 +1,7 @@
 //! Phase 10's transport: choose an endpoint, connect, send, and retry the next endpoint while
-//! nothing was sent (`proxy-next-upstream error timeout`, §5.4). HTTP/1.1 (pooled idle
-//! connections) or h2 (one multiplexed connection per endpoint), in clear text or over TLS.
+//! nothing was sent, or after sending a buffered body (`proxy-next-upstream error timeout`,
+//! §5.4). HTTP/1.1 (pooled idle connections) or h2 (one multiplexed connection per endpoint),
+//! in clear text or over TLS.
 
 mod h2;
 mod pool;
@@ -55,7 +56,8 @@ enum Failed {
 
 /// Sends `req` to an endpoint of `balancer`. Connect failures move on to the next endpoint as
 /// `policy.next_upstream` allows (the request was not sent, so any method may be retried); a
-/// failure after sending is final (the streamed body is gone). Exhausted → the last error.
+/// failure after sending is final unless the body is buffered and the method may be resent
+/// ([`may_resend`]; a streamed body is gone). Exhausted → the last error.
 pub(crate) async fn send(
     pool: &Arc<Pool>,
     balancer: &Balancer,
@@ -65,10 +67,14 @@ pub(crate) async fn send(
     transport: Transport<'_>,
     req: Request<RequestBody>,
 ) -> Result<Exchange, ProxyError> {
-    let mut req = match transport.h2 {
+    let wrap = |req: Request<RequestBody>| match transport.h2 {
         true => Outgoing::H2(req.map(Box::pin)),
         false => Outgoing::H1(req),
     };
+    // A buffered body can be sent again after a failure (nginx's proxy_next_upstream with
+    // proxy_request_buffering on); its head is kept for that, streamed requests pay nothing.
+    let resend = may_resend(&req, &policy.next_upstream).then(|| copy(&req)).flatten();
+    let mut req = wrap(req);
     let max_tries = match policy.next_upstream.tries {
         0 => usize::MAX,
         n => n as usize,
@@ -80,7 +86,15 @@ pub(crate) async fn send(
         let Some(endpoint) = balancer.endpoint(pick.index) else { break };
         match attempt(pool, endpoint, policy, keepalive, transport.tls, req).await {
             Ok((response, addr, latency)) => return Ok(Exchange { response, addr, pick, latency }),
-            Err(Failed::Sent(error)) => return Err(error),
+            Err(Failed::Sent(error)) => {
+                let again =
+                    resend.as_ref().filter(|_| may_retry_sent(&error, &policy.next_upstream));
+                let Some(again) = again.and_then(copy) else { return Err(error) };
+                tracing::warn!(upstream = %endpoint, %error, "upstream failed after sending");
+                req = wrap(again);
+                tried.push(pick.index);
+                last_error = Some(error);
+            }
             Err(Failed::NotSent(back, error)) => {
                 tracing::warn!(upstream = %endpoint, %error, "upstream attempt failed");
                 if !may_retry(&error, &policy.next_upstream) {
@@ -105,6 +119,32 @@ fn may_retry(error: &ProxyError, next: &NextUpstream) -> bool {
         | ProxyError::UpstreamTls { .. } => next.on_error,
         _ => false,
     }
+}
+
+/// Whether `req` may go to another endpoint after it was sent: its body is buffered, and its
+/// method idempotent unless `non_idempotent` (nginx never resends POST, LOCK, PATCH otherwise).
+fn may_resend(req: &Request<RequestBody>, next: &NextUpstream) -> bool {
+    let idempotent = !matches!(req.method().as_str(), "POST" | "LOCK" | "PATCH");
+    matches!(req.body(), RequestBody::Buffered { .. }) && (idempotent || next.non_idempotent)
+}
+
+/// After sending: `error` covers a failed exchange, `timeout` no answer in time.
+fn may_retry_sent(error: &ProxyError, next: &NextUpstream) -> bool {
+    match error {
+        ProxyError::Timeout { .. } => next.on_timeout,
+        ProxyError::Upstream { .. } => next.on_error,
+        _ => false,
+    }
+}
+
+/// A new request with `req`'s head and a fresh sending of its buffered body.
+fn copy(req: &Request<RequestBody>) -> Option<Request<RequestBody>> {
+    let mut copy = Request::new(req.body().resend()?);
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    Some(copy)
 }
 
 /// What one attempt yields.

@@ -9,7 +9,8 @@ use portico_model::{HostPattern, Server};
 const MAX_HOST: usize = 255;
 
 /// Lookup tables keyed by lowercase names. Invariant: values index `table.servers`; for a
-/// duplicated pattern the first server in table order wins.
+/// duplicated pattern the first server in table order wins, and a server's host name wins over
+/// another server's alias.
 #[derive(Debug, Default)]
 pub(crate) struct HostIndex {
     exact: HashMap<String, usize>,
@@ -31,6 +32,12 @@ impl HostIndex {
                     index.wildcard.entry(canonical(suffix)).or_insert(i);
                 }
                 HostPattern::CatchAll => {}
+            }
+        }
+        // `server-alias` names after every host name, so a host always keeps its server.
+        for (i, server) in servers.iter().enumerate() {
+            for alias in &server.aliases {
+                index.exact.entry(canonical(alias)).or_insert(i);
             }
         }
         index
@@ -94,6 +101,20 @@ fn is_label_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aliases_find_their_server_but_never_take_a_host() {
+        let server = |host: &str, aliases: &[&str]| Server {
+            host: HostPattern::Exact(host.to_string()),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            ..Server::default()
+        };
+        let servers = [server("a.com", &["b.com", "alias.com"]), server("b.com", &[])];
+        let index = HostIndex::build(&servers);
+        assert_eq!(index.find("ALIAS.com:8080"), Some(0));
+        assert_eq!(index.find("b.com"), Some(1), "the host wins over an alias");
+        assert_eq!(index.find("c.com"), None);
+    }
 
     #[test]
     fn strips_port_brackets_and_one_dot() {

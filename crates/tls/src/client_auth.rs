@@ -12,7 +12,7 @@ mod dn;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use portico_model::{ClientAuth, HostPattern, RouteTable};
+use portico_model::{ClientAuth, HostPattern, RouteTable, TlsSettings};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
@@ -105,6 +105,8 @@ pub struct ClientAuthStore {
     hosts: HashMap<String, Option<Arc<ClientVerifier>>>,
     /// The `_` server's, for an SNI that names no host (or none).
     default: Option<Arc<ClientVerifier>>,
+    /// The settings the verifiers' configurations were built with (kept only while equal).
+    tls: TlsSettings,
 }
 
 /// The handshake side: asks for a certificate, does not require one, accepts any chain (it is
@@ -126,14 +128,19 @@ pub fn check_client_ca(ca_pem: &[u8], crl_pem: Option<&[u8]>) -> Result<(), Clie
 
 impl ClientVerifier {
     /// Parses the CA of `auth` and builds its handshake configuration over `resolver`.
-    pub fn new(auth: Arc<ClientAuth>, resolver: Arc<SniResolver>) -> Result<Self, ClientCaError> {
+    pub fn new(
+        auth: Arc<ClientAuth>,
+        resolver: Arc<SniResolver>,
+        settings: &TlsSettings,
+    ) -> Result<Self, ClientCaError> {
         let anchors = parse_anchors(&auth.ca_pem)?;
         let crls = parse_crls(auth.crl_pem.as_deref())?;
         let provider = rustls::crypto::ring::default_provider();
         let algorithms = provider.signature_verification_algorithms;
         let hints = hints(&anchors);
         let offer = Arc::new(OfferClientAuth { hints, algorithms });
-        let config = build_server_config(resolver, Some(offer), HOST_SESSION_CACHE_SIZE)
+        let sessions = HOST_SESSION_CACHE_SIZE;
+        let config = build_server_config(resolver, Some(offer), sessions, settings)
             .map_err(|e| ClientCaError::Pem(e.to_string()))?;
         Ok(Self { auth, anchors, crls, algorithms, config })
     }
@@ -233,7 +240,8 @@ impl ClientAuthStore {
         resolver: &Arc<SniResolver>,
         previous: &ClientAuthStore,
     ) -> (ClientAuthStore, Vec<(String, ClientCaError)>) {
-        let mut store = ClientAuthStore::default();
+        let settings = &table.global.tls;
+        let mut store = ClientAuthStore { tls: settings.clone(), ..ClientAuthStore::default() };
         let mut errors = Vec::new();
         let mut entry = |host: &HostPattern, auth: Option<&Arc<ClientAuth>>| {
             let auth = auth.filter(|a| a.verify.requests_certificate())?;
@@ -242,14 +250,15 @@ impl ClientAuthStore {
                 HostPattern::CatchAll => previous.default.as_ref(),
                 _ => previous.hosts.get(&key).and_then(Option::as_ref),
             };
-            if let Some(kept) = kept.filter(|k| *k.auth == **auth) {
+            if let Some(kept) = kept.filter(|k| *k.auth == **auth && previous.tls == *settings) {
                 return Some(kept.clone());
             }
-            match ClientVerifier::new(auth.clone(), resolver.clone()) {
+            match ClientVerifier::new(auth.clone(), resolver.clone(), settings) {
                 Ok(verifier) => Some(Arc::new(verifier)),
                 Err(error) => {
                     errors.push((host.to_string(), error));
-                    ClientVerifier::unverifiable(auth.clone(), resolver.clone()).map(Arc::new)
+                    ClientVerifier::unverifiable(auth.clone(), resolver.clone(), settings)
+                        .map(Arc::new)
                 }
             }
         };
@@ -303,11 +312,16 @@ impl std::fmt::Debug for ClientAuthStore {
 
 impl ClientVerifier {
     /// A verifier without trust anchors: every certificate fails (fail closed).
-    fn unverifiable(auth: Arc<ClientAuth>, resolver: Arc<SniResolver>) -> Option<Self> {
+    fn unverifiable(
+        auth: Arc<ClientAuth>,
+        resolver: Arc<SniResolver>,
+        settings: &TlsSettings,
+    ) -> Option<Self> {
         let provider = rustls::crypto::ring::default_provider();
         let algorithms = provider.signature_verification_algorithms;
         let offer = Arc::new(OfferClientAuth { hints: Vec::new(), algorithms });
-        let config = build_server_config(resolver, Some(offer), HOST_SESSION_CACHE_SIZE).ok()?;
+        let sessions = HOST_SESSION_CACHE_SIZE;
+        let config = build_server_config(resolver, Some(offer), sessions, settings).ok()?;
         Some(Self { auth, anchors: Vec::new(), crls: Vec::new(), algorithms, config })
     }
 }

@@ -30,7 +30,7 @@ mod upstream;
 pub use crate::client_auth::{
     check_client_ca, ClientAuthStore, ClientCaError, ClientVerifier, PeerCert, Verification,
 };
-pub use crate::config::{server_config, ALPN_PROTOCOLS, SESSION_CACHE_SIZE};
+pub use crate::config::{server_config, server_config_with, ALPN_PROTOCOLS, SESSION_CACHE_SIZE};
 pub use crate::error::{Error, SecretError};
 pub use crate::fake::{fake_certificate, FAKE_CERT_CN, FAKE_CERT_ORG, FAKE_CERT_SAN};
 pub use crate::resolver::SniResolver;

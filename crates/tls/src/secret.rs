@@ -55,6 +55,25 @@ pub fn secret_covers(tls: &TlsSecret, host: &str) -> Result<bool, SecretError> {
     Ok(load(&tls.cert_pem, &tls.key_pem)?.names.covers(host))
 }
 
+/// `(alias, Secret)` for each `server-alias` of a server with a Secret that covers the alias
+/// (ingress-nginx serves an alias the host's certificate only then); host names win.
+pub(crate) fn alias_assignments(
+    table: &portico_model::RouteTable,
+) -> Vec<(String, std::sync::Arc<TlsSecret>)> {
+    let mut out = Vec::new();
+    for server in table.servers.iter().filter(|s| !s.aliases.is_empty()) {
+        let Some(secret) = &server.certificate else { continue };
+        let Ok(names) = secret_names(secret) else { continue };
+        for alias in &server.aliases {
+            let taken = table.servers.iter().any(|s| s.host.to_string() == *alias);
+            if !taken && names.names.covers(alias) {
+                out.push((alias.clone(), secret.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// What a Secret's leaf certificate covers, after a full load (chain, key, key match). For
 /// checking one Secret against many hosts without parsing it again each time.
 #[derive(Debug, Clone, PartialEq, Eq)]

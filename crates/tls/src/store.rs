@@ -97,15 +97,17 @@ impl CertStore {
         (CertStore { hosts, default }, diagnostics)
     }
 
-    /// Builds the store of a routing table: every named server with an assigned Secret, every
+    /// Builds the store of a routing table: every named server with an assigned Secret (and
+    /// its `server-alias` names that Secret covers, as ingress-nginx), every
     /// named server with a certificate but no Secret (§3.1 fallbacks) pinned to the default so
     /// it never falls through to a wildcard's certificate, and the table's default certificate.
     pub fn from_table(table: &RouteTable) -> (CertStore, Vec<Diagnostic>) {
-        let assignments: Vec<(String, Arc<TlsSecret>)> = table
+        let mut assignments: Vec<(String, Arc<TlsSecret>)> = table
             .servers
             .iter()
             .filter_map(|server| Some((server.host.to_string(), server.certificate.clone()?)))
             .collect();
+        assignments.extend(crate::secret::alias_assignments(table));
         let (mut store, diagnostics) =
             CertStore::build(&assignments, table.default_certificate.as_deref());
         for server in &table.servers {

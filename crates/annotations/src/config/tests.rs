@@ -32,6 +32,22 @@ const VALID: &[(&str, &str, Check)] = &[
     ("preserve-trailing-slash", "1", |c| {
         c.location_defaults.filters.https_redirect().is_some_and(|r| r.preserve_trailing_slash)
     }),
+    ("relative-redirects", "true", |c| c.location_defaults.filters.relative_redirects()),
+    ("use-port-in-redirects", "true", |c| c.location_defaults.filters.redirect_style().port),
+    ("server-tokens", "true", |c| c.headers.server_tokens),
+    ("add-headers", "ns/cm", |c| c.headers.add_headers_configmap.as_deref() == Some("ns/cm")),
+    ("proxy-set-headers", "ns/up", |c| {
+        c.headers.proxy_set_headers_configmap.as_deref() == Some("ns/up")
+    }),
+    ("hide-headers", "X-Powered-By, Server", |c| {
+        c.headers.hide.iter().map(|h| h.as_str()).eq(["x-powered-by", "server"])
+    }),
+    ("global-allowed-response-headers", "My-Header, X-Other", |c| {
+        c.headers.allowed_response_headers == ["My-Header", "X-Other"]
+    }),
+    ("custom-http-errors", "404, 503", |c| {
+        c.location_defaults.filters.custom_errors().is_some_and(|e| e.codes == [404, 503])
+    }),
     ("use-forwarded-headers", "true", |c| c.use_forwarded_headers),
     ("compute-full-forwarded-for", "t", |c| c.compute_full_forwarded_for),
     ("generate-request-id", "false", |c| !c.generate_request_id),
@@ -75,10 +91,69 @@ const VALID: &[(&str, &str, Check)] = &[
     ("limit-conn-status-code", "429", |c| c.limits.conn_status == 429),
     ("limit-rate", "100", |c| c.limits.rate == 100),
     ("limit-rate-after", "10", |c| c.limits.rate_after == 10),
+    ("proxy-request-buffering", "off", |c| !c.location_defaults.request_body.buffering),
+    ("client-body-buffer-size", "1m", |c| c.location_defaults.request_body.memory_limit == 1 << 20),
+    ("proxy-http-version", "1.0", |c| c.location_defaults.request_body.http10),
+    ("proxy-buffering", "on", |c| *c == GlobalConfig::default()),
+    ("proxy-buffers-number", "8", |c| *c == GlobalConfig::default()),
+    ("proxy-busy-buffers-size", "16k", |c| *c == GlobalConfig::default()),
+    ("proxy-max-temp-file-size", "0", |c| *c == GlobalConfig::default()),
+    ("use-gzip", "true", |c| c.compression.gzip.enabled),
+    ("gzip-level", "9", |c| c.compression.gzip.level == 9),
+    ("gzip-min-length", "0", |c| c.compression.gzip.min_length == 0),
+    ("gzip-types", "Text/CSV  */*", |c| c.compression.gzip.types == ["text/csv", "*/*"]),
+    ("gzip-types", "*", |c| c.compression.gzip.types == ["*"]),
+    ("enable-brotli", "true", |c| c.compression.brotli.enabled),
+    ("brotli-level", "11", |c| c.compression.brotli.level == 11),
+    ("brotli-min-length", "1000", |c| c.compression.brotli.min_length == 1000),
+    ("brotli-types", "application/json", |c| c.compression.brotli.types == ["application/json"]),
+    ("ssl-protocols", "TLSv1.3", |c| c.tls.tls13 && !c.tls.tls12),
+    ("ssl-protocols", "TLSv1.2", |c| c.tls.tls12 && !c.tls.tls13),
+    ("ssl-ciphers", "ECDHE-RSA-AES256-GCM-SHA384:!aNULL", |c| {
+        c.tls.tls12_suites == ["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"]
+    }),
+    ("ssl-ciphers", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,HIGH", |c| {
+        c.tls.tls12_suites.len() == 6
+            && c.tls.tls12_suites[0] == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+    }),
+    ("ssl-session-cache", "false", |c| !c.tls.session_cache),
+    ("ssl-session-cache-size", "1m", |c| c.tls.session_cache_entries == 4096),
+    ("ssl-session-timeout", "1h", |c| *c == GlobalConfig::default()),
+    ("ssl-session-tickets", "true", |c| c.tls.session_tickets),
+    ("ssl-early-data", "false", |c| *c == GlobalConfig::default()),
+    ("use-http2", "false", |c| !c.tls.http2),
+    ("http2-max-concurrent-streams", "16", |c| c.tls.http2_max_concurrent_streams == 16),
+    ("http2-max-field-size", "8k", |c| *c == GlobalConfig::default()),
+    ("http2-max-header-size", "32k", |c| *c == GlobalConfig::default()),
+    ("http2-max-requests", "1000", |c| *c == GlobalConfig::default()),
+    ("disable-access-log", "true", |c| c.access_log.disabled),
+    ("disable-http-access-log", "true", |c| c.access_log.disabled),
+    ("http-access-log-path", "/dev/stderr", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/dev/stderr")
+    }),
+    ("access-log-path", "/var/log/portico.log", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/var/log/portico.log")
+    }),
+    ("access-log-path", "/var/log/nginx/access.log", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.path == "/dev/stdout")
+    }),
+    ("log-format-upstream", "$remote_addr $status", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.format.parts.len() == 3 && !n.escape_json)
+    }),
+    ("log-format-escape-json", "true", |c| {
+        c.access_log.nginx.as_ref().is_some_and(|n| n.escape_json)
+    }),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
 const INVALID: &[(&str, &[&str])] = &[
+    ("relative-redirects", &["on"]),
+    ("server-tokens", &["on"]),
+    ("add-headers", &["cm", "ns/", "a/b/c"]),
+    ("proxy-set-headers", &["cm"]),
+    ("hide-headers", &["a b", "x:y"]),
+    ("global-allowed-response-headers", &["a b"]),
+    ("custom-http-errors", &["abc", "200, 600"]),
     ("ssl-redirect", &["yes", " true", "on"]),
     ("force-ssl-redirect", &["enabled"]),
     ("http-redirect-code", &["300", "200", "303", "abc", "308 ", "-308"]),
@@ -121,6 +196,39 @@ const INVALID: &[(&str, &[&str])] = &[
     ("limit-conn-status-code", &["302", "5o3"]),
     ("limit-rate", &["10k", "fast"]),
     ("limit-rate-after", &["1m"]),
+    ("proxy-request-buffering", &["true", "On", "yes"]),
+    ("client-body-buffer-size", &["0", "8kb"]),
+    ("proxy-http-version", &["2", "1", "HTTP/1.1"]),
+    ("proxy-buffering", &["false"]),
+    ("proxy-buffers-number", &["0", "four"]),
+    ("proxy-busy-buffers-size", &["0", "big"]),
+    ("proxy-max-temp-file-size", &["-1", "1t"]),
+    ("use-gzip", &["on", "yes"]),
+    ("gzip-level", &["0", "10", "max"]),
+    ("gzip-min-length", &["-1", "1k"]),
+    ("gzip-types", &["text", "text/html/x", "/x"]),
+    ("enable-brotli", &["on"]),
+    ("brotli-level", &["12", "-1"]),
+    ("brotli-min-length", &["20b"]),
+    ("brotli-types", &["json"]),
+    ("ssl-protocols", &["TLSv1 TLSv1.1", "TLSv1.4", "tls1.2"]),
+    ("ssl-ciphers", &["DHE-RSA-AES256-GCM-SHA384", "AES128-SHA:!HIGH", "RC4-MD5"]),
+    ("ssl-session-cache", &["on"]),
+    ("ssl-session-cache-size", &["0", "10mb"]),
+    ("ssl-session-timeout", &["10 minutes"]),
+    ("ssl-session-tickets", &["off"]),
+    ("ssl-early-data", &["on"]),
+    ("use-http2", &["h2"]),
+    ("http2-max-concurrent-streams", &["0", "-1"]),
+    ("http2-max-field-size", &["0"]),
+    ("http2-max-header-size", &["x"]),
+    ("http2-max-requests", &["-5"]),
+    ("disable-access-log", &["yes"]),
+    ("disable-http-access-log", &["no"]),
+    ("http-access-log-path", &["relative.log"]),
+    ("access-log-path", &["access.log", "stdout"]),
+    ("log-format-upstream", &["$remote_addr $unknown_var", "${status"]),
+    ("log-format-escape-json", &["json"]),
 ];
 
 fn secs(n: u64) -> Duration {
@@ -212,6 +320,35 @@ fn substitutes_are_applied_with_a_warning() {
     let fields: Vec<_> = diagnostics.iter().filter_map(|d| d.field.clone()).collect();
     assert_eq!(fields, [field("proxy-next-upstream"), field("load-balance")]);
     assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
+}
+
+#[test]
+fn tls_values_beyond_rustls_are_dropped_with_a_warning() {
+    let cases = [
+        ("ssl-protocols", "TLSv1 TLSv1.1 TLSv1.2", "TLSv1 TLSv1.1"),
+        ("ssl-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:DHE-RSA-AES128-SHA", "AES128-SHA"),
+        ("ssl-early-data", "true", "0-RTT"),
+    ];
+    for (key, value, named) in cases {
+        let (config, diagnostics) = parse_configmap(&data(&[(key, value)]));
+        assert_eq!(diagnostics.len(), 1, "{key}: {diagnostics:?}");
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+        assert_eq!(diagnostics[0].field.as_deref(), Some(field(key).as_str()));
+        assert!(diagnostics[0].message.contains(named), "{}", diagnostics[0].message);
+        assert!(!diagnostics[0].message.contains("DHE-"), "DHE suites are dropped silently");
+        assert!(config.tls.tls12, "{key}");
+    }
+    let (config, _) =
+        parse_configmap(&data(&[("ssl-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA")]));
+    assert_eq!(config.tls.tls12_suites, ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]);
+}
+
+#[test]
+fn http_access_log_path_wins_over_access_log_path() {
+    let pairs = [("http-access-log-path", "/dev/stderr"), ("access-log-path", "/var/log/a.log")];
+    let (config, diagnostics) = parse_configmap(&data(&pairs));
+    assert!(diagnostics.is_empty());
+    assert_eq!(config.access_log.nginx.unwrap().path, "/dev/stderr");
 }
 
 #[test]

@@ -2,8 +2,11 @@
 //! [`Server`] in first-match order.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use portico_model::{HostPattern, Location, PathType, Server};
+use portico_model::{HostPattern, Location, ObjectRef, PathType, Server};
+
+use crate::ingress::Extracted;
 
 /// Identity of a location for duplicate detection. ingress-nginx turns a missing pathType and
 /// `ImplementationSpecific` into `Prefix` before merging, so those three collide; `Exact`
@@ -24,6 +27,12 @@ pub(crate) struct ServerDraft {
     /// From the oldest Ingress of the host that sets `app-root`.
     pub app_root: Option<String>,
     pub has_certificate: bool,
+    /// `server-alias` of the oldest Ingress of the host setting it (checked against the other
+    /// hosts once all are known), and that Ingress.
+    pub aliases: Vec<String>,
+    pub aliases_from: Option<Arc<Extracted>>,
+    /// The first Ingress with `from-to-www-redirect` that added a path to this host.
+    pub from_to_www: Option<ObjectRef>,
 }
 
 // === impl PathKey ===
@@ -44,6 +53,9 @@ impl ServerDraft {
             index: HashMap::new(),
             app_root: None,
             has_certificate: false,
+            aliases: Vec::new(),
+            aliases_from: None,
+            from_to_www: None,
         }
     }
 
@@ -85,6 +97,8 @@ impl ServerDraft {
             has_certificate: self.has_certificate,
             certificate: None,
             client_auth: None,
+            aliases: self.aliases,
+            redirect_to: None,
         }
     }
 }

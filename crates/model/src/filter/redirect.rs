@@ -1,5 +1,5 @@
-//! The rewrite-phase filters of the wave-1 annotations: `rewrite-target` and the HTTP→HTTPS
-//! redirect (§1.2, §1.4).
+//! The rewrite-phase filters of the redirect annotations: `rewrite-target`, the HTTP→HTTPS
+//! redirect (§1.2, §1.4) and `permanent-redirect` / `temporal-redirect` (§1.6).
 
 /// `rewrite-target` on a location where it really rewrites (non-empty and not the path
 /// itself, ingress-nginx's `needsRewrite`): the URI is replaced by `target` with `$1..$9` from
@@ -24,6 +24,17 @@ pub struct HttpsRedirect {
     pub preserve_trailing_slash: bool,
 }
 
+/// How the `Location` of a redirect Portico builds from a path is written: nginx's
+/// `absolute_redirect` (off with `relative-redirects`) and `port_in_redirect` (on with
+/// `use-port-in-redirects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RedirectStyle {
+    /// Keep the path as the `Location` (no scheme and host).
+    pub relative: bool,
+    /// Add the listener's port to the host unless it is the scheme's default.
+    pub port: bool,
+}
+
 // === impl HttpsRedirect ===
 
 impl HttpsRedirect {
@@ -44,6 +55,18 @@ impl Default for HttpsRedirect {
     fn default() -> Self {
         Self { ssl_redirect: true, force: false, preserve_trailing_slash: false }
     }
+}
+
+/// `permanent-redirect` / `temporal-redirect`: nginx's `return <status> <url>` in the location,
+/// so every request of the location is answered with it. The URL is used as written (nothing of
+/// the request is appended); one starting with `/` is made absolute with the request's scheme
+/// and host unless the location has relative redirects. A status nginx does not treat as a
+/// redirect (300, 304, 305, 306) sends the URL as the body instead, as `return` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticRedirect {
+    /// 300–308 (permanent, default 301) or 300–307 (temporal, default 302).
+    pub status: u16,
+    pub url: String,
 }
 
 #[cfg(test)]

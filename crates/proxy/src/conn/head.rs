@@ -45,6 +45,8 @@ pub(crate) struct HeadScanner {
     state: State,
     /// No request has started on this connection yet (h2c prior-knowledge detection).
     first: bool,
+    /// `use-http2: false`: an HTTP/2 preface is refused (400) instead of passed to hyper.
+    refuse_h2: bool,
     line: Line,
     head: HeadFacts,
 }
@@ -117,9 +119,15 @@ impl HeadScanner {
             limits,
             state: State::Idle,
             first: true,
+            refuse_h2: false,
             line: Line::new(),
             head: HeadFacts::default(),
         }
+    }
+
+    /// `use-http2: false`: a connection opening with the HTTP/2 preface is refused.
+    pub(crate) fn refuse_http2(&mut self) {
+        self.refuse_h2 = true;
     }
 
     /// Between requests, nothing of the next one seen yet (so the connection is idle as far as
@@ -228,6 +236,9 @@ impl HeadScanner {
         self.head.request_line[..text.len()].copy_from_slice(text);
         let first = std::mem::replace(&mut self.first, false);
         if first && text == b"PRI * HTTP/2.0" {
+            if self.refuse_h2 {
+                return Err(Reject::BadRequest("HTTP/2 is off (use-http2: false)"));
+            }
             self.state = State::Http2;
             return Ok(());
         }

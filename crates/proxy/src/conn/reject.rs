@@ -2,12 +2,15 @@
 //! written straight to the socket (hyper never saw a complete head), then end of stream.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::AsyncWrite;
 
 use super::head::Reject;
+use crate::access_log::{AccessLog, AccessOutput};
 
 /// A refusal being written: the bytes left, then flush and shutdown.
 #[derive(Debug)]
@@ -50,11 +53,24 @@ impl Rejecting {
 
 /// The access-log line of a refused request, as for every answered request (nginx logs
 /// them too): method and target from the request line as far as it was read, no host.
-pub(crate) fn access_log(request_line: &[u8], status: u16, started: Option<tokio::time::Instant>) {
+/// With an nginx-format or disabled access log (`output`), that log decides.
+pub(crate) fn access_log(
+    output: Option<&Arc<AccessOutput>>,
+    peer: SocketAddr,
+    request_line: &[u8],
+    status: u16,
+    started: Option<tokio::time::Instant>,
+) {
     let line = String::from_utf8_lossy(request_line);
     let mut words = line.split(' ').filter(|w| !w.is_empty());
     let method = words.next().unwrap_or("-");
     let path = words.next().unwrap_or("-");
+    if let Some(output) = output {
+        let refused = AccessLog::refused(output.clone(), (method, path), peer, status, started);
+        if let Some(log) = refused {
+            return log.emit(render_len(status), true);
+        }
+    }
     let duration_ms = started.map_or(0.0, |at| at.elapsed().as_secs_f64() * 1000.0);
     tracing::info!(
         target: crate::ACCESS_LOG_TARGET,

@@ -228,3 +228,18 @@ mod props {
         }
     }
 }
+
+#[test]
+fn an_http2_preface_is_refused_when_http2_is_off() {
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let mut allowed = HeadScanner::new(LIMITS);
+    assert!(allowed.feed(preface).is_ok());
+    assert!(allowed.is_http2());
+    let mut refusing = HeadScanner::new(LIMITS);
+    refusing.refuse_http2();
+    let (_, why) = refusing.feed(preface).expect_err("refused");
+    assert!(matches!(why, Reject::BadRequest(_)), "{why:?}");
+    let mut http1 = HeadScanner::new(LIMITS);
+    http1.refuse_http2();
+    assert!(http1.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").is_ok(), "HTTP/1.1 unaffected");
+}

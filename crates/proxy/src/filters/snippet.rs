@@ -4,7 +4,7 @@
 
 use http::header::{CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, Response, StatusCode};
-use portico_model::{AccessRule, HeaderEdit, HeaderName, Return, Template};
+use portico_model::{AccessRule, HeaderEdit, HeaderName, RedirectStyle, Return, Template};
 
 use super::{FilterRequest, Step};
 use crate::body::ResponseBody;
@@ -19,11 +19,34 @@ pub(super) fn access(rules: &[AccessRule], req: &FilterRequest<'_>) -> Result<St
     }
 }
 
+/// A snippet's `return`: [`respond`], a URL that is a path made absolute unless `relative`
+/// (nginx's `absolute_redirect`).
+pub(super) fn respond_to(ret: &Return, req: &FilterRequest<'_>, style: RedirectStyle) -> Step {
+    let Some(url) = ret.text.as_deref().filter(|_| is_redirect(ret.status)) else {
+        return respond(ret);
+    };
+    match crate::phases::redirect::absolute(
+        url,
+        req.conn.scheme(),
+        req.raw_host,
+        style,
+        req.conn.port,
+    ) {
+        std::borrow::Cow::Borrowed(_) => respond(ret),
+        std::borrow::Cow::Owned(url) => respond(&Return { status: ret.status, text: Some(url) }),
+    }
+}
+
+/// The statuses whose `return` text is a `Location` (nginx's `return` redirect codes).
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
 /// `return CODE [text|URL]`, as nginx: a redirect status sends `Location`, another status with
 /// a text sends it as the body, a status alone nginx's page.
 pub(super) fn respond(ret: &Return) -> Step {
     let status = StatusCode::from_u16(ret.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let redirect = matches!(ret.status, 301 | 302 | 303 | 307 | 308);
+    let redirect = is_redirect(ret.status);
     let mut response = match (&ret.text, redirect) {
         (Some(text), false) => {
             let mut response = Response::new(ResponseBody::fixed(text.clone().into()));

@@ -1,15 +1,17 @@
 //! Phase 10: forward to the upstream and turn its answer into the client's response.
 
+use http::header::CONTENT_LENGTH;
 use http::request::Parts;
-use http::{Request, Response, StatusCode, Uri, Version};
+use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
+use http_body::Body as _;
 use hyper::body::Incoming;
 use portico_balance::{Balancer, PickContext, RequestView};
-use portico_model::{LocationPolicy, UpstreamProtocol};
+use portico_model::{Compression, LocationPolicy, UpstreamProtocol};
 
 use super::Trail;
 use crate::access_log::AccessLog;
 use crate::affinity::{self, CookieRequest};
-use crate::body::{RequestBody, ResponseBody};
+use crate::body::{compress, Buffered, RequestBody, ResponseBody, StreamBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
 use crate::filters::client_cert;
@@ -38,8 +40,10 @@ pub(super) struct Forward<'a> {
 // === impl Proxy ===
 
 impl Proxy {
-    /// Phase 10, last: headers of §5.1/§5.2, body limit wrapper, upstream exchange with
-    /// retries, response header cleanup, WebSocket tunnel on `101`.
+    /// Phase 10, last: headers of §5.1/§5.2, the request body (limit and timeout wrapper,
+    /// buffered whole first with `proxy-request-buffering`), upstream exchange with retries,
+    /// response header cleanup, compression (`use-gzip`, `enable-brotli`), WebSocket tunnel on
+    /// `101`.
     pub(super) async fn forward(
         &self,
         fwd: Forward<'_>,
@@ -55,6 +59,9 @@ impl Proxy {
         let transport = transport(fwd.snap, policy, protocol)?;
         let te_trailers = wants_trailers(&parts.headers);
         let upgrade = !transport.h2 && forwarded::wants_upgrade(&parts.headers);
+        let compression = &global.compression;
+        let accepted =
+            compress::accepted(compression, &parts.method, parts.version, &parts.headers);
         let request_id = match parts.headers.get(X_REQUEST_ID) {
             Some(id) => Some(id.clone()),
             None => global.generate_request_id.then(request_id::generate),
@@ -70,6 +77,7 @@ impl Proxy {
                 .and_then(|r| r.x_forwarded_prefix.as_deref()),
         };
         forwarded::upstream_headers(&mut parts.headers, &fwd.view, plan, fwd.conn, global);
+        crate::headers::upstream(&mut parts.headers, &global.headers);
         for (name, value) in fwd.late_headers {
             match value {
                 Some(value) => parts.headers.insert(name, value),
@@ -88,16 +96,15 @@ impl Proxy {
             Some(uri) => uri,
             None => origin_form(&parts.uri),
         };
+        let body = request_body(policy, fwd.conn, upgrade, &mut parts, body).await?;
         if transport.h2 {
             h2_request(&mut parts, protocol.is_tls(), te_trailers)?;
-        } else {
-            parts.version = Version::HTTP_11;
         }
-        let body = RequestBody::new(body, policy.max_body_size, fwd.conn.limits.body_timeout);
         let mut req = Request::from_parts(parts, body);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
 
         let client_ip = fwd.view.client;
+        log.client = Some(client_ip);
         let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path, key };
         let keepalive = KeepAlive {
             max_idle: global.upstream_keepalive_connections,
@@ -109,6 +116,7 @@ impl Proxy {
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
         fwd.balancer.observe(&exchange.pick, exchange.latency);
         log.upstream = Some(exchange.addr);
+        log.upstream_status = Some((exchange.response.status().as_u16(), exchange.latency));
         log.metrics.upstream(exchange.latency);
         let mut response = exchange.response;
         if let (Some(pin), Some(cookie_request)) = (&exchange.pick.pin, cookie_request) {
@@ -122,6 +130,7 @@ impl Proxy {
         if !policy.upstream.rewrite.is_empty() {
             crate::response_rewrite::apply(&policy.upstream.rewrite, response.headers_mut());
         }
+        crate::headers::hide(response.headers_mut(), &global.headers);
         if switching {
             let Some(client) = client_upgrade else {
                 return Err(ProxyError::BadRequest("upstream switched protocols unasked"));
@@ -131,8 +140,7 @@ impl Proxy {
             let (parts, _) = response.into_parts();
             return Ok(Response::from_parts(parts, ResponseBody::empty()));
         }
-        let (parts, body) = response.into_parts();
-        Ok(Response::from_parts(parts, ResponseBody::upstream(body, policy.timeouts.read)))
+        Ok(relay(response, policy, compression, accepted))
     }
 }
 
@@ -169,6 +177,46 @@ fn pin_cookie(
     if let Some(location) = snap.server(server).locations.get(index) {
         affinity::set_cookie(headers, affinity, location, pin, req);
     }
+}
+
+/// The upstream's response as the client gets it: its body under the read timeout,
+/// compressed when the response and the client's `Accept-Encoding` allow.
+fn relay(
+    mut response: Response<Incoming>,
+    policy: &LocationPolicy,
+    compression: &Compression,
+    accepted: Option<compress::Accepted>,
+) -> Response<ResponseBody> {
+    let encoder = accepted.and_then(|a| compress::negotiate(compression, a, &mut response));
+    let (parts, body) = response.into_parts();
+    let mut body = ResponseBody::upstream(body, policy.timeouts.read);
+    if let Some(encoder) = encoder {
+        body.compress(encoder);
+    }
+    Response::from_parts(parts, body)
+}
+
+/// The request body as it goes upstream: streamed, or (`proxy-request-buffering`, HTTP/1.0)
+/// read whole first and announced with a `Content-Length`. A bodiless request and an upgrade
+/// are never buffered, so they pay nothing.
+/// `proxy-http-version` sets the request's version.
+async fn request_body(
+    policy: &LocationPolicy,
+    conn: &ConnInfo,
+    upgrade: bool,
+    parts: &mut Parts,
+    body: Incoming,
+) -> Result<RequestBody, ProxyError> {
+    let buffering = policy.request_body;
+    parts.version = if buffering.http10 { Version::HTTP_10 } else { Version::HTTP_11 };
+    let body = StreamBody::new(body, policy.max_body_size, conn.limits.body_timeout);
+    if upgrade || !buffering.buffers() || body.is_end_stream() {
+        return Ok(RequestBody::Stream { body });
+    }
+    let buffered =
+        Buffered::collect(body, buffering.memory_limit).await.map_err(ProxyError::from_body)?;
+    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+    Ok(RequestBody::buffered(&buffered))
 }
 
 /// `proxy-buffer-size`: a response head larger than the buffer is a 502, as nginx's "upstream

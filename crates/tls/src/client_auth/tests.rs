@@ -61,7 +61,7 @@ fn resolver() -> Arc<SniResolver> {
 }
 
 fn verifier(auth: Arc<ClientAuth>) -> ClientVerifier {
-    ClientVerifier::new(auth, resolver()).unwrap()
+    ClientVerifier::new(auth, resolver(), &Default::default()).unwrap()
 }
 
 #[test]

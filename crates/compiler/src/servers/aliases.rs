@@ -1,0 +1,51 @@
+//! `server-alias` per host, as ingress-nginx's `createServers`: the first Ingress (in age
+//! order) with aliases for a host sets them, later ones are ignored; an alias
+//! equal to the host is dropped, one that is another server's host too (warning).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use portico_model::{Diagnostic, HostPattern};
+
+use super::draft::ServerDraft;
+use super::Prepared;
+use crate::ingress::attach;
+
+/// Offers `prepared`'s aliases to `server` (a named host of one of its rules).
+pub(super) fn offer(server: &mut ServerDraft, prepared: &Prepared) {
+    let aliases = &prepared.ingress.annotations.aliases;
+    if aliases.is_empty() {
+        return;
+    }
+    if server.aliases.is_empty() {
+        server.aliases.clone_from(aliases);
+        server.aliases_from = Some(Arc::clone(&prepared.ingress));
+    }
+}
+
+/// Drops, once every host is known, each alias that is its own host or another server's, and
+/// warns the Ingress that asked.
+pub(super) fn settle(servers: &mut HashMap<HostPattern, ServerDraft>, out: &mut Vec<Diagnostic>) {
+    let hosts: HashSet<String> = servers.keys().map(ToString::to_string).collect();
+    let mut drafts: Vec<&mut ServerDraft> = servers.values_mut().collect();
+    drafts.sort_by_cached_key(|d| d.host.to_string());
+    for draft in drafts {
+        let Some(from) = draft.aliases_from.clone() else { continue };
+        let host = draft.host.to_string();
+        draft.aliases.retain(|alias| {
+            if alias == &host {
+                return false;
+            }
+            if !hosts.contains(alias) {
+                return true;
+            }
+            let message = format!(
+                "server-alias {alias:?} of host {host} is the host of another Ingress rule; \
+                 ignored (that server keeps the name, as ingress-nginx)"
+            );
+            let d = Diagnostic::warning(message).with_field("metadata.annotations");
+            out.push(attach(d, &from.object, from.file.as_deref()));
+            false
+        });
+    }
+}
