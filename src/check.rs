@@ -1,9 +1,14 @@
 //! `portico check DIR`: the routing table and every diagnostic, without serving anything.
-//! Doubles as the migration report for manifests exported from a cluster.
+//! Doubles as the migration report for manifests exported from a cluster ([`summary`]).
+//!
+//! Exit codes: 1 when any diagnostic is an error; else, with `--strict`, 2 when some Ingress
+//! will behave differently from ingress-nginx without an error saying so (it carries an
+//! unsupported annotation that Portico ignores, or the ConfigMap has keys Portico does not
+//! read); else 0.
 
 use std::process::ExitCode;
 
-use portico_compiler::{Compiler, Options};
+use portico_compiler::{migration, Compiler, Options};
 use portico_model::Diagnostic;
 use portico_proxy::Snapshot;
 use portico_store::{ManifestSource, Objects};
@@ -19,11 +24,17 @@ macro_rules! say {
     }};
 }
 
+mod summary;
+
+/// The exit code of "served, but differs from ingress-nginx" under `--strict`.
+const DIFFERS: u8 = 2;
+
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     crate::serve::ensure_dir(&args.dir, "")?;
     let options = args.controller.compiler_options()?;
     let loaded = ManifestSource::new(&args.dir).load();
     let compiled = Compiler::new(options.clone()).compile(&loaded.objects);
+    let not_loaded = compiled.not_loaded;
     let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, 1);
     let mut diagnostics: Vec<Diagnostic> = loaded
         .diagnostics
@@ -54,7 +65,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         say!("{diagnostic}");
     }
     say!("\n{errors} error(s), {} warning(s)", diagnostics.len() - errors);
-    Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    let migration =
+        migration(&loaded.objects, &options, &snapshot.table, &not_loaded, &diagnostics);
+    summary::print(&migration, &options.ingress_class, errors);
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else if args.strict && migration.differs() {
+        ExitCode::from(DIFFERS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn is_empty(objects: &Objects) -> bool {

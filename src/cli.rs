@@ -18,8 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the proxy (standalone with --manifests, or against the Kubernetes API).
     Serve(ServeArgs),
-    /// Load and compile a manifests directory; print the routing table and every diagnostic.
-    /// Exits 1 when there are errors.
+    /// Load and compile a manifests directory; print the routing table, every diagnostic and a
+    /// migration summary. Exits 1 when there are errors; with --strict, 2 when there are none
+    /// but some Ingress will behave differently from ingress-nginx.
     Check(CheckArgs),
     /// Run a whoami-style echo backend (for the quickstart and tests).
     Echo(EchoArgs),
@@ -51,6 +52,11 @@ pub struct ControllerArgs {
     /// generated self-signed "Kubernetes Ingress Controller Fake Certificate" is served.
     #[arg(long, value_name = "NS/NAME")]
     pub default_ssl_certificate: Option<String>,
+    /// Honour the `ssl-passthrough` annotation: on the HTTPS listener, TLS connections whose
+    /// SNI names such a host are passed unterminated to the backend of its `/` path. Without
+    /// it the annotation is a warning and the host is terminated as usual (as ingress-nginx).
+    #[arg(long)]
+    pub enable_ssl_passthrough: bool,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +113,11 @@ pub struct CheckArgs {
     /// number is printed).
     #[arg(long)]
     pub show_skipped: bool,
+    /// A migration gate: exit 2 (instead of 0) when there is no error but some Ingress will
+    /// behave differently from ingress-nginx: it carries an unsupported annotation that Portico
+    /// ignores, or the ConfigMap has keys Portico does not read (listed in the summary).
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub controller: ControllerArgs,
 }
@@ -149,6 +160,7 @@ impl ControllerArgs {
             configmap: key("configmap", &self.configmap)?,
             default_backend_service: key("default-backend-service", &self.default_backend_service)?,
             default_ssl_certificate: key("default-ssl-certificate", &self.default_ssl_certificate)?,
+            enable_ssl_passthrough: self.enable_ssl_passthrough,
         })
     }
 }

@@ -54,6 +54,7 @@ const CHECK_FLAGS: &[(&str, bool)] = &[
     ("--configmap", true),
     ("--default-backend-service", true),
     ("--default-ssl-certificate", true),
+    ("--enable-ssl-passthrough", false),
 ];
 
 impl Portico {

@@ -159,3 +159,104 @@ fn regex_path_left_out_is_named_by_field_and_not_listed() {
     let listed = report.lines().filter(|l| l.contains("/bad(")).count();
     assert_eq!(listed, 1, "only the diagnostic names /bad(, the table does not:\n{report}");
 }
+
+/// The summary's lines from its heading to the verdict.
+fn summary(report: &str) -> &str {
+    let start = report.find("migration summary:").unwrap_or_else(|| panic!("{report}"));
+    &report[start..]
+}
+
+#[test]
+fn the_summary_counts_ingresses_and_names_each_annotation_s_users() {
+    let dir = site();
+    let site = |name: &str| ingress(name).path(Some(&format!("{name}.test")), "/", "Prefix", "app");
+    dir.write("clean.yaml", site("clean"));
+    dir.write("redirect-a.yaml", site("redirect-a").annotation("mirror-target", "http://m.test/"));
+    dir.write("redirect-b.yaml", site("redirect-b").annotation("mirror-target", "http://m.test/"));
+    dir.write("limited.yaml", site("limited").annotation("global-rate-limit", "10"));
+    dir.write("invalid.yaml", site("invalid").annotation("upstream-hash-by", "bad value!"));
+    dir.write("typo.yaml", site("typo").annotation("rewrite-targt", "/"));
+    let keepalive = site("auth")
+        .annotation("auth-url", "http://auth.test/")
+        .annotation("auth-keepalive-timeout", "60");
+    dir.write("auth.yaml", keepalive);
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, Some(1), "errors exit 1:\n{report}");
+    let summary = summary(&report);
+    for line in [
+        "migration summary: 7 Ingress(es) of class portico\n",
+        "\n  2 refused\n    default/invalid: not loaded (invalid annotations)\n    \
+         default/limited: denied (its paths answer 503)\n",
+        "  unsupported, ignored (served without it: differs from ingress-nginx):\n    \
+         nginx.ingress.kubernetes.io/mirror-target: default/redirect-a, default/redirect-b\n",
+        "  unsupported, restricting access (503 until Portico implements it):\n    \
+         nginx.ingress.kubernetes.io/global-rate-limit: default/limited\n",
+        "  accepted without effect (same answers as ingress-nginx):\n    \
+         nginx.ingress.kubernetes.io/auth-keepalive-timeout: default/auth\n",
+        "  unknown to ingress-nginx and Portico (ignored by both):\n    \
+         nginx.ingress.kubernetes.io/rewrite-targt: default/typo\n",
+        "\n  2 fully supported\n  3 with warnings\n",
+    ] {
+        assert!(summary.contains(line), "want {line:?} in\n{summary}");
+    }
+    let verdict = summary.lines().last().unwrap();
+    assert!(
+        verdict.starts_with("verdict: not ready, ") && verdict.ends_with("(exit 1)"),
+        "{verdict}"
+    );
+}
+
+#[test]
+fn strict_exits_2_when_everything_is_served_but_some_ingress_differs() {
+    let dir = site();
+    dir.write("clean.yaml", ingress("clean").path(Some("clean.test"), "/", "Prefix", "app"));
+    let (code, report) = check(dir.path(), &["--strict"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        summary(&report).contains("  1 fully supported\n")
+            && report.contains("verdict: no difference from ingress-nginx known to Portico"),
+        "{report}"
+    );
+
+    let redirect = ingress("moved")
+        .annotation("mirror-target", "https://mirror.test/")
+        .annotation("enable-modsecurity", "false")
+        .path(Some("moved.test"), "/", "Prefix", "app");
+    dir.write("moved.yaml", redirect);
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, Some(0), "warnings alone still exit 0 without --strict:\n{report}");
+    let (code, report) = check(dir.path(), &["--strict"]);
+    assert_eq!(code, Some(2), "{report}");
+    let summary = summary(&report);
+    assert!(
+        summary.contains(
+            "  unsupported, without effect as written (as in ingress-nginx):\n    \
+             nginx.ingress.kubernetes.io/enable-modsecurity (\"false\" disables it): default/moved\n"
+        ) && summary.contains(
+            "verdict: served, but 1 Ingress(es) behave differently from ingress-nginx \
+             (unsupported annotations ignored): default/moved (exit 2 with --strict)"
+        ),
+        "{summary}"
+    );
+}
+
+#[test]
+fn strict_counts_configmap_keys_portico_does_not_read() {
+    let dir = site();
+    dir.write("clean.yaml", ingress("clean").path(Some("clean.test"), "/", "Prefix", "app"));
+    dir.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
+         data:\n  enable-opentelemetry: \"true\"\n",
+    );
+    let flags = ["--strict", "--configmap", "infra/portico"];
+    let (code, report) = check(dir.path(), &flags);
+    assert_eq!(code, Some(2), "{report}");
+    assert!(
+        summary(&report).contains(
+            "  ConfigMap keys not supported (ignored, or denying when they restrict access):\n    \
+             enable-opentelemetry\n"
+        ) && report.contains("the ConfigMap has keys Portico does not read (exit 2 with --strict)"),
+        "{report}"
+    );
+}

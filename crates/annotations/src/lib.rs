@@ -30,6 +30,7 @@ mod external_auth;
 mod ipaccess;
 mod limits;
 mod logging;
+mod passthrough;
 mod proxy;
 mod proxy_rewrite;
 mod proxy_ssl;
@@ -38,6 +39,7 @@ mod registry;
 mod rewrite;
 mod service_upstream;
 mod snippet;
+mod support;
 mod unsupported;
 mod upstream_hash;
 mod value;
@@ -55,6 +57,7 @@ pub use proxy_ssl::{parse_ciphers, ProxySslRequest, RUSTLS_TLS12_CIPHERS};
 pub use registry::{
     lookup, registry, render_markdown, AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind,
 };
+pub use support::{support_of, Support, ACCEPTED_WITHOUT_EFFECT};
 pub use unsupported::{
     lookup_unsupported, render_unsupported_markdown, unsupported, Effect, UnsupportedSpec, When,
 };
@@ -104,6 +107,8 @@ pub struct IngressAnnotations {
     pub default_backend: Option<String>,
     /// `custom-headers`: a ConfigMap (`namespace/name`, or `name` in the Ingress's namespace).
     pub custom_headers: Option<String>,
+    /// `ssl-passthrough: "true"` (host-wide; only with `--enable-ssl-passthrough`).
+    pub ssl_passthrough: bool,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -161,6 +166,7 @@ pub fn parse_ingress(
         aliases: Vec::new(),
         default_backend: None,
         custom_headers: None,
+        ssl_passthrough: false,
     };
     rewrite::apply(&mut ctx, &mut annotations);
     redirect::apply(&mut ctx, &mut annotations);
@@ -184,6 +190,7 @@ pub fn parse_ingress(
     snippet::apply(&mut ctx, &mut annotations.policy, global);
     annotations.auth_proxy_set_headers = external_auth::apply(&mut ctx, &mut annotations.policy);
     annotations.canary = canary::parse(&mut ctx);
+    passthrough::apply(&mut ctx, &mut annotations);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use crate::{
     affinity, alias, auth, authtls, backend, backend_protocol, balance, buffering, canary, cors,
-    external_auth, ipaccess, limits, logging, proxy, proxy_rewrite, proxy_ssl, redirect, rewrite,
-    service_upstream, snippet, upstream_hash,
+    external_auth, ipaccess, limits, logging, passthrough, proxy, proxy_rewrite, proxy_ssl,
+    redirect, rewrite, service_upstream, snippet, upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -100,6 +100,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         cors::SPECS,
         snippet::SPECS,
         external_auth::SPECS,
+        passthrough::SPECS,
     ]
     .concat()
 });

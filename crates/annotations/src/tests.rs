@@ -53,6 +53,7 @@ fn unknown_prefixed_annotations_are_reported_not_dropped() {
     let messages: Vec<_> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         messages,
+        // In key order: mirror-target sorts first.
         [
             format!(
                 "warning: {}: annotation {DEFAULT_PREFIX}/mirror-target is not supported by \

@@ -130,7 +130,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ignored("mirror-request-body", "Copy request bodies to the mirror."),
     ignored("mirror-host", "Host header of mirrored requests."),
     // Client TLS and the server.
-    ignored("ssl-passthrough", "Pass TLS through to the backend unterminated."),
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
     ignored("http2-push-preload", "HTTP/2 server push from Link headers."),

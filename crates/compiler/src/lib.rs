@@ -21,9 +21,11 @@ mod default_backend;
 mod headers;
 mod host;
 mod ingress;
+mod passthrough;
 mod policy;
 mod proxy_ssl;
 mod regex;
+mod report;
 mod secret;
 mod servers;
 mod tls;
@@ -39,6 +41,7 @@ use portico_model::{Diagnostic, GlobalConfig, RouteTable, Server, Target};
 use portico_store::{ObjectKey, Objects};
 
 pub use class::{is_ours, skipped, Skipped};
+pub use report::{migration, AnnotationUse, IngressStanding, Migration, Standing};
 
 use backends::{Registry, SliceIndex};
 use ingress::{Extracted, Extraction};
@@ -61,6 +64,8 @@ pub struct Options {
     pub default_backend_service: Option<ObjectKey>,
     /// `--default-ssl-certificate NS/NAME`: the certificate of hosts without their own.
     pub default_ssl_certificate: Option<ObjectKey>,
+    /// `--enable-ssl-passthrough`: `ssl-passthrough` takes effect (else it is a warning).
+    pub enable_ssl_passthrough: bool,
 }
 
 /// One build's result.
@@ -70,6 +75,9 @@ pub struct Compiled {
     /// In a deterministic order: same input, same list.
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Our Ingresses whose current version is not loaded (invalid annotations): their last
+    /// good version serves, or nothing. In key order.
+    pub not_loaded: Vec<portico_model::ObjectRef>,
 }
 
 /// How many Ingresses a build used, kept or skipped (for logs and metrics).
@@ -113,10 +121,12 @@ impl Compiler {
     pub fn compile(&mut self, objects: &Objects) -> Compiled {
         let mut diagnostics = Vec::new();
         let mut stats = Stats::default();
+        let mut not_loaded = Vec::new();
         let (mut global, config_diagnostics) = config::load(objects, &self.options);
         diagnostics.extend(config_diagnostics);
         headers::resolve_global(&mut global, objects, &mut diagnostics);
-        let mut ingresses = self.ingresses(objects, &global, &mut stats, &mut diagnostics);
+        let mut ingresses =
+            self.ingresses(objects, &global, &mut stats, &mut not_loaded, &mut diagnostics);
         ingresses.sort_by(|a, b| ingress::age_order(a, b));
 
         let slices = SliceIndex::new(objects, &mut diagnostics);
@@ -165,6 +175,15 @@ impl Compiler {
             prefix,
             &mut diagnostics,
         );
+        let enabled = self.options.enable_ssl_passthrough;
+        passthrough::assign(
+            &prepared,
+            &mut servers.servers,
+            default_target,
+            enabled,
+            prefix,
+            &mut diagnostics,
+        );
         let by_age = prepared.iter().map(|p| &*p.ingress);
         let last_good_tls = &mut self.last_good_tls;
         tls::assign(by_age, &mut servers.servers, objects, last_good_tls, &mut diagnostics);
@@ -197,7 +216,7 @@ impl Compiler {
             prefix: &self.options.annotations_prefix,
         };
         default_backend::apply(&mut table, &inputs, &mut diagnostics);
-        Compiled { table, diagnostics, stats }
+        Compiled { table, diagnostics, stats, not_loaded }
     }
 
     /// Our Ingresses, each extracted now or, when invalid, its last good extraction. Replaces
@@ -207,6 +226,7 @@ impl Compiler {
         objects: &Objects,
         global: &GlobalConfig,
         stats: &mut Stats,
+        not_loaded: &mut Vec<portico_model::ObjectRef>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Vec<Arc<Extracted>> {
         let mut out = Vec::with_capacity(objects.ingresses.len());
@@ -235,6 +255,7 @@ impl Compiler {
                     let object =
                         portico_model::ObjectRef::new("Ingress", &key.namespace, &key.name);
                     diagnostics.push(ingress::attach(d, &object, sourced.file.as_deref()));
+                    not_loaded.push(object);
                     let Some(previous) = previous else {
                         stats.ingresses_rejected += 1;
                         continue;
@@ -253,6 +274,9 @@ impl Compiler {
 
 /// Rewrites backend ids after [`Registry::resolve`] sorted the backends.
 fn remap_targets(server: &mut Server, remap: &[portico_model::BackendId]) {
+    if let Some(id) = server.passthrough {
+        server.passthrough = remap.get(id.0).copied();
+    }
     for location in &mut server.locations {
         location.backends.map_targets(|target| remap_target(target, remap));
     }

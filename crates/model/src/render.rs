@@ -58,6 +58,10 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
     if let Some(root) = &server.app_root {
         write!(f, " [app-root {root}]")?;
     }
+    if let Some(id) = server.passthrough {
+        let backend = table.backend(id).map_or("?", |b| b.name.as_str());
+        write!(f, " [ssl-passthrough {backend}]")?;
+    }
     writeln!(f)?;
     for location in &server.locations {
         let name = |target: Target| match target {

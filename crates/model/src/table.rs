@@ -62,6 +62,10 @@ pub struct Server {
     /// `from-to-www-redirect`: this server is the www/non-www twin of an Ingress host and
     /// answers every request with `http-redirect-code` to that host; it has no locations.
     pub redirect_to: Option<String>,
+    /// `ssl-passthrough` (with `--enable-ssl-passthrough`): TLS connections whose SNI is this
+    /// (exact) host are spliced unterminated to this backend, the one of the host's `/` path.
+    /// Plain HTTP requests to the host are still served by [`Server::locations`].
+    pub passthrough: Option<BackendId>,
 }
 
 /// The `pathType` of an Ingress path.

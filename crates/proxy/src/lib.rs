@@ -16,6 +16,7 @@ mod error_pages;
 mod filters;
 mod forwarded;
 mod headers;
+mod passthrough;
 pub mod phases;
 mod request_id;
 mod request_metrics;

@@ -42,6 +42,8 @@ pub struct Snapshot {
     /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]);
     /// `None` where those requests are not recorded. Filled by [`Snapshot::attach_metrics`].
     handles: Vec<Vec<Option<Arc<Handle>>>>,
+    /// The `ssl-passthrough` hosts, read before the TLS handshake.
+    pub(crate) passthrough: crate::passthrough::Hosts,
 }
 
 // === impl Snapshot ===
@@ -71,8 +73,10 @@ impl Snapshot {
                 locations.collect()
             })
             .collect();
+        let passthrough = crate::passthrough::Hosts::build(&table);
         let upstream_tls = Connectors::build(&table);
         let snapshot = Snapshot {
+            passthrough,
             upstream_tls,
             table,
             router,

@@ -106,7 +106,9 @@ impl Tls {
 
 impl Proxy {
     /// Accepts TLS connections until `shutdown` resolves, like [`Proxy::serve_http`]: each
-    /// handshake must finish within [`crate::ProxyConfig::tls_handshake_timeout`], then the
+    /// handshake (with the passthrough peek before it, which may splice the connection away
+    /// instead, see [`crate::passthrough`]) must finish within
+    /// [`crate::ProxyConfig::tls_handshake_timeout`], then the
     /// connection is served as HTTP/2 (ALPN `h2`) or HTTP/1.1 with scheme `https`.
     pub async fn serve_https(
         self: Arc<Self>,
@@ -123,7 +125,11 @@ impl Proxy {
             async move {
                 let Some(config) = proxy.tls.config.load_full() else { return };
                 let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
-                match tokio::time::timeout(timeout, proxy.tls.handshake(config, stream)).await {
+                let deadline = tokio::time::Instant::now() + timeout;
+                let Some(stream) = proxy.passthrough(stream, client, deadline).await else {
+                    return;
+                };
+                match tokio::time::timeout_at(deadline, proxy.tls.handshake(config, stream)).await {
                     Ok(Ok((tls, cert))) => {
                         let conn = proxy.conn_info(client, port, true).with_client_cert(cert);
                         proxy.serve_connection(tls, conn, watcher).await;

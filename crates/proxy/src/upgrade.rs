@@ -18,12 +18,13 @@ pub(crate) struct Tunnels {
 }
 
 /// One open tunnel; closing it (drop) may wake a waiting shutdown.
-struct Open(Arc<Tunnels>);
+pub(crate) struct Open(Arc<Tunnels>);
 
 // === impl Tunnels ===
 
 impl Tunnels {
-    fn open(self: &Arc<Self>) -> Open {
+    /// Counts one more open tunnel (an upgraded or a passthrough connection) until dropped.
+    pub(crate) fn open(self: &Arc<Self>) -> Open {
         self.open.fetch_add(1, Ordering::AcqRel);
         Open(Arc::clone(self))
     }

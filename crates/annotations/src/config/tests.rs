@@ -148,6 +148,7 @@ const VALID: &[(&str, &str, Check)] = &[
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
 const INVALID: &[(&str, &[&str])] = &[
     ("relative-redirects", &["on"]),
+    ("use-port-in-redirects", &["yes"]),
     ("server-tokens", &["on"]),
     ("add-headers", &["cm", "ns/", "a/b/c"]),
     ("proxy-set-headers", &["cm"]),

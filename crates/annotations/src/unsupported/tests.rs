@@ -220,7 +220,6 @@ fn access_restricting_classification() {
         "affinity-canary-behavior",
         "backend-protocol",
         "proxy-ssl-verify",
-        "ssl-passthrough",
     ] {
         assert!(!denies(name), "{name} does not restrict access");
     }

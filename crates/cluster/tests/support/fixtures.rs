@@ -36,6 +36,7 @@ pub fn options() -> portico_compiler::Options {
         configmap: None,
         default_backend_service: None,
         default_ssl_certificate: None,
+        enable_ssl_passthrough: false,
     }
 }
 

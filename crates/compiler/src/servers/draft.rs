@@ -99,6 +99,7 @@ impl ServerDraft {
             client_auth: None,
             aliases: self.aliases,
             redirect_to: None,
+            passthrough: None,
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn options() -> Options {
         configmap: None,
         default_backend_service: None,
         default_ssl_certificate: None,
+        enable_ssl_passthrough: false,
     }
 }
 

@@ -110,6 +110,25 @@ impl<S> Prefixed<S> {
     pub fn plain(stream: S) -> Self {
         Self { rest: Vec::new(), at: 0, inner: stream }
     }
+
+    /// The bytes read ahead and not consumed yet: reads return them first.
+    pub fn buffered(&self) -> &[u8] {
+        &self.rest[self.at..]
+    }
+
+    /// Reads more of the stream into [`Prefixed::buffered`] without consuming anything (a
+    /// peek, for TLS passthrough's ClientHello); `Ok(0)` at end of stream.
+    pub async fn peek_more(&mut self) -> io::Result<usize>
+    where
+        S: AsyncRead + Unpin,
+    {
+        if self.at > 0 {
+            self.rest.drain(..self.at);
+            self.at = 0;
+        }
+        self.rest.reserve(4096);
+        self.inner.read_buf(&mut self.rest).await
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
