@@ -20,6 +20,14 @@
 //! full (more than [`SLOTS`] combinations: practically never) counts the rest in five
 //! overflow series, `method="OTHER"` and `status` as a class.
 //!
+//! # Contention
+//!
+//! The only shared writes are those relaxed atomic adds. Requests of one location, method
+//! and status running on different cores touch the same cache lines; that is the one cost
+//! that grows with cores. If the performance work measures it, [`Series`] is the seam: hold
+//! one per shard (picked by a thread-local index) and sum them in [`Handle::encode`], which
+//! already walks every series at scrape time.
+//!
 //! # Scrape
 //!
 //! [`RequestMetrics::encode`] takes the handle map's lock (never taken per request), drops
