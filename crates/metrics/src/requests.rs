@@ -15,7 +15,7 @@
 //! from its hash, and claims an empty slot with one compare-and-swap the first time a
 //! combination is seen (the series is allocated then, once). Every later request with that
 //! combination does one or two atomic loads to find its series, then relaxed atomic adds: one
-//! counter and up to six [histograms](crate::histogram::AtomicHistogram) of a few buckets.
+//! counter and up to six histograms (`AtomicHistogram`) of a few buckets.
 //! No hashing of label strings, no lock, no allocation per request. A handle whose table is
 //! full (more than [`SLOTS`] combinations: practically never) counts the rest in five
 //! overflow series, `method="OTHER"` and `status` as a class.
@@ -24,8 +24,8 @@
 //!
 //! The only shared writes are those relaxed atomic adds. Requests of one location, method
 //! and status running on different cores touch the same cache lines; that is the one cost
-//! that grows with cores. If the performance work measures it, [`Series`] is the seam: hold
-//! one per shard (picked by a thread-local index) and sum them in [`Handle::encode`], which
+//! that grows with cores. If the performance work measures it, `Series` is the seam: hold
+//! one per shard (picked by a thread-local index) and sum them in `Handle::encode`, which
 //! already walks every series at scrape time.
 //!
 //! # Scrape
