@@ -251,6 +251,39 @@ async fn cluster_mode_reports_leader_election_and_orphans() {
     assert_eq!(value(&text, "nginx_ingress_controller_orphan_ingress", &served), None, "{text}");
 }
 
+#[tokio::test]
+async fn a_canary_request_keeps_the_main_ingress_and_service_and_names_the_canary() {
+    let (main, canary) = (Backends::start("main", 1).await, Backends::start("canary", 1).await);
+    let dir = Dir::new();
+    dir.write("svc-main.yaml", service("default", "main", &main.addrs()));
+    dir.write("svc-canary.yaml", service("default", "canary", &canary.addrs()));
+    dir.write("main.yaml", ingress("web").path(Some("c.test"), "/", "Prefix", "main"));
+    let canary_ing = ingress("web-canary")
+        .annotation("canary", "true")
+        .annotation("canary-by-header", "X-Canary")
+        .path(Some("c.test"), "/", "Prefix", "canary");
+    dir.write("canary.yaml", canary_ing);
+    let portico = Portico::start(dir.path(), &[]).await;
+    let req = http::Request::get("/")
+        .header("host", "c.test")
+        .header("x-canary", "always")
+        .body(http_body_util::Full::default())
+        .unwrap();
+    let reply = portico_e2e::request(portico.http, req).await.unwrap();
+    assert_eq!(reply.echo()["server"], "canary-0");
+    assert_eq!(get(portico.http, "c.test", "/").await.unwrap().status, 200);
+    let admin = portico.admin;
+    let base = [("ingress", "web"), ("service", "main"), ("status", "200")];
+    eventually("one request per backend, the canary's labelled", || async move {
+        let text = scrape(admin).await;
+        let canary = [base.as_slice(), &[("canary", "default-canary-80")]].concat();
+        let main = [base.as_slice(), &[("canary", "")]].concat();
+        value(&text, "nginx_ingress_controller_requests", &canary) == Some(1.0)
+            && value(&text, "nginx_ingress_controller_requests", &main) == Some(1.0)
+    })
+    .await;
+}
+
 /// Metric names in a PromQL expression (ours all start with these prefixes).
 fn queried(expr: &str, into: &mut BTreeSet<String>) {
     for prefix in ["nginx_ingress_controller_", "portico_"] {

@@ -4,8 +4,9 @@
 //! # Recording path
 //!
 //! When a routing table is swapped in, the proxy asks for one [`Handle`] per location
-//! ([`RequestMetrics::handle`]): the label values that are fixed per location (`ingress`,
-//! `namespace`, `service`, `host`, `path` when enabled) are rendered into a string once,
+//! ([`RequestMetrics::handle`]), plus one per canary backend of the location: the label values
+//! that are fixed per location (`ingress`, `namespace`, `service`, `host`, `path` when enabled,
+//! `canary`) are rendered into a string once,
 //! there, and the handle is shared by every request of that location. Handles with the same
 //! labels are the same handle, so counters survive table swaps.
 //!
@@ -77,6 +78,8 @@ pub struct HandleKey {
     pub host: String,
     /// The location's path; only a label with `per_path`.
     pub path: String,
+    /// The canary backend's upstream name when a canary served the request, else `""`.
+    pub canary: String,
 }
 
 /// The series of one location: prepared at swap time, recorded into per request.
@@ -192,6 +195,7 @@ impl Handle {
         if config.per_path {
             push_label(&mut labels, "path", &key.path);
         }
+        push_label(&mut labels, "canary", &key.canary);
         Self {
             config: Arc::clone(config),
             enabled: config.enabled(),

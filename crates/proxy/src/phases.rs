@@ -137,7 +137,7 @@ impl Proxy {
             Some(snapshot) => snapshot.record(trail.routed, status),
             None => self.metrics.record_request(status, ""),
         }
-        let handle = snapshot.as_ref().and_then(|s| s.metric_handle(trail.routed));
+        let handle = snapshot.as_ref().and_then(|s| s.metric_handle(trail.routed, log.backend));
         log.metrics.respond(handle, &response);
         log.status = status;
         if closing {

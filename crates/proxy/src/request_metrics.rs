@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, Method, Request, Response, Uri};
 use portico_metrics::{Handle, HandleKey, Observation, RequestMetrics};
-use portico_model::{RouteTable, Target};
+use portico_model::{BackendId, Location, RouteTable, Target};
 use tokio::time::Instant;
 
 /// What one request's metrics need beyond the access log's fields.
@@ -69,37 +69,75 @@ impl Recorder {
     }
 }
 
+/// The handles of one location: its main backend's, and one per canary backend.
+#[derive(Debug, Default)]
+pub(crate) struct LocationHandles {
+    main: Option<Arc<Handle>>,
+    canaries: Vec<(BackendId, Arc<Handle>)>,
+}
+
+// === impl LocationHandles ===
+
+impl LocationHandles {
+    /// The handle for a request that `backend` served (`None`: no backend, or the main one).
+    pub(crate) fn get(&self, backend: Option<BackendId>) -> Option<Arc<Handle>> {
+        let canary = backend.and_then(|id| self.canaries.iter().find(|(c, _)| *c == id));
+        canary.map(|(_, handle)| handle).or(self.main.as_ref()).cloned()
+    }
+}
+
 /// The handles of a table, shaped as its servers (default server last) and locations.
-pub(crate) fn handles(
-    table: &RouteTable,
-    metrics: &RequestMetrics,
-) -> Vec<Vec<Option<Arc<Handle>>>> {
+pub(crate) fn handles(table: &RouteTable, metrics: &RequestMetrics) -> Vec<Vec<LocationHandles>> {
     let named = table.servers.len();
     crate::snapshot::servers(table)
         .enumerate()
         .map(|(index, server)| {
             let host = if index < named { server.host.to_string() } else { String::new() };
-            let locations = server.locations.iter().map(|location| {
-                let (namespace, ingress) = location
-                    .ingress
-                    .as_ref()
-                    .map_or_else(Default::default, |i| (i.namespace.clone(), i.name.clone()));
-                let service = match location.target() {
-                    Target::Backend(id) => table.backend(id).map(|b| b.service.clone()),
-                    Target::NotFound => None,
-                };
-                let key = HandleKey {
-                    namespace,
-                    ingress,
-                    service: service.unwrap_or_default(),
-                    host: host.clone(),
-                    path: location.path.clone(),
-                };
-                metrics.handle(key, index < named)
-            });
+            let defined = index < named;
+            let locations = server
+                .locations
+                .iter()
+                .map(|location| location_handles(table, location, &host, defined, metrics));
             locations.collect()
         })
         .collect()
+}
+
+/// One location's handles. As ingress-nginx, `service` stays the main backend's for a canary
+/// request; `canary` names the canary's upstream.
+fn location_handles(
+    table: &RouteTable,
+    location: &Location,
+    host: &str,
+    defined: bool,
+    metrics: &RequestMetrics,
+) -> LocationHandles {
+    let (namespace, ingress) = location
+        .ingress
+        .as_ref()
+        .map_or_else(Default::default, |i| (i.namespace.clone(), i.name.clone()));
+    let main = match location.target() {
+        Target::Backend(id) => Some(id),
+        Target::NotFound => None,
+    };
+    let service = main.and_then(|id| table.backend(id)).map(|b| b.service.clone());
+    let key = HandleKey {
+        namespace,
+        ingress,
+        service: service.unwrap_or_default(),
+        host: host.to_string(),
+        path: location.path.clone(),
+        canary: String::new(),
+    };
+    let canaries = location.backends.targets().iter().filter_map(|t| match t.target {
+        Target::Backend(id) if Some(id) != main => {
+            let canary = table.backend(id)?.name.clone();
+            Some((id, metrics.handle(HandleKey { canary, ..key.clone() }, defined)?))
+        }
+        _ => None,
+    });
+    let canaries = canaries.collect();
+    LocationHandles { main: metrics.handle(key, defined), canaries }
 }
 
 /// Bytes of `name: value\r\n` lines.

@@ -41,7 +41,7 @@ pub struct Snapshot {
     unrouted: Option<RequestCounters>,
     /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]);
     /// `None` where those requests are not recorded. Filled by [`Snapshot::attach_metrics`].
-    handles: Vec<Vec<Option<Arc<Handle>>>>,
+    handles: Vec<Vec<crate::request_metrics::LocationHandles>>,
     /// The `ssl-passthrough` hosts, read before the TLS handshake.
     pub(crate) passthrough: crate::passthrough::Hosts,
 }
@@ -150,10 +150,15 @@ impl Snapshot {
         crate::table_metrics::report(&self.table, &self.certs, metrics.controller());
     }
 
-    /// The ingress-nginx metric handle of a location (`None`: not recorded, or unrouted).
-    pub(crate) fn metric_handle(&self, location: Option<(ServerId, usize)>) -> Option<Arc<Handle>> {
+    /// The ingress-nginx metric handle of a location for a request `backend` served (`None`:
+    /// not recorded, or unrouted).
+    pub(crate) fn metric_handle(
+        &self,
+        location: Option<(ServerId, usize)>,
+        backend: Option<portico_model::BackendId>,
+    ) -> Option<Arc<Handle>> {
         let (server, index) = location?;
-        self.handles.get(server.0.min(self.table.servers.len()))?.get(index)?.clone()
+        self.handles.get(server.0.min(self.table.servers.len()))?.get(index)?.get(backend)
     }
 
     /// Takes the limit zones of `zones` that this table still uses (Ingress and limit

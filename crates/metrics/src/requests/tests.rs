@@ -19,6 +19,7 @@ fn key() -> HandleKey {
         service: "web-svc".into(),
         host: "web.example".into(),
         path: "/api".into(),
+        canary: String::new(),
     }
 }
 
@@ -47,7 +48,7 @@ fn counts_by_status_and_method_with_ingress_nginx_labels() {
     handle.record(&observation("GET", 200));
     handle.record(&observation("POST", 503));
     let text = encoded(&metrics);
-    let labels = r#"controller_class="portico.dev/ingress-controller",controller_namespace="ingress",controller_pod="portico-0",ingress="web",namespace="default",service="web-svc",host="web.example""#;
+    let labels = r#"controller_class="portico.dev/ingress-controller",controller_namespace="ingress",controller_pod="portico-0",ingress="web",namespace="default",service="web-svc",host="web.example",canary="""#;
     let get =
         format!(r#"nginx_ingress_controller_requests{{{labels},status="200",method="GET"}} 2"#);
     assert!(text.contains(&get), "{text}");
