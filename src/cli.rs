@@ -95,6 +95,8 @@ pub struct ServeArgs {
     pub admin_addr: SocketAddr,
     #[command(flatten)]
     pub controller: ControllerArgs,
+    #[command(flatten)]
+    pub metrics: crate::metrics_args::MetricsArgs,
     /// Log format of every log line, access log included.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

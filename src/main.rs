@@ -7,7 +7,9 @@ mod cli;
 mod cluster;
 mod echo;
 mod logging;
+mod metrics_args;
 mod pipeline;
+mod reload_metrics;
 mod serve;
 
 use std::process::ExitCode;

@@ -37,12 +37,13 @@ impl Pipeline {
         let compiled = self.compiler.compile(objects);
         self.generation += 1;
         let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, self.generation);
-        self.proxy.swap(snapshot);
         let diagnostics: Vec<Diagnostic> = load_diagnostics
             .into_iter()
             .chain(compiled.diagnostics)
             .chain(router_diagnostics)
             .collect();
+        crate::reload_metrics::report(&self.metrics, &snapshot.table, &diagnostics);
+        self.proxy.swap(snapshot);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         for diagnostic in &diagnostics {
             if diagnostic.is_error() {

@@ -26,6 +26,12 @@ const DEBOUNCE: Duration = Duration::from_millis(20);
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::logging::init(args.log_format);
     let options = args.controller.compiler_options()?;
+    let labels = portico_metrics::ControllerLabels {
+        class: args.controller.controller_class.clone(),
+        namespace: crate::cluster::env("POD_NAMESPACE").unwrap_or_default(),
+        pod: crate::cluster::env("POD_NAME").unwrap_or_default(),
+    };
+    let metrics_config = args.metrics.config(labels)?;
     // Cluster mode connects before anything listens: no API server, no start.
     let source = match args.manifests.clone() {
         Some(dir) => {
@@ -36,7 +42,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
 
     raise_fd_limit();
-    let metrics = Arc::new(Metrics::new());
+    let metrics = Arc::new(Metrics::with_config(metrics_config));
     let http = bind("http", args.http_addr).await?;
     let https = bind("https", args.https_addr).await?;
     let admin = bind("admin", args.admin_addr).await?;
@@ -50,6 +56,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         metrics.clone(),
     );
 
+    metrics.process().count_connections({
+        let proxy = Arc::downgrade(&proxy);
+        move || proxy.upgrade().map_or(0, |p| p.open_connections())
+    });
     let pipeline = Pipeline::new(Compiler::new(options), proxy.clone(), metrics.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let reload_task = match source {

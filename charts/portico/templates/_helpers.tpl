@@ -139,6 +139,31 @@ Kubernetes from the container's environment (downward API).
 {{- end }}
 - --log-format={{ $c.logFormat }}
 - --shutdown-grace-secs={{ $c.shutdownGraceSeconds }}
+{{- $m := .Values.metrics }}
+{{- if not $m.perHost }}
+- --metrics-per-host=false
+{{- end }}
+{{- if $m.perUndefinedHost }}
+- --metrics-per-undefined-host=true
+{{- end }}
+{{- if $m.perPath }}
+- --metrics-per-path=true
+{{- end }}
+{{- if $m.reportStatusClasses }}
+- --report-status-classes=true
+{{- end }}
+{{- with $m.excludeSocketMetrics }}
+- --exclude-socket-metrics={{ join "," . }}
+{{- end }}
+{{- with $m.timeBuckets }}
+- --time-buckets={{ join "," . }}
+{{- end }}
+{{- with $m.lengthBuckets }}
+- --length-buckets={{ join "," . }}
+{{- end }}
+{{- with $m.sizeBuckets }}
+- --size-buckets={{ join "," . }}
+{{- end }}
 {{- range $flag, $value := $c.extraArgs }}
 {{- if kindIs "bool" $value }}
 {{- if $value }}

@@ -15,7 +15,10 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
 /// Kinds the chart may render without a k8s-openapi type (custom resources), kept as JSON.
-const UNTYPED_KINDS: &[(&str, &str)] = &[("monitoring.coreos.com/v1", "ServiceMonitor")];
+const UNTYPED_KINDS: &[(&str, &str)] = &[
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+];
 
 /// Why a document is not a valid object of a kind the chart renders.
 #[derive(Debug)]

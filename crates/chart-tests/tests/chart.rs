@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use portico_chart_tests::{Object, Scenario};
 
 const SCENARIOS: &[&str] =
-    &["daemonset", "default", "hpa", "loadbalancer", "namespaced", "nodeport"];
+    &["daemonset", "default", "hpa", "loadbalancer", "monitoring", "namespaced", "nodeport"];
 
 /// Flags of `portico serve`: the foundation contract plus those cluster mode adds.
 const SERVE_FLAGS: &[&str] = &[
@@ -33,6 +33,14 @@ const SERVE_FLAGS: &[&str] = &[
     "--publish-status-address",
     "--election-id",
     "--default-ssl-certificate",
+    "--metrics-per-host",
+    "--metrics-per-undefined-host",
+    "--metrics-per-path",
+    "--report-status-classes",
+    "--exclude-socket-metrics",
+    "--time-buckets",
+    "--length-buckets",
+    "--size-buckets",
 ];
 
 fn load(name: &str) -> Scenario {
@@ -339,7 +347,16 @@ fn listeners_match_container_ports_and_service_targets() {
 fn flags_point_at_the_objects_the_chart_renders() {
     for name in SCENARIOS {
         let s = load(name);
-        let config_map = s.one("ConfigMap", Object::as_config_map);
+        // The controller's ConfigMap; the Grafana dashboard's (`grafana_dashboard`) is another.
+        let settings: Vec<_> = s
+            .of(Object::as_config_map)
+            .into_iter()
+            .filter(|cm| {
+                cm.metadata.labels.as_ref().is_none_or(|l| !l.contains_key("grafana_dashboard"))
+            })
+            .collect();
+        assert_eq!(settings.len(), 1, "{name}: one controller ConfigMap");
+        let config_map = settings[0];
         assert_eq!(flag(&s, "--configmap"), Some("$(POD_NAMESPACE)/portico"), "{name}");
         assert_eq!(config_map.metadata.name.as_deref(), Some("portico"), "{name}");
         let election_id = flag(&s, "--election-id").expect("--election-id");

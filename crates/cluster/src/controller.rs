@@ -144,8 +144,12 @@ pub async fn run<F>(
 ) where
     F: FnMut(&Objects) -> Vec<Diagnostic> + Send,
 {
+    let lease = config.lease.name.clone();
+    let election_metrics = Arc::clone(&metrics);
     let mut updates = watch_objects(&client, &config, metrics);
     let (leading_tx, leading_rx) = watch::channel(false);
+    let _leading_task =
+        Task(tokio::spawn(report_leading(leading_rx.clone(), election_metrics, lease)));
     let elector = Elector::new(client.clone(), config.lease.clone());
     let mut election = Task(tokio::spawn(crate::leader::run(elector, leading_tx, stop.clone())));
     let (published_tx, published_rx) = watch::channel(None);
@@ -184,6 +188,17 @@ pub async fn run<F>(
     drop(updates);
     // The election task releases the Lease when it sees `stop`; give it a moment to.
     let _ = tokio::time::timeout(Duration::from_secs(2), &mut election.0).await;
+}
+
+/// Keeps `nginx_ingress_controller_leader_election_status{name=lease}` at whether we lead.
+async fn report_leading(mut leading: watch::Receiver<bool>, metrics: Arc<Metrics>, lease: String) {
+    loop {
+        let leader = *leading.borrow_and_update();
+        metrics.controller().leading(&lease, leader);
+        if leading.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// A task that ends with its owner: when [`run`] is dropped mid-way (the process going down

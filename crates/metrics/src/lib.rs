@@ -1,9 +1,19 @@
 //! Prometheus metrics shared by the proxy and the admin listener. Labels are bounded: status
-//! class and Ingress name, never paths or pod addresses.
+//! class and Ingress name, never paths or pod addresses (unless `--metrics-per-path`).
+//!
+//! Two sets: ingress-nginx's (`nginx_ingress_controller_*`, [`requests`] and [`controller`]),
+//! under its names and labels so existing dashboards and alerts keep working; and Portico's
+//! own (`portico_*`) for what has no nginx equivalent.
 //!
 //! The request path never hashes labels: the proxy asks for a [`RequestCounters`] per Ingress
-//! when a table is swapped in and then only increments atomics.
+//! and a [`Handle`] per location when a table is swapped in and then only updates atomics.
 #![forbid(unsafe_code)]
+
+pub mod controller;
+mod histogram;
+mod labels;
+pub mod process;
+pub mod requests;
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -16,6 +26,14 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+pub use controller::{CertificateExpiry, ControllerMetrics, IngressCheck};
+pub use histogram::Buckets;
+pub use process::ProcessMetrics;
+pub use requests::{
+    ControllerLabels, Handle, HandleKey, Observation, RequestMetric, RequestMetrics,
+    RequestMetricsConfig,
+};
 
 /// Upper bounds (seconds) of the upstream latency histogram: few buckets on purpose.
 pub const UPSTREAM_BUCKETS: [f64; 6] = [0.005, 0.025, 0.1, 0.5, 2.5, 10.0];
@@ -34,6 +52,12 @@ pub struct Metrics {
     last_swap_ms: AtomicU64,
     /// Cluster mode: watches restarted after an error, by kind (a handful of label values).
     watch_restarts: Family<KindLabels, Counter>,
+    /// ingress-nginx's request metrics.
+    nginx_requests: RequestMetrics,
+    /// ingress-nginx's controller metrics.
+    nginx_controller: ControllerMetrics,
+    /// ingress-nginx's `nginx_process_*` metrics.
+    nginx_process: ProcessMetrics,
 }
 
 /// Label set of `portico_watch_restarts_total`: the Kubernetes kind watched.
@@ -66,7 +90,13 @@ struct IngressLabel(Arc<str>);
 // === impl Metrics ===
 
 impl Metrics {
+    /// With ingress-nginx's default labels and buckets and empty controller labels.
     pub fn new() -> Self {
+        Self::with_config(RequestMetricsConfig::default())
+    }
+
+    /// With the request metrics labelled and bucketed as `config` says.
+    pub fn with_config(config: RequestMetricsConfig) -> Self {
         let mut registry = Registry::with_prefix("portico");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -112,7 +142,25 @@ impl Metrics {
             table_age,
             last_swap_ms: AtomicU64::new(0),
             watch_restarts,
+            nginx_controller: ControllerMetrics::new(&config.controller),
+            nginx_process: ProcessMetrics::new(&config.controller),
+            nginx_requests: RequestMetrics::new(config),
         }
+    }
+
+    /// ingress-nginx's request metrics (handles are taken at swap time).
+    pub fn requests(&self) -> &RequestMetrics {
+        &self.nginx_requests
+    }
+
+    /// ingress-nginx's process metrics (connections, CPU, memory).
+    pub fn process(&self) -> &ProcessMetrics {
+        &self.nginx_process
+    }
+
+    /// ingress-nginx's controller metrics (reloads, certificates, leader election).
+    pub fn controller(&self) -> &ControllerMetrics {
+        &self.nginx_controller
     }
 
     /// The counters of one Ingress (`namespace/name`, or `""`). Call once per table build, not
@@ -152,6 +200,7 @@ impl Metrics {
     pub fn table_swapped(&self, generation: u64) {
         self.generation.set(i64::try_from(generation).unwrap_or(i64::MAX));
         self.last_swap_ms.store(now_ms().max(1), Ordering::Relaxed);
+        self.nginx_controller.table_live(generation);
     }
 
     /// Counts one watch of `kind` (e.g. `Ingress`) restarted after an error.
@@ -165,9 +214,14 @@ impl Metrics {
         if last != 0 {
             self.table_age.set(now_ms().saturating_sub(last) as f64 / 1000.0);
         }
-        let mut out = String::with_capacity(4096);
+        let mut out = String::with_capacity(16 * 1024);
         // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        let _ = prometheus_client::encoding::text::encode_registry(&mut out, &self.registry);
+        // Hand-written in the 0.0.4 text format: ingress-nginx's counters have no `_total`.
+        self.nginx_controller.encode(&mut out);
+        self.nginx_process.encode(&mut out);
+        self.nginx_requests.encode(&mut out);
+        let _ = prometheus_client::encoding::text::encode_eof(&mut out);
         out
     }
 }

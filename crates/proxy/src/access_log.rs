@@ -61,6 +61,8 @@ pub(crate) struct AccessLog {
     /// Only for nginx-format lines.
     nginx: Option<Box<nginx::Captured>>,
     output: Arc<AccessOutput>,
+    /// ingress-nginx's request metrics, recorded with the line (whatever the output).
+    pub(crate) metrics: crate::request_metrics::Recorder,
 }
 
 // === impl AccessOutput ===
@@ -128,6 +130,7 @@ impl AccessLog {
             enabled: true,
             nginx,
             output,
+            metrics: Default::default(),
         }
     }
 
@@ -156,6 +159,8 @@ impl AccessLog {
     /// Writes the line. `complete`: the whole body was sent (else the client or upstream
     /// went away mid-stream).
     pub(crate) fn emit(&self, bytes: u64, complete: bool) {
+        // Metrics count every request, also where `enable-access-log: false` or no output.
+        self.metrics.finish(&self.method, self.status, self.started, bytes);
         if !self.enabled {
             return;
         }

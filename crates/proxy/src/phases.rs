@@ -96,6 +96,7 @@ impl Proxy {
             seen,
             snapshot.as_ref(),
         );
+        log.metrics = crate::request_metrics::Recorder::start(&req);
         let mut trail = Trail::default();
         let result = match &snapshot {
             Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
@@ -136,6 +137,8 @@ impl Proxy {
             Some(snapshot) => snapshot.record(trail.routed, status),
             None => self.metrics.record_request(status, ""),
         }
+        let handle = snapshot.as_ref().and_then(|s| s.metric_handle(trail.routed, log.backend));
+        log.metrics.respond(handle, &response);
         log.status = status;
         if closing {
             // `keep-alive: 0` or the connection's `keep-alive-requests`-th request.

@@ -111,6 +111,11 @@ impl Proxy {
         self.snapshot.store(Some(Arc::new(snapshot)));
     }
 
+    /// Client connections open now (`nginx_process_connections{state="active"}`).
+    pub fn open_connections(&self) -> usize {
+        self.conns.len()
+    }
+
     /// A table is live (drives `/readyz`).
     pub fn is_ready(&self) -> bool {
         self.snapshot.load().is_some()

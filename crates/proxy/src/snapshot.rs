@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 use portico_balance::Balancer;
-use portico_metrics::{Metrics, RequestCounters};
+use portico_metrics::{Handle, Metrics, RequestCounters};
 use portico_model::{Diagnostic, RouteTable, Server};
 use portico_router::{Router, ServerId};
 use portico_tls::CertStore;
@@ -39,6 +39,9 @@ pub struct Snapshot {
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
+    /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]);
+    /// `None` where those requests are not recorded. Filled by [`Snapshot::attach_metrics`].
+    handles: Vec<Vec<crate::request_metrics::LocationHandles>>,
     /// The `ssl-passthrough` hosts, read before the TLS handshake.
     pub(crate) passthrough: crate::passthrough::Hosts,
 }
@@ -85,6 +88,7 @@ impl Snapshot {
             counters: Vec::new(),
             limits: Vec::new(),
             unrouted: None,
+            handles: Vec::new(),
         };
         (snapshot, diagnostics)
     }
@@ -142,6 +146,19 @@ impl Snapshot {
             })
             .collect();
         self.unrouted = Some(metrics.request_counters(""));
+        self.handles = crate::request_metrics::handles(&self.table, metrics.requests());
+        crate::table_metrics::report(&self.table, &self.certs, metrics.controller());
+    }
+
+    /// The ingress-nginx metric handle of a location for a request `backend` served (`None`:
+    /// not recorded, or unrouted).
+    pub(crate) fn metric_handle(
+        &self,
+        location: Option<(ServerId, usize)>,
+        backend: Option<portico_model::BackendId>,
+    ) -> Option<Arc<Handle>> {
+        let (server, index) = location?;
+        self.handles.get(server.0.min(self.table.servers.len()))?.get(index)?.get(backend)
     }
 
     /// Takes the limit zones of `zones` that this table still uses (Ingress and limit
@@ -191,6 +208,6 @@ impl Snapshot {
 }
 
 /// Named servers then the default server: the order of [`ServerId`].
-fn servers(table: &RouteTable) -> impl Iterator<Item = &Server> {
+pub(crate) fn servers(table: &RouteTable) -> impl Iterator<Item = &Server> {
     table.servers.iter().chain(std::iter::once(&table.default_server))
 }

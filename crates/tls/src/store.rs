@@ -39,7 +39,12 @@ struct Build {
 /// What a TLS host is served.
 #[derive(Clone)]
 enum HostCert {
-    Secret { key: Arc<CertifiedKey>, secret: ObjectRef },
+    /// `not_after`: the leaf's expiry, Unix seconds (for the expiry metric).
+    Secret {
+        key: Arc<CertifiedKey>,
+        secret: ObjectRef,
+        not_after: i64,
+    },
     Default,
 }
 
@@ -70,7 +75,8 @@ impl CertStore {
                 .or_insert_with(|| load_secret(tls, &now, HOST_FALLBACK, &mut diagnostics));
             let entry = match cert {
                 Some(cert) if cert.names.covers(&host) => {
-                    HostCert::Secret { key: cert.key.clone(), secret: tls.secret.clone() }
+                    let (key, secret) = (cert.key.clone(), tls.secret.clone());
+                    HostCert::Secret { key, secret, not_after: cert.validity.not_after }
                 }
                 Some(_) => {
                     diagnostics.push(about(
@@ -110,6 +116,23 @@ impl CertStore {
             }
         }
         (store, diagnostics)
+    }
+
+    /// Every host served from its own Secret: `(host, Secret, not-after in Unix seconds)`,
+    /// sorted by host. For `nginx_ingress_controller_ssl_expire_time_seconds`.
+    pub fn expiries(&self) -> Vec<(&str, &ObjectRef, i64)> {
+        let mut expiries: Vec<_> = self
+            .hosts
+            .iter()
+            .filter_map(|(host, cert)| match cert {
+                HostCert::Secret { secret, not_after, .. } => {
+                    Some((host.as_str(), secret, *not_after))
+                }
+                HostCert::Default => None,
+            })
+            .collect();
+        expiries.sort_by(|a, b| a.0.cmp(b.0));
+        expiries
     }
 
     /// The certificate for a handshake with this SNI (any case, trailing dot allowed): exact
