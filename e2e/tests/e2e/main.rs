@@ -51,6 +51,7 @@ mod cluster;
 mod examples;
 mod hardening;
 mod headers;
+mod metrics_ingress_nginx;
 mod reload;
 mod reload_limits;
 mod routing;
