@@ -10,7 +10,7 @@
 //! `upstream-vhost` is checked with ingress-nginx's `ValidateServerName`; its parser returns the
 //! validation error, so a bad value does not load the Ingress.
 
-use portico_model::{LocationPolicy, UpstreamProtocol};
+use portico_model::{ConnectionHeader, LocationPolicy, UpstreamProtocol};
 
 use crate::context::Ctx;
 use crate::registry::{AnnotationSpec, OnInvalid, Risk, Scope, Validator, ValueKind};
@@ -46,6 +46,20 @@ pub(crate) const SPECS: &[AnnotationSpec] = &[
         default_from: None,
         doc: "Host header sent to the backend instead of the client's.",
     },
+    AnnotationSpec::new(
+        "connection-proxy-header",
+        ValueKind::String,
+        Validator {
+            describe: "close or keep-alive",
+            check: |v| match v {
+                "close" | "keep-alive" => Ok(()),
+                _ => Err("expected close or keep-alive".to_string()),
+            },
+        },
+        Scope::Location,
+        Risk::Low,
+        "Connection header sent to HTTP/1 backends (close: the connection is not reused).",
+    ),
 ];
 
 /// What a `backend-protocol` value asks for.
@@ -75,6 +89,11 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, policy: &mut LocationPolicy) {
     if let Some(v) = ctx.value("upstream-vhost") {
         policy.upstream.vhost = Some(v.to_string());
     }
+    policy.upstream.connection = match ctx.value("connection-proxy-header") {
+        Some("close") => Some(ConnectionHeader::Close),
+        Some("keep-alive") => Some(ConnectionHeader::KeepAlive),
+        _ => None,
+    };
 }
 
 /// Parses a trimmed `backend-protocol` value; `None` = not one of ingress-nginx's.

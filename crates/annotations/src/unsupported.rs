@@ -123,7 +123,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
         "proxy-next-upstream-timeout",
         "Time limit for passing a request to the next endpoint.",
     ),
-    ignored("connection-proxy-header", "Connection header sent to the backend."),
     ignored("fastcgi-index", "FastCGI index file."),
     ignored("fastcgi-params-configmap", "ConfigMap of FastCGI parameters."),
     ignored("mirror-target", "Copy requests to this URL."),

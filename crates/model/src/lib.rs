@@ -40,6 +40,6 @@ pub use table::{
 };
 pub use tls_settings::{TlsSettings, DEFAULT_TLS12_SUITES};
 pub use upstream::{
-    ClientCert, Replace, ResponseRewrite, TlsVersions, Upstream, UpstreamProtocol, UpstreamTls,
-    DEFAULT_PROXY_SSL_NAME,
+    ClientCert, ConnectionHeader, Replace, ResponseRewrite, TlsVersions, Upstream,
+    UpstreamProtocol, UpstreamTls, DEFAULT_PROXY_SSL_NAME,
 };

@@ -20,6 +20,29 @@ pub struct Upstream {
     pub vhost: Option<String>,
     /// `proxy-redirect-*`, `proxy-cookie-*`: rewriting of the upstream's response headers.
     pub rewrite: ResponseRewrite,
+    /// `connection-proxy-header`: the `Connection` header sent to an HTTP/1 upstream instead
+    /// of Portico's own (nothing, or `upgrade` for an upgrade).
+    pub connection: Option<ConnectionHeader>,
+}
+
+/// The values `connection-proxy-header` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionHeader {
+    /// `close`: the upstream connection is closed after the exchange (never pooled).
+    Close,
+    /// `keep-alive`.
+    KeepAlive,
+}
+
+// === impl ConnectionHeader ===
+
+impl ConnectionHeader {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionHeader::Close => "close",
+            ConnectionHeader::KeepAlive => "keep-alive",
+        }
+    }
 }
 
 /// nginx's `proxy_redirect` and `proxy_cookie_domain`/`proxy_cookie_path` with one literal

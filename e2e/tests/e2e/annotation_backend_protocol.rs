@@ -217,3 +217,30 @@ async fn upstream_vhost_is_the_host_the_backend_sees() {
     assert_eq!(reply.echo_header("host").as_deref(), Some("internal.svc"));
     assert_eq!(reply.echo_header("x-forwarded-host").as_deref(), Some("vhost.test"));
 }
+
+#[tokio::test]
+async fn connection_proxy_header_is_sent_to_http1_backends() {
+    let (_web, _dir, portico) = portico_e2e::start_site(
+        &[
+            ("close.test", &[("connection-proxy-header", "close")][..]),
+            ("keep.test", &[("connection-proxy-header", "keep-alive")][..]),
+            ("default.test", &[][..]),
+            ("bad.test", &[("connection-proxy-header", "upgrade")][..]),
+        ],
+        None,
+    )
+    .await;
+    let seen = |host: &'static str| async move {
+        let reply = portico_e2e::get(portico.http, host, "/").await.unwrap();
+        assert_eq!(reply.status, 200, "{host}: {}", reply.text());
+        reply.echo_header("connection")
+    };
+    assert_eq!(seen("close.test").await.as_deref(), Some("close"));
+    // `close` is honoured: the next request still gets an answer on a new connection.
+    assert_eq!(seen("close.test").await.as_deref(), Some("close"));
+    assert_eq!(seen("keep.test").await.as_deref(), Some("keep-alive"));
+    assert_eq!(seen("default.test").await, None, "Portico sends none of its own");
+    assert_eq!(seen("bad.test").await, None, "an invalid value is ignored with a warning");
+    let check = portico.check();
+    assert!(check.contains("connection-proxy-header") && check.contains("\"upgrade\""), "{check}");
+}

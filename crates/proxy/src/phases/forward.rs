@@ -87,6 +87,10 @@ impl Proxy {
         if let Some(auth) = policy.filters.client_auth() {
             client_cert::upstream_headers(auth, fwd.conn, &mut parts.headers);
         }
+        if let (Some(connection), false) = (policy.upstream.connection, transport.h2) {
+            let value = http::HeaderValue::from_static(connection.as_str());
+            parts.headers.insert(http::header::CONNECTION, value);
+        }
         if let Some(vhost) = policy.upstream.vhost.as_deref() {
             if let Ok(vhost) = http::HeaderValue::from_str(vhost) {
                 parts.headers.insert(http::header::HOST, vhost);
