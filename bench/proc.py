@@ -15,11 +15,21 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 _started: list[subprocess.Popen] = []
 
 
+# Ports handed out in this run: the kernel may give a just-released port again, so a proxy's
+# HTTP, HTTPS and admin ports (picked one after the other) could otherwise coincide.
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A free loopback port, chosen by the kernel (bind :0), never a fixed one."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, chosen by the kernel (bind :0), never a fixed one, and never one
+    this run handed out before."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def spawn(argv: list[str], log: Path, env: dict | None = None, cwd: Path | None = None):
