@@ -191,12 +191,7 @@ fn one_of(value: &str, options: &[&str], case_sensitive: bool) -> Result<(), Str
 
 /// ingress-nginx `BasicCharsRegex`.
 fn check_basic_chars(value: &str) -> Result<(), String> {
-    let ok = value.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~:".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err("only letters, digits and / - . _ ~ : are allowed".to_string())
-    }
+    value::check_basic_chars(value, false)
 }
 
 /// ingress-nginx `URLIsValidRegex`.

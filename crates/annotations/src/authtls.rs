@@ -31,8 +31,6 @@ pub struct AuthTlsRequest {
     pub match_cn: Option<CnPattern>,
 }
 
-/// ingress-nginx's `BasicCharsRegex`.
-static BASIC_CHARS: LazyLock<Regex> = LazyLock::new(|| static_regex(r"^[/\-._~a-zA-Z0-9:]*$"));
 /// ingress-nginx's `redirectRegex`: `@name`, or an optional `scheme://host:port` and a path.
 static REDIRECT: LazyLock<Regex> = LazyLock::new(|| {
     static_regex(r"^(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)$")
@@ -178,10 +176,7 @@ fn split_secret(value: &str) -> Result<(Option<String>, String), String> {
 }
 
 fn check_secret(value: &str) -> Result<(), String> {
-    match BASIC_CHARS.is_match(value) {
-        true => Ok(()),
-        false => Err("only letters, digits and -._~:/ are allowed".to_string()),
-    }
+    crate::value::check_basic_chars(value, false)
 }
 
 fn check_verify(value: &str) -> Result<(), String> {

@@ -108,15 +108,7 @@ fn check_dns1035(value: &str) -> Result<(), String> {
 
 /// ingress-nginx's `BasicCharsRegex` with spaces removed.
 fn check_basic_chars(value: &str) -> Result<(), String> {
-    let ok = value
-        .bytes()
-        .filter(|&b| b != b' ')
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err("only letters, digits and / - . _ ~ : are allowed".to_string())
-    }
+    crate::value::check_basic_chars(value, true)
 }
 
 /// ingress-nginx's `^(?:[4,5]\d{2},?)*$` on the value without spaces.

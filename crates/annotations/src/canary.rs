@@ -20,8 +20,6 @@ use crate::context::Ctx;
 use crate::registry::{AnnotationSpec, Risk, Scope, Validator, ValueKind};
 use crate::value::{self, static_regex};
 
-/// ingress-nginx's `BasicCharsRegex`.
-static BASIC_CHARS: LazyLock<Regex> = LazyLock::new(|| static_regex(r"^[/\-._~a-zA-Z0-9:]*$"));
 /// ingress-nginx's `IsValidRegex`: basic characters plus regex syntax.
 static REGEX_CHARS: LazyLock<Regex> =
     LazyLock::new(|| static_regex(r"^[/\-._~a-zA-Z0-9:\^$\[\](){}*+?|&=\\]*$"));
@@ -66,7 +64,7 @@ const HEADER: Validator = Validator {
 };
 
 fn check_basic(value: &str) -> Result<(), String> {
-    BASIC_CHARS.is_match(value).then_some(()).ok_or_else(|| "unexpected characters".into())
+    value::check_basic_chars(value, false)
 }
 const PATTERN: Validator = Validator {
     describe: "a regular expression (basic characters and regex syntax)",

@@ -154,15 +154,7 @@ fn check_app_root(value: &str) -> Result<(), String> {
 /// ingress-nginx's `BasicCharsRegex` with spaces removed first (`ValidateRegex(_, true)`): the
 /// value must be a plain path-like string; a space is accepted (and sent) as is.
 fn check_basic_chars(value: &str) -> Result<(), String> {
-    let ok = value
-        .bytes()
-        .filter(|&b| b != b' ')
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err("only letters, digits, spaces and / - . _ ~ : are allowed".to_string())
-    }
+    value::check_basic_chars(value, true)
 }
 
 #[cfg(test)]

@@ -122,3 +122,16 @@ mod tests;
 pub(crate) fn static_regex(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).unwrap_or_else(|e| panic!("static regex {pattern}: {e}"))
 }
+
+/// ingress-nginx's `BasicCharsRegex` (letters, digits and `/-._~:`), the check many
+/// annotations share; `spaces`: spaces are removed before the check, as its
+/// `ValidateRegex(_, true)` does.
+pub(crate) fn check_basic_chars(value: &str, spaces: bool) -> Result<(), String> {
+    let basic = |b: u8| b.is_ascii_alphanumeric() || b"-._~/:".contains(&b);
+    let ok = value.bytes().all(|b| basic(b) || (spaces && b == b' '));
+    match (ok, spaces) {
+        (true, _) => Ok(()),
+        (false, true) => Err("only letters, digits, spaces and / - . _ ~ : are allowed".into()),
+        (false, false) => Err("only letters, digits and / - . _ ~ : are allowed".into()),
+    }
+}
