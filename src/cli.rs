@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// How long in-flight requests may run after SIGTERM before the process exits.
     #[arg(long, default_value = "10", value_name = "SECONDS")]
     pub shutdown_grace_secs: u64,
+    /// Data-plane worker threads, each with its own listeners and upstream connections (as
+    /// nginx's `worker_processes`). 0: one per CPU the process may run on.
+    #[arg(long, default_value = "0", value_name = "N")]
+    pub workers: usize,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,8 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check::run(args),
         cli::Command::Echo(args) => runtime.block_on(echo::run(args)),
     };
+    // Data-plane workers still draining past the grace period are not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     match result {
         Ok(code) => code,
         Err(error) => {

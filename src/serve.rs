@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use portico_compiler::Compiler;
 use portico_metrics::Metrics;
-use portico_proxy::{Proxy, ProxyConfig};
+use portico_proxy::{Listeners, Proxy, ProxyConfig, Workers};
 use portico_store::ManifestSource;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -43,14 +43,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     raise_fd_limit();
     let metrics = Arc::new(Metrics::with_config(metrics_config));
-    let http = bind("http", args.http_addr).await?;
-    let https = bind("https", args.https_addr).await?;
+    let workers = worker_count(args.workers);
+    let http = bind_workers("http", args.http_addr, workers)?;
+    let https = bind_workers("https", args.https_addr, workers)?;
     let admin = bind("admin", args.admin_addr).await?;
     let proxy = Proxy::new(
         ProxyConfig {
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             // ingress-nginx reports 443 for its HTTPS listener whatever port it binds.
             https_port: 443,
+            workers,
             ..ProxyConfig::default()
         },
         metrics.clone(),
@@ -76,8 +78,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }),
         stopped(stop_rx.clone()),
     ));
-    let proxy_task = tokio::spawn(proxy.clone().serve_http(http, stopped(stop_rx.clone())));
-    let tls_task = tokio::spawn(proxy.clone().serve_https(https, stopped(stop_rx.clone())));
+    let data_plane = Workers::start(&proxy, http, https, || stopped(stop_rx.clone()))
+        .context("cannot start the data-plane workers")?;
+    tracing::debug!(workers, "data plane started");
 
     shutdown_signal().await;
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
@@ -88,9 +91,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     // The live table's worker-shutdown-timeout when set, else --shutdown-grace-secs.
     let grace = proxy.shutdown_grace() + Duration::from_secs(1);
-    let listeners = async {
-        let _ = tokio::join!(proxy_task, tls_task);
-    };
+    let listeners = tokio::task::spawn_blocking(move || data_plane.join());
     if tokio::time::timeout(grace, listeners).await.is_err() {
         tracing::warn!("in-flight requests did not finish within the grace period");
     }
@@ -156,6 +157,22 @@ fn reload(source: &mut ManifestSource, pipeline: &mut Pipeline) {
         let loaded = source.load();
         pipeline.rebuild(&loaded.objects, loaded.diagnostics, started);
     });
+}
+
+/// `--workers`, 0 meaning one per CPU available to the process.
+fn worker_count(flag: usize) -> usize {
+    match flag {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
+    }
+}
+
+/// One listener per data-plane worker on `addr` (see [`Listeners`]).
+fn bind_workers(kind: &str, addr: SocketAddr, workers: usize) -> anyhow::Result<Listeners> {
+    let listeners = Listeners::bind(addr, workers)
+        .with_context(|| format!("cannot listen on {addr} ({kind})"))?;
+    tracing::info!(target: "portico::listen", "listening {kind} {}", listeners.local_addr());
+    Ok(listeners)
 }
 
 async fn bind(kind: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -21,6 +21,9 @@ pub struct ProxyConfig {
     pub shutdown_grace: Duration,
     /// Time a client may take to complete a TLS handshake on the https listener.
     pub tls_handshake_timeout: Duration,
+    /// Data-plane workers ([`crate::workers`]) that will serve this proxy: one upstream pool
+    /// each. 0 or 1 when the listeners are served on the caller's runtime (tests).
+    pub workers: usize,
 }
 
 /// Facts about one accepted client connection, computed once per connection.
@@ -52,6 +55,7 @@ impl Default for ProxyConfig {
             https_port: 443,
             shutdown_grace: Duration::from_secs(10),
             tls_handshake_timeout: Duration::from_secs(10),
+            workers: 1,
         }
     }
 }

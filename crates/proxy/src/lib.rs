@@ -27,6 +27,7 @@ mod table_metrics;
 mod tls;
 mod upgrade;
 mod upstream;
+pub mod workers;
 
 pub use access_log::ACCESS_LOG_TARGET;
 pub use body::{BodyError, RequestBody, ResponseBody};
@@ -35,3 +36,4 @@ pub use error::ProxyError;
 pub use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 pub use server::Proxy;
 pub use snapshot::Snapshot;
+pub use workers::{Listeners, Workers};

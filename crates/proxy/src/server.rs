@@ -45,7 +45,10 @@ pub struct Proxy {
     pub(crate) config: ProxyConfig,
     pub(crate) metrics: Arc<Metrics>,
     snapshot: ArcSwapOption<Snapshot>,
-    pub(crate) pool: Arc<Pool>,
+    /// Upstream connection pools: one per data-plane worker ([`crate::workers`]), and one (the
+    /// first) for requests served on any other thread. A worker's connections are driven by
+    /// its own runtime, so it never uses another worker's.
+    pools: Vec<Arc<Pool>>,
     /// Basic-auth checks and their cache of successes, shared across tables.
     pub(crate) auth: Authenticator,
     /// External auth (`auth-url`): the client to auth services and the answer cache.
@@ -76,10 +79,10 @@ impl Proxy {
     pub fn new(config: ProxyConfig, metrics: Arc<Metrics>) -> Arc<Proxy> {
         let builder = ConnBuilder::new(&TlsSettings::default());
         Arc::new(Proxy {
+            pools: (0..=config.workers).map(|_| Arc::new(Pool::new())).collect(),
             config,
             metrics,
             snapshot: ArcSwapOption::empty(),
-            pool: Arc::new(Pool::new()),
             auth: Authenticator::default(),
             external_auth: ExternalAuthState::default(),
             tls: crate::tls::Tls::new(),
@@ -109,6 +112,12 @@ impl Proxy {
             self.access.store(Arc::new(AccessOutput::new(access)));
         }
         self.snapshot.store(Some(Arc::new(snapshot)));
+    }
+
+    /// The upstream pool of the worker running this request (see [`Proxy::pools`]).
+    pub(crate) fn pool(&self) -> &Arc<Pool> {
+        let index = crate::workers::current();
+        self.pools.get(index).unwrap_or(&self.pools[0])
     }
 
     /// Client connections open now (`nginx_process_connections{state="active"}`).

@@ -30,10 +30,14 @@ fn write_site(dir: &Dir, host: &str, service_name: &str, annotations: &[(&str, &
 }
 
 async fn grpc_site(backend: &GrpcBackend, protocol: &str) -> (Dir, Portico) {
+    grpc_site_with(backend, protocol, &[]).await
+}
+
+async fn grpc_site_with(backend: &GrpcBackend, protocol: &str, extra: &[&str]) -> (Dir, Portico) {
     let dir = Dir::new();
     dir.write("svc.yaml", service("default", "grpc", &[backend.addr]));
     write_site(&dir, "grpc.test", "grpc", &[("backend-protocol", protocol)]);
-    let portico = Portico::start(dir.path(), &[]).await;
+    let portico = Portico::start(dir.path(), extra).await;
     (dir, portico)
 }
 
@@ -64,7 +68,9 @@ async fn grpc_calls_reach_an_h2c_backend_with_trailers() {
 #[tokio::test]
 async fn calls_share_one_multiplexed_backend_connection() {
     let backend = GrpcBackend::start(None).await;
-    let (_dir, portico) = grpc_site(&backend, "GRPC").await;
+    // Upstream connections are per data-plane worker (as nginx's per worker process): one
+    // worker, so that every client connection shares its one upstream connection.
+    let (_dir, portico) = grpc_site_with(&backend, "GRPC", &["--workers", "1"]).await;
     let first = grpc_call(portico.http, "grpc.test", "unary").await;
     let peer = first["trailers"]["x-peer"].clone();
     assert!(peer.as_str().is_some_and(|p| p.contains("127.0.0.1")), "{first}");

@@ -115,7 +115,7 @@ impl Proxy {
             idle_timeout: global.upstream_keepalive_timeout,
         };
         let exchange =
-            upstream::send(&self.pool, fwd.balancer, &ctx, policy, keepalive, transport, req)
+            upstream::send(self.pool(), fwd.balancer, &ctx, policy, keepalive, transport, req)
                 .await?;
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
         fwd.balancer.observe(&exchange.pick, exchange.latency);
