@@ -18,6 +18,7 @@ use tokio::time::{Instant, Sleep};
 use crate::access_log::AccessLog;
 use crate::conn::InFlight;
 use crate::filters::limits::ConnPermit;
+use crate::upstream::Reuse;
 
 pub(crate) mod buffered;
 pub(crate) mod compress;
@@ -77,10 +78,22 @@ pin_project! {
         inner: Incoming,
         limit: u64,
         seen: u64,
-        timeout: Duration,
-        armed: bool,
         #[pin]
-        idle: Sleep,
+        idle: IdleTimer,
+    }
+}
+
+pin_project! {
+    /// nginx's timeout "between two successive reads" of a body. It costs nothing while data
+    /// is there: it is armed (one clock read) only when a read would wait, and re-armed only
+    /// on the first wait after some data came. Invariant: while armed, it fires at most
+    /// `timeout` after the start of the current wait.
+    pub(crate) struct IdleTimer {
+        timeout: Option<Duration>,
+        // Data came since the timer was last armed.
+        progressed: bool,
+        #[pin]
+        sleep: Option<Sleep>,
     }
 }
 
@@ -92,8 +105,7 @@ pin_project! {
         #[pin]
         upstream: Option<Incoming>,
         #[pin]
-        idle: Option<Sleep>,
-        read_timeout: Duration,
+        idle: IdleTimer,
         bytes: u64,
         log: Option<AccessLog>,
         pick: Option<Pick>,
@@ -102,11 +114,18 @@ pin_project! {
         pace: Option<Box<Pace>>,
         // `use-gzip` / `enable-brotli`: compresses the upstream's data frames.
         encoder: Option<Box<Encoder>>,
+        // The upstream connection, pooled again once its body has been read to the end.
+        reuse: Option<Reuse>,
     }
 
     impl PinnedDrop for ResponseBody {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
+            if this.upstream.as_ref().as_pin_ref().is_some_and(|b| b.is_end_stream()) {
+                if let Some(reuse) = this.reuse.take() {
+                    reuse.done();
+                }
+            }
             if let Some(log) = this.log.take() {
                 let complete = this.fixed.is_none()
                     && this.upstream.as_ref().as_pin_ref().is_none_or(|b| b.is_end_stream());
@@ -172,9 +191,7 @@ impl StreamBody {
             inner,
             limit: limit.unwrap_or(u64::MAX),
             seen: 0,
-            timeout,
-            armed: false,
-            idle: tokio::time::sleep(timeout),
+            idle: IdleTimer::new(Some(timeout)),
         }
     }
 }
@@ -187,15 +204,10 @@ impl Body for StreamBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        let mut this = self.project();
-        if !*this.armed {
-            *this.armed = true;
-            this.idle.as_mut().reset(Instant::now() + *this.timeout);
-        }
+        let this = self.project();
         let (seen, limit) = (this.seen, *this.limit);
-        let timeout = *this.timeout;
         let (failed, expired) = (BodyError::Client, BodyError::ClientTimeout);
-        poll_idle(cx, this.inner, Some(this.idle), timeout, failed, expired, |len| {
+        poll_idle(cx, this.inner, this.idle, failed, expired, |len| {
             *seen += len;
             if *seen > limit {
                 return Err(BodyError::TooLarge { limit });
@@ -231,12 +243,11 @@ impl ResponseBody {
     }
 
     fn new(fixed: Option<Bytes>, upstream: Option<Incoming>, read_timeout: Duration) -> Self {
-        let idle = upstream.as_ref().map(|_| tokio::time::sleep(read_timeout));
+        let idle = IdleTimer::new(upstream.as_ref().map(|_| read_timeout));
         Self {
             fixed,
             upstream,
             idle,
-            read_timeout,
             bytes: 0,
             log: None,
             pick: None,
@@ -244,7 +255,13 @@ impl ResponseBody {
             held: None,
             pace: None,
             encoder: None,
+            reuse: None,
         }
+    }
+
+    /// Pools the upstream connection through `reuse` once this body has been read to its end.
+    pub(crate) fn reuse_after(&mut self, reuse: Option<Reuse>) {
+        self.reuse = reuse;
     }
 
     /// Sends the upstream's body through `encoder` (headers already rewritten).
@@ -283,7 +300,7 @@ impl Body for ResponseBody {
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         let mut this = self.project();
         let Some(pace) = this.pace.as_deref_mut() else {
-            let source = (this.fixed, this.upstream, this.idle, *this.read_timeout);
+            let source = (this.fixed, this.upstream, this.idle);
             let polled = poll_encoded(source, this.encoder, cx);
             if let Poll::Ready(Some(Ok(frame))) = &polled {
                 *this.bytes += frame.data_ref().map_or(0, |d| d.len() as u64);
@@ -295,7 +312,7 @@ impl Body for ResponseBody {
                 Some(data) => data,
                 None => {
                     let (fixed, upstream) = (&mut *this.fixed, this.upstream.as_mut());
-                    let source = (fixed, upstream, this.idle.as_mut(), *this.read_timeout);
+                    let source = (fixed, upstream, this.idle.as_mut());
                     match ready!(poll_encoded(source, this.encoder, cx)) {
                         Some(Ok(frame)) => match frame.into_data() {
                             Ok(data) => data,
@@ -362,23 +379,22 @@ impl Pace {
 }
 
 /// Where a response body's frames come from: Portico's page, the upstream, its read timer.
-type Source<'a> =
-    (&'a mut Option<Bytes>, Pin<&'a mut Option<Incoming>>, Pin<&'a mut Option<Sleep>>, Duration);
+type Source<'a> = (&'a mut Option<Bytes>, Pin<&'a mut Option<Incoming>>, Pin<&'a mut IdleTimer>);
 
 /// The next frame of a response body, compressed when an encoder is set: data frames go
 /// through it (an empty result waits for more), its last bytes follow the upstream's end.
 /// Trailers are dropped under compression (they would have to follow the final block).
 fn poll_encoded(
-    (fixed, mut upstream, mut idle, read_timeout): Source<'_>,
+    (fixed, mut upstream, mut idle): Source<'_>,
     encoder: &mut Option<Box<Encoder>>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
     let Some(active) = encoder.as_deref_mut() else {
-        return poll_source(fixed, upstream, idle, read_timeout, cx);
+        return poll_source(fixed, upstream, idle, cx);
     };
     loop {
         let (up, timer) = (upstream.as_mut(), idle.as_mut());
-        match ready!(poll_source(fixed, up, timer, read_timeout, cx)) {
+        match ready!(poll_source(fixed, up, timer, cx)) {
             Some(Ok(frame)) => {
                 let Ok(data) = frame.into_data() else { continue };
                 let out = active.encode(&data).map_err(BodyError::Compress)?;
@@ -401,8 +417,7 @@ fn poll_encoded(
 fn poll_source(
     fixed: &mut Option<Bytes>,
     upstream: Pin<&mut Option<Incoming>>,
-    idle: Pin<&mut Option<Sleep>>,
-    read_timeout: Duration,
+    idle: Pin<&mut IdleTimer>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
     if let Some(bytes) = fixed.take() {
@@ -412,18 +427,17 @@ fn poll_source(
         return Poll::Ready(None);
     };
     let (failed, expired) = (BodyError::Upstream, BodyError::ReadTimeout);
-    poll_idle(cx, upstream, idle.as_pin_mut(), read_timeout, failed, expired, |_| Ok(()))
+    poll_idle(cx, upstream, idle, failed, expired, |_| Ok(()))
 }
 
 /// One `poll_frame` of a streamed body under an idle timer, shared by both directions: each
-/// data frame's length goes to `count` (which may refuse it), then the frame restarts `idle`
-/// for `timeout`; while `inner` is pending, a fired `idle` ends the body with `expired`, and an
-/// error from `inner` becomes `failed(error)`. Without a timer the body never times out.
+/// data frame's length goes to `count` (which may refuse it) and counts as progress for
+/// `idle`; while `inner` is pending, an expired `idle` ends the body with `expired`, and an
+/// error from `inner` becomes `failed(error)`.
 fn poll_idle(
     cx: &mut Context<'_>,
     inner: Pin<&mut Incoming>,
-    idle: Option<Pin<&mut Sleep>>,
-    timeout: Duration,
+    mut idle: Pin<&mut IdleTimer>,
     failed: fn(hyper::Error) -> BodyError,
     expired: BodyError,
     count: impl FnOnce(u64) -> Result<(), BodyError>,
@@ -435,17 +449,45 @@ fn poll_idle(
                     return Poll::Ready(Some(Err(error)));
                 }
             }
-            if let Some(idle) = idle {
-                idle.reset(Instant::now() + timeout);
-            }
+            idle.progress();
             Poll::Ready(Some(Ok(frame)))
         }
         Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(failed(error)))),
         Poll::Ready(None) => Poll::Ready(None),
-        Poll::Pending => match idle.map(|idle| idle.poll(cx)) {
-            Some(Poll::Ready(())) => Poll::Ready(Some(Err(expired))),
-            _ => Poll::Pending,
+        Poll::Pending => match idle.as_mut().poll_expired(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(expired))),
+            Poll::Pending => Poll::Pending,
         },
+    }
+}
+
+// === impl IdleTimer ===
+
+impl IdleTimer {
+    /// `None`: the body never times out.
+    fn new(timeout: Option<Duration>) -> Self {
+        Self { timeout, progressed: false, sleep: None }
+    }
+
+    /// Data came: the next wait starts a new period.
+    fn progress(self: Pin<&mut Self>) {
+        *self.project().progressed = true;
+    }
+
+    /// The read is waiting: `Ready` once `timeout` passed without data (the waker is
+    /// registered otherwise).
+    fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let Some(timeout) = *this.timeout else { return Poll::Pending };
+        if this.sleep.is_none() || *this.progressed {
+            *this.progressed = false;
+            let deadline = Instant::now() + timeout;
+            match this.sleep.as_mut().as_pin_mut() {
+                Some(sleep) => sleep.reset(deadline),
+                None => this.sleep.set(Some(tokio::time::sleep_until(deadline))),
+            }
+        }
+        this.sleep.as_pin_mut().map_or(Poll::Pending, |sleep| sleep.poll(cx))
     }
 }
 

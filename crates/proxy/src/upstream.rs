@@ -16,7 +16,7 @@ use portico_balance::{Balancer, Pick, PickContext};
 use portico_model::{Endpoint, LocationPolicy, NextUpstream};
 use tokio::time::Instant;
 
-pub(crate) use pool::{KeepAlive, Pool};
+pub(crate) use pool::{KeepAlive, Pool, Reuse};
 pub(crate) use tls::{Connector, Connectors};
 
 use pool::PoolKey;
@@ -32,6 +32,8 @@ pub(crate) struct Exchange {
     pub pick: Pick,
     /// Time from sending to response headers.
     pub latency: std::time::Duration,
+    /// The HTTP/1.1 connection, pooled again once the response body has been read.
+    pub reuse: Option<Reuse>,
 }
 
 /// How to reach the endpoints of one request: h2 or HTTP/1.1, over TLS or not.
@@ -85,7 +87,9 @@ pub(crate) async fn send(
         let Some(pick) = balancer.pick(ctx, &tried) else { break };
         let Some(endpoint) = balancer.endpoint(pick.index) else { break };
         match attempt(pool, endpoint, policy, keepalive, transport.tls, req).await {
-            Ok((response, addr, latency)) => return Ok(Exchange { response, addr, pick, latency }),
+            Ok(Answer { response, addr, latency, reuse }) => {
+                return Ok(Exchange { response, addr, pick, latency, reuse })
+            }
             Err(Failed::Sent(error)) => {
                 let again =
                     resend.as_ref().filter(|_| may_retry_sent(&error, &policy.next_upstream));
@@ -148,7 +152,15 @@ fn copy(req: &Request<RequestBody>) -> Option<Request<RequestBody>> {
 }
 
 /// What one attempt yields.
-type Attempted = Result<(Response<Incoming>, SocketAddr, std::time::Duration), Failed>;
+type Attempted = Result<Answer, Failed>;
+
+/// An upstream's answer to one attempt.
+struct Answer {
+    response: Response<Incoming>,
+    addr: SocketAddr,
+    latency: std::time::Duration,
+    reuse: Option<Reuse>,
+}
 
 /// One endpoint: resolve, then the attempt of the request's transport.
 async fn attempt(
@@ -193,10 +205,12 @@ async fn attempt_h1(
         match sent {
             Err(_elapsed) => return Err(Failed::Sent(ProxyError::Timeout { addr })),
             Ok(Ok(response)) => {
-                if response.status() != StatusCode::SWITCHING_PROTOCOLS {
-                    pool.recycle(conn.sender, key, keepalive);
-                }
-                return Ok((response, addr, started.elapsed()));
+                let latency = started.elapsed();
+                let reuse = match response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    true => None, // the connection becomes the tunnel
+                    false => pool.reuse(conn.sender, key, keepalive),
+                };
+                return Ok(Answer { response, addr, latency, reuse });
             }
             Ok(Err(mut error)) => {
                 let Some(back) = error.take_message() else {
@@ -240,7 +254,10 @@ async fn attempt_h2(
         let sent = tokio::time::timeout(timeouts.read, conn.sender.try_send_request(req)).await;
         match sent {
             Err(_elapsed) => return Err(Failed::Sent(ProxyError::Timeout { addr })),
-            Ok(Ok(response)) => return Ok((response, addr, started.elapsed())),
+            Ok(Ok(response)) => {
+                let latency = started.elapsed();
+                return Ok(Answer { response, addr, latency, reuse: None });
+            }
             Ok(Err(mut error)) => {
                 let Some(back) = error.take_message() else {
                     let error = ProxyError::from_upstream(addr, error.into_error());

@@ -50,7 +50,9 @@ async fn start(
         }
         dir.write(&format!("{host}.yaml"), ing);
     }
-    let portico = Portico::start(dir.path(), &[]).await;
+    // One data-plane worker: upstream connections are pooled per worker, and the pooling
+    // tests expect one connection whichever worker a client connection lands on.
+    let portico = Portico::start(dir.path(), &["--workers", "1"]).await;
     (backend, dir, portico)
 }
 

@@ -144,7 +144,9 @@ impl Proxy {
             let (parts, _) = response.into_parts();
             return Ok(Response::from_parts(parts, ResponseBody::empty()));
         }
-        Ok(relay(response, policy, compression, accepted))
+        let mut response = relay(response, policy, compression, accepted);
+        response.body_mut().reuse_after(exchange.reuse);
+        Ok(response)
     }
 }
 

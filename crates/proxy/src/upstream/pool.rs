@@ -25,8 +25,9 @@ use crate::body::RequestBody;
 use crate::error::ProxyError;
 
 const SHARDS: usize = 16;
-/// Header fields an upstream response may carry.
-const MAX_RESPONSE_HEADERS: usize = 1024;
+/// Header fields an upstream response may carry (room prepared before every parse, see
+/// `MAX_REQUEST_HEADERS` in `server.rs`): 100 `Set-Cookie` lines and the usual fields fit.
+const MAX_RESPONSE_HEADERS: usize = 256;
 /// hyper's read buffer per upstream connection (bounds a response head before it is parsed).
 const MAX_RESPONSE_BUFFER: usize = 256 * 1024;
 
@@ -101,55 +102,81 @@ impl Pool {
         connect_new(key.addr, timeout, tls).await
     }
 
+    /// The most recently pooled live connection that is ready for a request. One that is not
+    /// ready yet (its last response just ended, its hyper task has not run since) stays.
     fn take_idle(&self, key: PoolKey, idle_timeout: Duration) -> Option<SendRequest<RequestBody>> {
+        let now = Instant::now();
         let mut shard = self.shard(&key).lock();
         let idle = shard.get_mut(&key)?;
-        while let Some(entry) = idle.pop() {
-            if entry.since.elapsed() < idle_timeout && entry.sender.is_ready() {
-                return Some(entry.sender);
+        let mut index = idle.len();
+        while index > 0 {
+            index -= 1;
+            let Some(entry) = idle.get(index) else { break };
+            if now.duration_since(entry.since) >= idle_timeout {
+                idle.drain(..=index); // this one and every older one expired
+                return None;
+            }
+            if entry.sender.is_ready() {
+                return Some(idle.remove(index).sender);
+            }
+            if entry.sender.is_closed() {
+                idle.remove(index);
             }
         }
         None
     }
 
-    /// Returns `sender` to the pool once its current exchange is over (response body read and
-    /// request body written): hyper signals that through `ready()`. A connection that closes
-    /// instead (client aborted, `Connection: close`, upgrade) is simply dropped.
-    pub(crate) fn recycle(
+    /// What returns `sender` to the pool once its exchange is over: the response body, which
+    /// calls [`Reuse::done`] when it has been read to its end. `None` with keep-alive off.
+    pub(crate) fn reuse(
         self: &Arc<Self>,
-        mut sender: SendRequest<RequestBody>,
+        sender: SendRequest<RequestBody>,
         key: PoolKey,
         keepalive: KeepAlive,
-    ) {
-        if keepalive.max_idle == 0 {
-            return;
-        }
-        let pool = Arc::clone(self);
-        tokio::spawn(async move {
-            if sender.ready().await.is_ok() {
-                pool.put(key, sender, keepalive);
-            }
-        });
+    ) -> Option<Reuse> {
+        (keepalive.max_idle > 0).then(|| Reuse { pool: Arc::clone(self), key, sender, keepalive })
     }
 
     fn put(&self, key: PoolKey, sender: SendRequest<RequestBody>, keepalive: KeepAlive) {
+        let now = Instant::now();
+        let live = |e: &Idle| now.duration_since(e.since) < keepalive.idle_timeout;
         let mut shard = self.shard(&key).lock();
         if !shard.contains_key(&key) {
             // A new address or TLS settings (rare): drop keys whose connections all died or
             // expired (endpoints gone, settings changed), so the map does not grow with them.
             shard.retain(|_, idle| {
-                idle.retain(|e| {
-                    e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed()
-                });
+                idle.retain(|e| live(e) && !e.sender.is_closed());
                 !idle.is_empty()
             });
         }
         let idle = shard.entry(key).or_default();
-        idle.retain(|e| e.since.elapsed() < keepalive.idle_timeout && !e.sender.is_closed());
+        // The oldest first: once one is live, the newer ones are too.
+        let expired = idle.iter().take_while(|e| !live(e)).count();
+        idle.drain(..expired);
         if idle.len() >= keepalive.max_idle {
             idle.remove(0);
         }
-        idle.push(Idle { sender, since: Instant::now() });
+        idle.push(Idle { sender, since: now });
+    }
+}
+
+/// An upstream connection whose response is still being read; [`Reuse::done`] pools it.
+/// Dropped instead (the body was not read to its end), the connection closes.
+#[derive(Debug)]
+pub(crate) struct Reuse {
+    pool: Arc<Pool>,
+    key: PoolKey,
+    sender: SendRequest<RequestBody>,
+    keepalive: KeepAlive,
+}
+
+impl Reuse {
+    /// The response body was read to its end: the connection is idle (or about to be, once
+    /// its hyper task has run; [`Pool::connect`] takes only connections that are ready).
+    pub(crate) fn done(self) {
+        if !self.sender.is_closed() {
+            self.pool.put(self.key, self.sender, self.keepalive);
+        }
     }
 }
 
