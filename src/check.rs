@@ -1,11 +1,13 @@
 //! `portico check DIR`: the routing table and every diagnostic, without serving anything.
 //! Doubles as the migration report for manifests exported from a cluster ([`summary`]).
+//! Without DIR the objects come from the Kubernetes API ([`cluster`]); the report is the same.
 //!
 //! Exit codes: 1 when any diagnostic is an error; else, with `--strict`, 2 when some Ingress
 //! will behave differently from ingress-nginx without an error saying so (it carries an
 //! unsupported annotation that Portico ignores, or the ConfigMap has keys Portico does not
 //! read); else 0.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use portico_compiler::{migration, Compiler, Options};
@@ -24,39 +26,64 @@ macro_rules! say {
     }};
 }
 
+mod cluster;
 mod summary;
 
 /// The exit code of "served, but differs from ingress-nginx" under `--strict`.
 const DIFFERS: u8 = 2;
 
-pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    crate::serve::ensure_dir(&args.dir, "")?;
+/// What a source produced: the objects, the problems reading them, and what to say when it
+/// held nothing Portico reads.
+struct Input {
+    objects: Objects,
+    diagnostics: Vec<Diagnostic>,
+    nothing: Diagnostic,
+}
+
+/// Reads DIR, or without it the cluster (on `runtime`), and prints the report.
+pub fn run(args: CheckArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.dir {
+        crate::serve::ensure_dir(dir, "")?;
+    }
     let options = args.controller.compiler_options()?;
-    let loaded = ManifestSource::new(&args.dir).load();
-    let compiled = Compiler::new(options.clone()).compile(&loaded.objects);
+    let input = match &args.dir {
+        Some(dir) => directory(dir),
+        None => runtime.block_on(cluster::read(&args, &options))?,
+    };
+    Ok(report(input, &options, &args))
+}
+
+/// DIR's objects, loaded as `serve --manifests` loads them.
+fn directory(dir: &Path) -> Input {
+    let loaded = ManifestSource::new(dir).load();
+    let nothing = Diagnostic::warning(
+        "nothing was loaded: no Kubernetes objects Portico reads in any *.yaml, *.yml or *.json \
+         file below this directory",
+    )
+    .with_file(dir.display().to_string());
+    Input { objects: loaded.objects, diagnostics: loaded.diagnostics, nothing }
+}
+
+/// Compiles, prints the report and returns the exit code.
+fn report(input: Input, options: &Options, args: &CheckArgs) -> ExitCode {
+    let compiled = Compiler::new(options.clone()).compile(&input.objects);
     let not_loaded = compiled.not_loaded;
     let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, 1);
-    let mut diagnostics: Vec<Diagnostic> = loaded
+    let mut diagnostics: Vec<Diagnostic> = input
         .diagnostics
         .into_iter()
         .chain(compiled.diagnostics)
         .chain(router_diagnostics)
         .collect();
-    if is_empty(&loaded.objects) {
-        diagnostics.push(
-            Diagnostic::warning(
-                "nothing was loaded: no Kubernetes objects Portico reads in any *.yaml, *.yml \
-                 or *.json file below this directory",
-            )
-            .with_file(args.dir.display().to_string()),
-        );
+    if is_empty(&input.objects) {
+        diagnostics.push(input.nothing);
     }
     {
         use std::io::Write as _;
         let _ = write!(std::io::stdout().lock(), "{}", snapshot.table);
     }
     print_certificates(&snapshot);
-    print_skipped(&loaded.objects, &options, args.show_skipped);
+    print_skipped(&input.objects, options, args.show_skipped);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if !diagnostics.is_empty() {
         say!();
@@ -65,16 +92,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         say!("{diagnostic}");
     }
     say!("\n{errors} error(s), {} warning(s)", diagnostics.len() - errors);
-    let migration =
-        migration(&loaded.objects, &options, &snapshot.table, &not_loaded, &diagnostics);
+    let migration = migration(&input.objects, options, &snapshot.table, &not_loaded, &diagnostics);
     summary::print(&migration, &options.ingress_class, errors);
-    Ok(if errors > 0 {
+    if errors > 0 {
         ExitCode::FAILURE
     } else if args.strict && migration.differs() {
         ExitCode::from(DIFFERS)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 fn is_empty(objects: &Objects) -> bool {

@@ -18,9 +18,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the proxy (standalone with --manifests, or against the Kubernetes API).
     Serve(ServeArgs),
-    /// Load and compile a manifests directory; print the routing table, every diagnostic and a
-    /// migration summary. Exits 1 when there are errors; with --strict, 2 when there are none
-    /// but some Ingress will behave differently from ingress-nginx.
+    /// Load and compile a manifests directory (without DIR: the objects in the Kubernetes API,
+    /// read once); print the routing table, every diagnostic and a migration summary. Exits 1
+    /// when there are errors; with --strict, 2 when there are none but some Ingress will behave
+    /// differently from ingress-nginx.
     Check(CheckArgs),
     /// Run a whoami-style echo backend (for the quickstart and tests).
     Echo(EchoArgs),
@@ -111,8 +112,16 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Directory of Kubernetes manifests.
-    pub dir: PathBuf,
+    /// Directory of Kubernetes manifests. Without it, the objects `serve` would watch are read
+    /// from the Kubernetes API instead, once (list requests only: nothing is watched or written).
+    pub dir: Option<PathBuf>,
+    /// Without DIR: the kubeconfig to reach the API server with. Default: KUBECONFIG, else
+    /// ~/.kube/config, else the pod's service account.
+    #[arg(long, value_name = "PATH", conflicts_with = "dir")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Without DIR: read namespaced objects from this namespace only (default: all), as serve.
+    #[arg(long, value_name = "NS", conflicts_with = "dir")]
+    pub watch_namespace: Option<String>,
     /// List the Ingresses skipped because they are of another ingress class (else only their
     /// number is printed).
     #[arg(long)]
@@ -168,3 +177,6 @@ impl ControllerArgs {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

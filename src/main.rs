@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         cli::Command::Serve(args) => runtime.block_on(serve::run(args)),
-        cli::Command::Check(args) => check::run(args),
+        cli::Command::Check(args) => check::run(args, &runtime),
         cli::Command::Echo(args) => runtime.block_on(echo::run(args)),
     };
     // Data-plane workers still draining past the grace period are not waited for.

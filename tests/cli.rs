@@ -96,6 +96,38 @@ fn serve_without_manifests_or_cluster_says_how_to_configure_one() {
 }
 
 #[test]
+fn check_without_a_directory_or_cluster_says_what_to_pass() {
+    let home = tempfile::tempdir().unwrap();
+    let out = portico()
+        .arg("check")
+        .env("HOME", home.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a failure, not --strict's 2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no manifests DIR given"), "{stderr}");
+    assert!(stderr.contains("pass DIR, or --kubeconfig PATH"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no report");
+}
+
+#[test]
+fn check_takes_a_directory_or_a_kubeconfig_not_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = portico()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--kubeconfig", "/nonexistent"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--kubeconfig") && stderr.contains("[DIR]"), "{stderr}");
+}
+
+#[test]
 fn serve_with_an_unreachable_api_server_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use kube::Client;
 use portico_metrics::Metrics;
 use portico_model::Diagnostic;
-use portico_store::{ObjectKey, Objects};
+use portico_store::Objects;
 use tokio::sync::{mpsc, watch};
 
 use crate::events::EventRecorder;
@@ -95,18 +95,10 @@ pub fn watch_objects(client: &Client, config: &Config, metrics: Arc<Metrics>) ->
         Some(Publish::Service(key)) => Some(key.clone()),
         _ => None,
     };
-    let extra_services: Vec<ObjectKey> = publish_service
-        .iter()
-        .chain(config.options.default_backend_service.iter())
-        .cloned()
-        .collect();
-    let extra_secrets: Vec<ObjectKey> =
-        config.options.default_ssl_certificate.iter().cloned().collect();
-    let plan = crate::watch::plan(
+    let plan = crate::watch::plan_for(
         config.namespace.as_deref(),
-        config.options.configmap.as_ref(),
-        &extra_services,
-        &extra_secrets,
+        &config.options,
+        publish_service.as_ref(),
     );
     let (tx, rx) = mpsc::channel(1024);
     let mut tasks: Vec<_> = plan
@@ -118,7 +110,7 @@ pub fn watch_objects(client: &Client, config: &Config, metrics: Arc<Metrics>) ->
         .collect();
     let fixed = Fixed {
         services: config.options.default_backend_service.iter().cloned().collect(),
-        secrets: extra_secrets,
+        secrets: config.options.default_ssl_certificate.iter().cloned().collect(),
         publish: publish_service,
     };
     let kinds: Vec<_> = plan.iter().map(|spec| spec.kind).collect();

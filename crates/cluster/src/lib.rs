@@ -7,6 +7,8 @@
 //!
 //! One replica, elected through a Lease ([`leader`]), writes Ingress status ([`status`]) and
 //! posts Warning Events for Ingress diagnostics ([`events`]). [`run`] puts it all together.
+//!
+//! [`snapshot`] reads the same objects once, with lists only (`portico check` on a cluster).
 #![forbid(unsafe_code)]
 
 mod client;
@@ -15,6 +17,7 @@ mod error;
 mod events;
 mod kinds;
 mod leader;
+mod snapshot;
 mod status;
 mod store;
 mod time;
@@ -26,6 +29,7 @@ pub use error::ClusterError;
 pub use events::{EventRecorder, COMPONENT};
 pub use kinds::Kind;
 pub use leader::{Elector, LeaseConfig};
+pub use snapshot::{snapshot, SnapshotConfig, PAGE_SIZE};
 pub use status::{Address, Publish, StatusWriter, SyncReport};
 pub use store::Batch;
 

@@ -74,6 +74,34 @@ impl Spec {
         self.labels = Some(labels.into());
         self
     }
+
+    /// Where this reads, for messages: `in all namespaces`, `in namespace ctl (metadata.name=x)`.
+    pub(crate) fn scope(&self) -> String {
+        let mut scope = match (&self.namespace, self.kind) {
+            (_, Kind::IngressClass) => "cluster-wide".to_string(),
+            (Some(ns), _) => format!("in namespace {ns}"),
+            (None, _) => "in all namespaces".to_string(),
+        };
+        let selectors: Vec<&str> =
+            [&self.fields, &self.labels].into_iter().flatten().map(String::as_str).collect();
+        if !selectors.is_empty() {
+            scope = format!("{scope} ({})", selectors.join(", "));
+        }
+        scope
+    }
+}
+
+/// The plan for `options` in `namespace` (all when `None`): the objects the table reads plus,
+/// for status only, the `publish` Service. Serve's watchers and check's lists both read this.
+pub(crate) fn plan_for(
+    namespace: Option<&str>,
+    options: &portico_compiler::Options,
+    publish: Option<&ObjectKey>,
+) -> Vec<Spec> {
+    let services: Vec<ObjectKey> =
+        publish.into_iter().chain(options.default_backend_service.iter()).cloned().collect();
+    let secrets: Vec<ObjectKey> = options.default_ssl_certificate.iter().cloned().collect();
+    plan(namespace, options.configmap.as_ref(), &services, &secrets)
 }
 
 /// The watches cluster mode runs: every kind in `namespace` (all when `None`; ConfigMaps too,
@@ -150,7 +178,7 @@ pub(crate) fn spawn(
     }
 }
 
-fn namespaced<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+pub(crate) fn namespaced<K>(client: &Client, namespace: Option<&str>) -> Api<K>
 where
     K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>,
 {
@@ -224,7 +252,7 @@ impl Run {
 }
 
 /// Drops what no one reads (managed fields can be most of an object) and shares the rest.
-fn wrap<K: Watched>(mut object: K) -> AnyObject {
+pub(crate) fn wrap<K: Watched>(mut object: K) -> AnyObject {
     object.meta_mut().managed_fields = None;
     Arc::new(object).wrap()
 }
@@ -264,5 +292,47 @@ mod tests {
         let cm = ObjectKey::new("ctl", "portico");
         let all = super::plan(None, Some(&cm), &[ObjectKey::new("ctl", "portico")], &[]);
         assert_eq!(all.len(), 6, "everything is in scope when watching all namespaces");
+    }
+
+    #[test]
+    fn scopes_name_the_namespace_and_the_selectors() {
+        let plan = plan_for(None, &options(), None);
+        let scopes: Vec<String> = plan.iter().map(Spec::scope).collect();
+        assert_eq!(scopes[0], "in all namespaces");
+        assert_eq!(scopes[1], "cluster-wide", "IngressClasses have no namespace");
+        assert_eq!(scopes[4], format!("in all namespaces ({SECRET_FIELD_SELECTOR})"));
+        let slices = Spec::new(Kind::EndpointSlice, Some("ctl")).labels("a=b").fields("c=d");
+        assert_eq!(slices.scope(), "in namespace ctl (c=d, a=b)");
+    }
+
+    #[test]
+    fn plan_for_reads_the_objects_the_options_name() {
+        let mut options = options();
+        options.configmap = Some(ObjectKey::new("ctl", "portico"));
+        options.default_backend_service = Some(ObjectKey::new("ctl", "fallback"));
+        options.default_ssl_certificate = Some(ObjectKey::new("ctl", "cert"));
+        let publish = ObjectKey::new("ctl", "portico");
+        let watched = plan_for(Some("apps"), &options, Some(&publish));
+        let listed = plan_for(Some("apps"), &options, None);
+        let named = |plan: &[Spec], kind| {
+            plan.iter().filter(|s| s.kind == kind && s.namespace.as_deref() == Some("ctl")).count()
+        };
+        assert_eq!(named(&watched, Kind::Service), 2, "the published and the default backend");
+        assert_eq!(named(&listed, Kind::Service), 1, "status is not check's business");
+        assert_eq!(named(&listed, Kind::ConfigMap), 1);
+        assert_eq!(named(&listed, Kind::Secret), 1);
+    }
+
+    fn options() -> portico_compiler::Options {
+        portico_compiler::Options {
+            ingress_class: "portico".into(),
+            controller_class: "portico.dev/ingress-controller".into(),
+            watch_ingress_without_class: false,
+            annotations_prefix: "nginx.ingress.kubernetes.io".into(),
+            configmap: None,
+            default_backend_service: None,
+            default_ssl_certificate: None,
+            enable_ssl_passthrough: false,
+        }
     }
 }

@@ -46,6 +46,7 @@ mod annotation_x_forwarded_prefix;
 mod auth_support;
 mod balancer_state;
 mod bodies;
+mod check_cluster;
 mod check_diagnostics;
 mod cluster;
 mod examples;

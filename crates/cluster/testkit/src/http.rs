@@ -117,15 +117,28 @@ enum WriteKind {
     Patch,
 }
 
+/// A list, in pages when the client sends `limit` (the `continue` token is the offset of the
+/// next page; real servers encode more, clients treat it as opaque).
 fn list(shared: &Shared, target: &Target, query: &Query) -> Response<Body> {
     let filter = Filter::new(target.namespace.clone(), query);
     let mut state = shared.state.lock();
     *state.lists.entry(target.resource.plural).or_default() += 1;
+    let items = state.list(target.resource, &filter);
+    let start = query.get("continue").map_or(Some(0), |token| token.parse::<usize>().ok());
+    let Some(start) = start else {
+        return status(400, "BadRequest", "invalid continue token");
+    };
+    let limit = query.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
+    let end = limit.map_or(items.len(), |limit| start.saturating_add(limit)).min(items.len());
+    let mut metadata = json!({"resourceVersion": state.rv.to_string()});
+    if end < items.len() {
+        metadata["continue"] = json!(end.to_string());
+    }
     let list = json!({
         "kind": format!("{}List", target.resource.kind),
         "apiVersion": target.resource.api_version(),
-        "metadata": {"resourceVersion": state.rv.to_string()},
-        "items": state.list(target.resource, &filter),
+        "metadata": metadata,
+        "items": items.get(start..end).unwrap_or_default(),
     });
     json_response(StatusCode::OK, &list)
 }

@@ -162,7 +162,7 @@ impl ApiServer {
         state.watch_starts.get(resource_of::<K>().plural).copied().unwrap_or(0)
     }
 
-    /// How many lists of kind `K` were served (each relist counts).
+    /// How many lists of kind `K` were served (each relist, and each page, counts).
     pub fn lists<K: k8s_openapi::Resource>(&self) -> usize {
         let state = self.shared.state.lock();
         state.lists.get(resource_of::<K>().plural).copied().unwrap_or(0)
