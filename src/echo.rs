@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::cli::{EchoArgs, LogFormat};
 
 pub async fn run(args: EchoArgs) -> anyhow::Result<ExitCode> {
-    crate::logging::init(LogFormat::Text);
+    let _log = crate::logging::init(LogFormat::Text);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

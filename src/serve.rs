@@ -24,7 +24,7 @@ use crate::pipeline::Pipeline;
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    crate::logging::init(args.log_format);
+    let _log = crate::logging::init(args.log_format);
     let options = args.controller.compiler_options()?;
     let labels = portico_metrics::ControllerLabels {
         class: args.controller.controller_class.clone(),
@@ -58,6 +58,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         metrics.clone(),
     );
 
+    metrics.count_dropped_log_lines(portico_proxy::log_writer::dropped_lines);
     metrics.process().count_connections({
         let proxy = Arc::downgrade(&proxy);
         move || proxy.upgrade().map_or(0, |p| p.open_connections())

@@ -40,17 +40,26 @@ impl AtomicHistogram {
     }
 
     /// Writes the `_bucket`, `_sum` and `_count` samples of `name` with `labels` (already
-    /// rendered `k="v",…`, non-empty) in the Prometheus text format.
+    /// rendered `k="v",…`, or empty) in the Prometheus text format.
     pub(crate) fn encode(&self, out: &mut String, name: &str, labels: &str) {
         let mut cumulative = 0u64;
+        let sep = if labels.is_empty() { "" } else { "," };
         for (index, slot) in self.counts.iter().enumerate() {
             cumulative += slot.load(Ordering::Relaxed);
             let le = self.bounds.get(index).map_or_else(|| "+Inf".to_string(), |b| fmt_f64(*b));
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {cumulative}");
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}");
         }
-        let sum = f64::from_bits(self.sum_bits.load(Ordering::Relaxed));
-        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", fmt_f64(sum));
-        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count.load(Ordering::Relaxed));
+        let sum = fmt_f64(f64::from_bits(self.sum_bits.load(Ordering::Relaxed)));
+        let count = self.count.load(Ordering::Relaxed);
+        match labels.is_empty() {
+            true => {
+                let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+            }
+            false => {
+                let _ =
+                    writeln!(out, "{name}_sum{{{labels}}} {sum}\n{name}_count{{{labels}}} {count}");
+            }
+        }
     }
 }
 

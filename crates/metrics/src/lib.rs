@@ -24,7 +24,6 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEn
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 pub use controller::{CertificateExpiry, ControllerMetrics, IngressCheck};
@@ -43,7 +42,10 @@ pub const UPSTREAM_BUCKETS: [f64; 6] = [0.005, 0.025, 0.1, 0.5, 2.5, 10.0];
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    upstream_latency: Histogram,
+    /// `portico_upstream_response_seconds`: lock-free, encoded by hand.
+    upstream_latency: histogram::AtomicHistogram,
+    /// Where the count of dropped log lines comes from, asked at scrape time.
+    dropped_log_lines: std::sync::OnceLock<Scraped>,
     rebuilds: Counter,
     rebuild_errors: Counter,
     generation: Gauge<i64, AtomicI64>,
@@ -58,6 +60,15 @@ pub struct Metrics {
     nginx_controller: ControllerMetrics,
     /// ingress-nginx's `nginx_process_*` metrics.
     nginx_process: ProcessMetrics,
+}
+
+/// A value read at scrape time.
+struct Scraped(Box<dyn Fn() -> u64 + Send + Sync>);
+
+impl std::fmt::Debug for Scraped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scraped")
+    }
 }
 
 /// Label set of `portico_watch_restarts_total`: the Kubernetes kind watched.
@@ -104,12 +115,8 @@ impl Metrics {
             "Requests answered, by status class and Ingress (namespace/name, empty if none)",
             requests.clone(),
         );
-        let upstream_latency = Histogram::new(UPSTREAM_BUCKETS);
-        registry.register(
-            "upstream_response_seconds",
-            "Time from sending a request upstream to its response headers",
-            upstream_latency.clone(),
-        );
+        let upstream_latency =
+            histogram::AtomicHistogram::new(std::sync::Arc::from(UPSTREAM_BUCKETS));
         let rebuilds = Counter::default();
         registry.register("table_rebuilds", "Routing tables built", rebuilds.clone());
         let rebuild_errors = Counter::default();
@@ -136,6 +143,7 @@ impl Metrics {
             registry,
             requests,
             upstream_latency,
+            dropped_log_lines: std::sync::OnceLock::new(),
             rebuilds,
             rebuild_errors,
             generation,
@@ -185,6 +193,28 @@ impl Metrics {
         self.requests.get_or_create(&labels).inc();
     }
 
+    /// Where the number of log lines dropped by full writer queues comes from (set once).
+    pub fn count_dropped_log_lines(&self, source: impl Fn() -> u64 + Send + Sync + 'static) {
+        let _ = self.dropped_log_lines.set(Scraped(Box::new(source)));
+    }
+
+    /// Portico's own metrics that are not in the registry: recorded lock-free or read at
+    /// scrape time.
+    fn encode_own(&self, out: &mut String) {
+        let name = "portico_upstream_response_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time from sending a request upstream to its response headers"
+        );
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        self.upstream_latency.encode(out, name, "");
+        if let Some(dropped) = self.dropped_log_lines.get() {
+            let name = "portico_log_lines_dropped_total";
+            let _ = writeln!(out, "# HELP {name} Log lines (access log included) dropped because the writer fell behind");
+            let _ = writeln!(out, "# TYPE {name} counter\n{name} {}", (dropped.0)());
+        }
+    }
+
     /// Records the time from sending a request upstream to its response headers.
     pub fn observe_upstream(&self, secs: f64) {
         self.upstream_latency.observe(secs);
@@ -217,6 +247,7 @@ impl Metrics {
         let mut out = String::with_capacity(16 * 1024);
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode_registry(&mut out, &self.registry);
+        self.encode_own(&mut out);
         // Hand-written in the 0.0.4 text format: ingress-nginx's counters have no `_total`.
         self.nginx_controller.encode(&mut out);
         self.nginx_process.encode(&mut out);

@@ -8,6 +8,7 @@
 //! format reads is captured only then.
 
 mod nginx;
+pub mod writer;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

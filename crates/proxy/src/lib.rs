@@ -29,7 +29,7 @@ mod upgrade;
 mod upstream;
 pub mod workers;
 
-pub use access_log::ACCESS_LOG_TARGET;
+pub use access_log::{writer as log_writer, ACCESS_LOG_TARGET};
 pub use body::{BodyError, RequestBody, ResponseBody};
 pub use config::{ConnInfo, ProxyConfig};
 pub use error::ProxyError;

@@ -17,7 +17,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH};
 use http::{HeaderMap, HeaderName, HeaderValue, Version};
-use parking_lot::Mutex;
 use portico_model::{LogPart, LogVar, NginxLog};
 
 use super::AccessLog;
@@ -32,11 +31,16 @@ pub(crate) struct NginxSink {
     out: Out,
 }
 
-#[derive(Debug)]
-enum Out {
-    Stdout,
-    Stderr,
-    File(Mutex<std::fs::File>),
+/// The sink's writer ([`super::writer`]) and the guard that flushes it when the sink goes.
+struct Out {
+    writer: tracing_appender::non_blocking::NonBlocking,
+    _guard: tracing_appender::non_blocking::WorkerGuard,
+}
+
+impl std::fmt::Debug for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Out")
+    }
 }
 
 /// What only the nginx format needs of a request, captured when it arrives.
@@ -65,13 +69,16 @@ enum Value<'a> {
 impl NginxSink {
     /// Opens `log.path` (appending to a file, created if missing).
     pub(crate) fn open(log: &NginxLog) -> std::io::Result<Self> {
-        let out = match log.path.as_str() {
-            "/dev/stdout" => Out::Stdout,
-            "/dev/stderr" => Out::Stderr,
-            path => Out::File(Mutex::new(
+        const NAME: &str = "portico-access-log";
+        let (writer, guard) = match log.path.as_str() {
+            "/dev/stdout" => super::writer::batched(std::io::stdout(), NAME),
+            "/dev/stderr" => super::writer::batched(std::io::stderr(), NAME),
+            path => super::writer::batched(
                 std::fs::OpenOptions::new().create(true).append(true).open(path)?,
-            )),
+                NAME,
+            ),
         };
+        let out = Out { writer, _guard: guard };
         let wanted = log.format.headers().filter_map(|h| HeaderName::try_from(h).ok()).collect();
         Ok(Self { log: log.clone(), wanted, out })
     }
@@ -98,16 +105,13 @@ impl NginxSink {
         }
     }
 
-    /// Renders and writes the line of `log`; a failed write is dropped (as nginx does).
+    /// Renders and queues the line of `log`; a failed write is dropped (as nginx does).
     pub(super) fn write(&self, log: &AccessLog, captured: &Captured, bytes: u64) {
         let mut line = String::with_capacity(256);
         render(&self.log, log, captured, bytes, &mut line);
         line.push('\n');
-        let _ = match &self.out {
-            Out::Stdout => std::io::stdout().lock().write_all(line.as_bytes()),
-            Out::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
-            Out::File(file) => file.lock().write_all(line.as_bytes()),
-        };
+        // Queued for the writer thread: never blocks; a full queue drops and counts the line.
+        let _ = self.out.writer.clone().write_all(line.as_bytes());
     }
 }
 
