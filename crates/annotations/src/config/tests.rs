@@ -143,6 +143,31 @@ const VALID: &[(&str, &str, Check)] = &[
     ("log-format-escape-json", "true", |c| {
         c.access_log.nginx.as_ref().is_some_and(|n| n.escape_json)
     }),
+    ("enable-opentelemetry", "true", |c| c.location_defaults.tracing.enabled),
+    ("opentelemetry-trust-incoming-span", "false", |c| !c.location_defaults.tracing.trust_incoming),
+    ("opentelemetry-operation-name", "HTTP $request_method $service_name", |c| {
+        c.location_defaults.tracing.operation_name.as_ref().is_some_and(|f| f.parts.len() == 4)
+    }),
+    ("opentelemetry-config", "/etc/otel.toml", |c| *c == GlobalConfig::default()),
+    ("otlp-collector-host", "otel-collector.monitoring.svc", |c| {
+        c.tracing.collector_host == "otel-collector.monitoring.svc"
+    }),
+    ("otlp-collector-host", "http://10.0.0.7/", |c| c.tracing.collector_host == "10.0.0.7"),
+    ("otlp-collector-host", "[fd00::7]", |c| c.tracing.collector_host == "fd00::7"),
+    ("otlp-collector-port", "4317", |c| c.tracing.collector_port == 4317),
+    ("otel-service-name", "portico", |c| c.tracing.service_name == "portico"),
+    ("otel-sampler", "TraceIdRatioBased", |c| {
+        c.tracing.sampler.root == portico_model::RootSampler::TraceIdRatioBased
+    }),
+    ("otel-sampler", "AlwaysOff", |c| {
+        c.tracing.sampler.root == portico_model::RootSampler::AlwaysOff
+    }),
+    ("otel-sampler-ratio", "0.25", |c| c.tracing.sampler.ratio_ppm == 250_000),
+    ("otel-sampler-ratio", "1", |c| c.tracing.sampler.ratio_ppm == 1_000_000),
+    ("otel-sampler-parent-based", "false", |c| !c.tracing.sampler.parent_based),
+    ("otel-max-queuesize", "100", |c| c.tracing.max_queue_size == 100),
+    ("otel-schedule-delay-millis", "250", |c| c.tracing.schedule_delay.as_millis() == 250),
+    ("otel-max-export-batch-size", "64", |c| c.tracing.max_export_batch_size == 64),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -230,6 +255,19 @@ const INVALID: &[(&str, &[&str])] = &[
     ("access-log-path", &["access.log", "stdout"]),
     ("log-format-upstream", &["$remote_addr $unknown_var", "${status"]),
     ("log-format-escape-json", &["json"]),
+    ("enable-opentelemetry", &["on", "yes"]),
+    ("opentelemetry-trust-incoming-span", &["no"]),
+    ("opentelemetry-operation-name", &["HTTP $nope", "${uri"]),
+    ("opentelemetry-config", &["opentelemetry.toml"]),
+    ("otlp-collector-host", &["https://collector", "grpc://c", "a b", "host/path", "user@host"]),
+    ("otlp-collector-port", &["0", "65536", "4317/tcp", "-1"]),
+    ("otel-service-name", &[" "]),
+    ("otel-sampler", &["alwayson", "remote", "ParentBased"]),
+    ("otel-sampler-ratio", &["1.5", "-0.1", "half", "NaN"]),
+    ("otel-sampler-parent-based", &["maybe"]),
+    ("otel-max-queuesize", &["0", "-1", "big"]),
+    ("otel-schedule-delay-millis", &["0", "5s"]),
+    ("otel-max-export-batch-size", &["0", "x"]),
 ];
 
 fn secs(n: u64) -> Duration {
