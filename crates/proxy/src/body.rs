@@ -102,6 +102,8 @@ pin_project! {
         pace: Option<Box<Pace>>,
         // `use-gzip` / `enable-brotli`: compresses the upstream's data frames.
         encoder: Option<Box<Encoder>>,
+        // `enable-opentelemetry`: the request's server span, ended when the body is dropped.
+        span: Option<Box<portico_trace::ServerSpan>>,
     }
 
     impl PinnedDrop for ResponseBody {
@@ -244,6 +246,7 @@ impl ResponseBody {
             held: None,
             pace: None,
             encoder: None,
+            span: None,
         }
     }
 
@@ -258,6 +261,11 @@ impl ResponseBody {
         self.log = Some(log);
         self.pick = pick;
         self.inflight = Some(inflight);
+    }
+
+    /// Ends `span` (the request's server span) when the body is dropped, after the last byte.
+    pub(crate) fn trace(&mut self, span: portico_trace::ServerSpan) {
+        self.span = Some(Box::new(span));
     }
 
     /// Keeps `permit` (a `limit-connections` slot) until the body is dropped.

@@ -257,7 +257,7 @@ const INVALID: &[(&str, &[&str])] = &[
     ("log-format-escape-json", &["json"]),
     ("enable-opentelemetry", &["on", "yes"]),
     ("opentelemetry-trust-incoming-span", &["no"]),
-    ("opentelemetry-operation-name", &["HTTP $nope", "${uri"]),
+    ("opentelemetry-operation-name", &["HTTP $nope", "${uri", "$http_user_agent"]),
     ("opentelemetry-config", &["opentelemetry.toml"]),
     ("otlp-collector-host", &["https://collector", "grpc://c", "a b", "host/path", "user@host"]),
     ("otlp-collector-port", &["0", "65536", "4317/tcp", "-1"]),

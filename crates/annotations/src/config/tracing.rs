@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use portico_model::{LogFormat, RootSampler};
+use portico_model::{LogFormat, LogPart, LogVar, RootSampler};
 
 use super::ConfigKeySpec;
 use crate::value::{parse_bool, parse_count};
@@ -36,8 +36,9 @@ pub(super) static KEYS: &[ConfigKeySpec] = &[
         "",
         location_defaults.tracing.operation_name,
         parse_operation_name,
-        "Name of the server span, with nginx variables ($request_method, $uri, $host, \
-         $service_name, $namespace, $ingress_name, ...). Unset: the location's path."
+        "Name of the server span, with nginx variables: $request_method, $request_uri, $uri, \
+         $args, $scheme, $host, $namespace, $ingress_name, $service_name, \
+         $proxy_upstream_name, $status, $request_id, $remote_addr. Unset: the location's path."
     ),
     accepted_key!(
         "opentelemetry-config",
@@ -115,9 +116,33 @@ pub(super) static KEYS: &[ConfigKeySpec] = &[
     ),
 ];
 
-/// `opentelemetry-operation-name`: an nginx string with variables.
+/// `opentelemetry-operation-name`: an nginx string with the variables known when the span
+/// ends (no request headers: they are gone by then).
 fn parse_operation_name(value: &str) -> Result<Option<Arc<LogFormat>>, String> {
-    Ok(Some(Arc::new(LogFormat::parse(value)?)))
+    let format = LogFormat::parse(value)?;
+    for part in &format.parts {
+        let LogPart::Var(var) = part else { continue };
+        let known = matches!(
+            var,
+            LogVar::RequestMethod
+                | LogVar::RequestUri
+                | LogVar::Uri
+                | LogVar::Args
+                | LogVar::Scheme
+                | LogVar::Host
+                | LogVar::Namespace
+                | LogVar::IngressName
+                | LogVar::ServiceName
+                | LogVar::ProxyUpstreamName
+                | LogVar::Status
+                | LogVar::RequestId
+                | LogVar::RemoteAddr
+        );
+        if !known {
+            return Err(format!("{var:?} is not available in span names"));
+        }
+    }
+    Ok(Some(Arc::new(format)))
 }
 
 /// `opentelemetry-config`: the module's configuration file, an absolute path.
