@@ -264,8 +264,8 @@ impl ResponseBody {
     }
 
     /// Ends `span` (the request's server span) when the body is dropped, after the last byte.
-    pub(crate) fn trace(&mut self, span: portico_trace::ServerSpan) {
-        self.span = Some(Box::new(span));
+    pub(crate) fn trace(&mut self, span: Box<portico_trace::ServerSpan>) {
+        self.span = Some(span);
     }
 
     /// Keeps `permit` (a `limit-connections` slot) until the body is dropped.

@@ -61,8 +61,9 @@ struct Trail {
     errors: Option<ErrorRequest>,
     /// Answered by a `from-to-www-redirect` twin (no HSTS, as nginx's redirect server).
     twin: bool,
-    /// `enable-opentelemetry`: the server span, from routing on.
-    span: Option<portico_trace::ServerSpan>,
+    /// `enable-opentelemetry`: the server span, from routing on (boxed: a request that does
+    /// not trace carries a pointer, not a span).
+    span: Option<Box<portico_trace::ServerSpan>>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -223,7 +224,7 @@ impl Proxy {
             router: &snap.router,
             at: (route.server, index),
             has_certificate: server.has_certificate,
-            trace: trail.span.as_ref(),
+            trace: trail.span.as_deref(),
         });
         if let Some(req) = &mut filtered {
             trail.response = ResponseRequest::capture(&policy.filters, &parts.headers);

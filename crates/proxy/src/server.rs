@@ -116,6 +116,11 @@ impl Proxy {
         self.snapshot.store(Some(Arc::new(snapshot)));
     }
 
+    /// Exports the spans still queued (`enable-opentelemetry`), once requests are done.
+    pub async fn flush_traces(&self) {
+        self.tracing.flush().await;
+    }
+
     /// Client connections open now (`nginx_process_connections{state="active"}`).
     pub fn open_connections(&self) -> usize {
         self.conns.len()

@@ -90,6 +90,16 @@ impl Tracing {
     }
 }
 
+impl Tracing {
+    /// Exports the spans the current tracer has queued (on shutdown).
+    pub(crate) async fn flush(&self) {
+        let current = self.state.lock().current.clone();
+        if let Some(tracer) = current {
+            tracer.flush().await;
+        }
+    }
+}
+
 /// Some location of `table` traces.
 fn traces(table: &RouteTable) -> bool {
     let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
@@ -104,7 +114,7 @@ pub(crate) fn start(
     parts: &Parts,
     conn: &ConnInfo,
     started: Instant,
-) -> Option<ServerSpan> {
+) -> Option<Box<ServerSpan>> {
     let tracing = &location.policy.tracing;
     if !tracing.enabled {
         return None;
@@ -120,7 +130,7 @@ pub(crate) fn start(
     if span.is_recording() {
         request_attributes(&mut span, server, parts, conn);
     }
-    Some(span)
+    Some(Box::new(span))
 }
 
 fn request_attributes(span: &mut ServerSpan, server: &Server, parts: &Parts, conn: &ConnInfo) {

@@ -3,7 +3,7 @@
 //! tracer takes batches of at most `otel-max-export-batch-size` spans, at the latest every
 //! `otel-schedule-delay-millis`, and sends each to the collector (one export at a time).
 //! When every handle to the tracer is gone the queue closes; the task exports what is left
-//! and ends.
+//! and ends. [`Flusher::flush`] exports what is queued now (on shutdown).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 /// What became of ended spans, reported in counts (for `portico_trace_spans_total`).
@@ -49,6 +49,17 @@ impl std::fmt::Debug for QueueProcessor {
     }
 }
 
+/// Asks the export task to export every queued span now.
+#[derive(Debug, Clone)]
+pub(crate) struct Flusher(mpsc::Sender<oneshot::Sender<()>>);
+
+/// Why [`fill`] stopped adding spans to the batch.
+enum Filled {
+    Ready,
+    Closed,
+    Flush(oneshot::Sender<()>),
+}
+
 // === impl QueueProcessor ===
 
 impl QueueProcessor {
@@ -58,10 +69,24 @@ impl QueueProcessor {
         batching: Batching,
         report: Report,
         runtime: &tokio::runtime::Handle,
-    ) -> Self {
+    ) -> (Self, Flusher) {
         let (queue, spans) = mpsc::channel(batching.queue.max(1));
-        runtime.spawn(run(spans, exporter, batching, Arc::clone(&report)));
-        Self { queue, report }
+        let (flusher, flushes) = mpsc::channel(1);
+        let export = Export { exporter, report: Arc::clone(&report) };
+        runtime.spawn(run(spans, flushes, export, batching));
+        (Self { queue, report }, Flusher(flusher))
+    }
+}
+
+// === impl Flusher ===
+
+impl Flusher {
+    /// Returns once the spans queued now are exported (or the task has ended).
+    pub(crate) async fn flush(&self) {
+        let (done, exported) = oneshot::channel();
+        if self.0.send(done).await.is_ok() {
+            let _ = exported.await;
+        }
     }
 }
 
@@ -84,50 +109,83 @@ impl SpanProcessor for QueueProcessor {
     }
 }
 
-/// The export task: batches until the queue is closed and empty.
-async fn run<E: SpanExporter>(
-    mut spans: mpsc::Receiver<SpanData>,
+/// The exporter and where its results are counted.
+struct Export<E> {
     exporter: E,
-    batching: Batching,
     report: Report,
-) {
-    let size = batching.batch.clamp(1, batching.queue.max(1));
-    let mut batch = Vec::with_capacity(size);
-    loop {
-        let closed = fill(&mut spans, &mut batch, size, batching.delay).await;
-        if !batch.is_empty() {
-            let count = batch.len() as u64;
-            match exporter.export(std::mem::replace(&mut batch, Vec::with_capacity(size))).await {
-                Ok(()) => report(Outcome::Exported, count),
-                Err(error) => {
-                    tracing::warn!(%error, spans = count, "OpenTelemetry export failed");
-                    report(Outcome::Failed, count);
-                }
-            }
-        }
-        if closed {
-            let _ = exporter.shutdown();
+}
+
+impl<E: SpanExporter> Export<E> {
+    /// Sends `batch` (emptied) to the collector, when it holds spans.
+    async fn send(&self, batch: &mut Vec<SpanData>) {
+        if batch.is_empty() {
             return;
+        }
+        let count = batch.len() as u64;
+        let spans = std::mem::replace(batch, Vec::with_capacity(batch.capacity()));
+        match self.exporter.export(spans).await {
+            Ok(()) => (self.report)(Outcome::Exported, count),
+            Err(error) => {
+                tracing::warn!(%error, spans = count, "OpenTelemetry export failed");
+                (self.report)(Outcome::Failed, count);
+            }
         }
     }
 }
 
-/// Adds spans to `batch` until it holds `size`, `delay` has passed, or the queue is closed
-/// and empty (`true`).
+/// The export task: batches until the queue is closed and empty.
+async fn run<E: SpanExporter>(
+    mut spans: mpsc::Receiver<SpanData>,
+    mut flushes: mpsc::Receiver<oneshot::Sender<()>>,
+    export: Export<E>,
+    batching: Batching,
+) {
+    let size = batching.batch.clamp(1, batching.queue.max(1));
+    let mut batch = Vec::with_capacity(size);
+    loop {
+        let filled = fill(&mut spans, &mut flushes, &mut batch, size, batching.delay).await;
+        export.send(&mut batch).await;
+        match filled {
+            Filled::Ready => {}
+            Filled::Closed => {
+                let _ = export.exporter.shutdown();
+                return;
+            }
+            Filled::Flush(done) => {
+                while let Ok(span) = spans.try_recv() {
+                    batch.push(span);
+                    if batch.len() >= size {
+                        export.send(&mut batch).await;
+                    }
+                }
+                export.send(&mut batch).await;
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+/// Adds spans to `batch` until it holds `size` or `delay` has passed (`Ready`), the queue is
+/// closed and empty, or a flush is asked for.
 async fn fill(
     spans: &mut mpsc::Receiver<SpanData>,
+    flushes: &mut mpsc::Receiver<oneshot::Sender<()>>,
     batch: &mut Vec<SpanData>,
     size: usize,
     delay: Duration,
-) -> bool {
+) -> Filled {
     let deadline = Instant::now() + delay;
     while batch.len() < size {
         let room = size - batch.len();
-        match tokio::time::timeout_at(deadline, spans.recv_many(batch, room)).await {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(_elapsed) => return false,
+        tokio::select! {
+            received = spans.recv_many(batch, room) => {
+                if received == 0 {
+                    return Filled::Closed;
+                }
+            }
+            Some(done) = flushes.recv() => return Filled::Flush(done),
+            () = tokio::time::sleep_until(deadline) => return Filled::Ready,
         }
     }
-    false
+    Filled::Ready
 }

@@ -48,6 +48,7 @@ pub struct Tracer {
     settings: TracingSettings,
     /// Holds the provider (and so the queue) alive, as does every span.
     tracer: SdkTracer,
+    flusher: export::Flusher,
 }
 
 // === impl Tracer ===
@@ -82,19 +83,25 @@ impl Tracer {
             batch: settings.max_export_batch_size,
             delay: settings.schedule_delay,
         };
-        let processor = export::QueueProcessor::spawn(exporter, batching, report, runtime);
+        let (processor, flusher) =
+            export::QueueProcessor::spawn(exporter, batching, report, runtime);
         let provider = SdkTracerProvider::builder()
             .with_span_processor(processor)
             .with_sampler(sampling::sampler(&settings.sampler))
             .with_resource(resource)
             .build();
         let tracer = provider.tracer("portico");
-        Self { settings: settings.clone(), tracer }
+        Self { settings: settings.clone(), tracer, flusher }
     }
 
     /// Whether this tracer exports and samples as `settings` say (else build a new one).
     pub fn serves(&self, settings: &TracingSettings) -> bool {
         self.settings == *settings
+    }
+
+    /// Exports the spans queued now, without waiting for the schedule (on shutdown).
+    pub async fn flush(&self) {
+        self.flusher.flush().await;
     }
 
     /// Starts the span of one request.

@@ -151,6 +151,16 @@ async fn a_full_queue_drops_and_counts() {
 }
 
 #[tokio::test]
+async fn flush_exports_without_waiting_for_the_schedule() {
+    let settings = TracingSettings { schedule_delay: Duration::from_secs(3600), ..fast() };
+    let (tracer, memory, _) = pipeline(settings, true);
+    let headers = HeaderMap::new();
+    drop(tracer.server_span(request(true, &headers)));
+    tokio::time::timeout(Duration::from_secs(5), tracer.flush()).await.unwrap();
+    assert_eq!(memory.spans.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn settings_decide_reuse() {
     let (tracer, _, _) = pipeline(fast(), true);
     assert!(tracer.serves(&fast()));

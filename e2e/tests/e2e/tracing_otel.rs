@@ -296,3 +296,21 @@ async fn without_tracing_trace_headers_pass_unchanged() {
     let off_spans = collector.spans.lock().unwrap();
     assert!(off_spans.iter().all(|g| hex(&g.span.trace_id) != TRACE_ID), "off.test: no span");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_spans_are_exported_on_shutdown() {
+    let (collector, addr) = Collector::start().await;
+    let none: &[(&str, &str)] = &[];
+    // Far beyond the test's patience: only the shutdown flush can export them.
+    let cm = configmap(addr, "  otel-schedule-delay-millis: \"600000\"\n")
+        .replace("  otel-schedule-delay-millis: \"50\"\n", "");
+    let (_web, _dir, mut portico) = start_site(&[("late.test", none)], Some(&cm)).await;
+    let incoming = format!("00-{TRACE_ID}-{PARENT_ID}-01");
+    send(&portico, "late.test", &[("traceparent", &incoming)]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(collector.spans.lock().unwrap().is_empty(), "not exported before shutdown");
+    let status = tokio::task::spawn_blocking(move || portico.terminate()).await.unwrap();
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    let spans = collector.trace(TRACE_ID, 2).await;
+    assert_eq!(spans.len(), 2);
+}
