@@ -433,3 +433,22 @@ fn unsupported_restricting_keys_deny_every_location() {
         }
     }
 }
+
+#[test]
+fn tracing_keys_explain_bad_values_under_their_key() {
+    let (config, diagnostics) = parse_configmap(&data(&[
+        ("otel-sampler", "remote"),
+        ("otlp-collector-host", "https://collector.monitoring"),
+        ("otel-sampler-ratio", "2"),
+    ]));
+    assert_eq!(config.tracing, portico_model::TracingSettings::default());
+    let message = |key: &str| {
+        let found = diagnostics.iter().find(|d| d.field.as_deref() == Some(field(key).as_str()));
+        found.map(|d| d.message.clone()).unwrap_or_default()
+    };
+    assert!(message("otel-sampler").contains("expected AlwaysOn, AlwaysOff or TraceIdRatioBased"));
+    assert!(message("otel-sampler").contains("keeping the default \"AlwaysOn\""));
+    assert!(message("otlp-collector-host").contains("plain-HTTP"));
+    assert!(message("otel-sampler-ratio").contains("from 0 to 1"));
+    assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
+}
