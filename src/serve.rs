@@ -96,6 +96,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if tokio::time::timeout(grace, listeners).await.is_err() {
         tracing::warn!("in-flight requests did not finish within the grace period");
     }
+    if tokio::time::timeout(Duration::from_secs(2), proxy.flush_traces()).await.is_err() {
+        tracing::warn!("OpenTelemetry spans still queued were not exported in time");
+    }
     admin_task.abort();
     Ok(ExitCode::SUCCESS)
 }

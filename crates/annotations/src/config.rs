@@ -91,10 +91,12 @@ mod access_log;
 mod bodies;
 mod compression;
 mod tls;
+mod tracing;
 
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> = LazyLock::new(|| {
-    [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS].concat()
+    [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS, tracing::KEYS]
+        .concat()
 });
 
 /// The keys of the first waves (redirects, forwarded headers, timeouts, limits, HSTS, auth).

@@ -31,6 +31,7 @@ mod external_auth;
 mod ipaccess;
 mod limits;
 mod logging;
+mod opentelemetry;
 mod passthrough;
 mod proxy;
 mod proxy_rewrite;
@@ -179,6 +180,7 @@ pub fn parse_ingress(
     proxy_ssl::apply(&mut ctx, &mut annotations);
     buffering::apply(&mut ctx, &mut annotations.policy);
     logging::apply(&mut ctx, &mut annotations.policy);
+    opentelemetry::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
     affinity::apply(&mut ctx, &mut annotations);
     upstream_hash::apply(&mut ctx, &mut annotations);

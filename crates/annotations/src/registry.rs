@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use crate::{
     accepted, affinity, alias, auth, authtls, backend, backend_protocol, balance, buffering,
-    canary, cors, external_auth, ipaccess, limits, logging, passthrough, proxy, proxy_rewrite,
-    proxy_ssl, redirect, rewrite, service_upstream, snippet, upstream_hash,
+    canary, cors, external_auth, ipaccess, limits, logging, opentelemetry, passthrough, proxy,
+    proxy_rewrite, proxy_ssl, redirect, rewrite, service_upstream, snippet, upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -126,6 +126,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         proxy_ssl::SPECS,
         buffering::SPECS,
         logging::SPECS,
+        opentelemetry::SPECS,
         balance::SPECS,
         service_upstream::SPECS,
         canary::SPECS,

@@ -126,6 +126,9 @@ fn context_for(name: &str) -> Vec<(&'static str, &'static str)> {
     if name.starts_with("proxy-ssl-") && name != "proxy-ssl-secret" {
         return vec![("proxy-ssl-secret", "ns/backend")];
     }
+    if name.starts_with("opentelemetry-") {
+        return vec![("enable-opentelemetry", "true")];
+    }
     let base = [("auth-type", "basic"), ("auth-secret", "creds")];
     if crate::external_auth::SPECS.iter().any(|s| s.name == name) {
         if name == "auth-url" {

@@ -131,10 +131,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     // Client TLS and the server.
     ignored("ssl-ciphers", "Ciphers of the host."),
     ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
-    // Logs and tracing.
-    ignored("enable-opentelemetry", "OpenTelemetry tracing."),
-    ignored("opentelemetry-trust-incoming-span", "Continue incoming trace spans."),
-    ignored("opentelemetry-operation-name", "Span name."),
 ];
 
 /// Every ingress-nginx annotation Portico does not implement yet, with its classification.

@@ -54,6 +54,8 @@ pub struct Metrics {
     last_swap_ms: AtomicU64,
     /// Cluster mode: watches restarted after an error, by kind (a handful of label values).
     watch_restarts: Family<KindLabels, Counter>,
+    /// Ended, sampled spans by what became of them (`enable-opentelemetry`).
+    trace_spans: TraceSpans,
     /// ingress-nginx's request metrics.
     nginx_requests: RequestMetrics,
     /// ingress-nginx's controller metrics.
@@ -75,6 +77,23 @@ impl std::fmt::Debug for Scraped {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     kind: &'static str,
+}
+
+/// Label set of `portico_trace_spans_total`: exported, dropped or failed.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+/// The counters of `portico_trace_spans_total`, one per outcome: counting is one atomic add.
+#[derive(Debug, Clone)]
+pub struct TraceSpans {
+    /// Accepted by the collector.
+    pub exported: Counter,
+    /// Dropped: the export queue (`otel-max-queuesize`) was full.
+    pub dropped: Counter,
+    /// Lost: their export request failed.
+    pub failed: Counter,
 }
 
 /// The request counters of one Ingress, one per status class: incrementing is one atomic add.
@@ -139,6 +158,19 @@ impl Metrics {
             "Kubernetes API watches restarted after an error (disconnect, 410 Gone, 403), by kind",
             watch_restarts.clone(),
         );
+        let spans = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "trace_spans",
+            "Ended, sampled OpenTelemetry spans by outcome: exported, dropped (queue full) or \
+             failed (export request failed)",
+            spans.clone(),
+        );
+        let outcome = |outcome| spans.get_or_create(&OutcomeLabels { outcome }).clone();
+        let trace_spans = TraceSpans {
+            exported: outcome("exported"),
+            dropped: outcome("dropped"),
+            failed: outcome("failed"),
+        };
         Self {
             registry,
             requests,
@@ -150,6 +182,7 @@ impl Metrics {
             table_age,
             last_swap_ms: AtomicU64::new(0),
             watch_restarts,
+            trace_spans,
             nginx_controller: ControllerMetrics::new(&config.controller),
             nginx_process: ProcessMetrics::new(&config.controller),
             nginx_requests: RequestMetrics::new(config),
@@ -231,6 +264,11 @@ impl Metrics {
         self.generation.set(i64::try_from(generation).unwrap_or(i64::MAX));
         self.last_swap_ms.store(now_ms().max(1), Ordering::Relaxed);
         self.nginx_controller.table_live(generation);
+    }
+
+    /// The span counters, for the tracer's export report.
+    pub fn trace_spans(&self) -> &TraceSpans {
+        &self.trace_spans
     }
 
     /// Counts one watch of `kind` (e.g. `Ingress`) restarted after an error.
@@ -343,7 +381,10 @@ mod tests {
         m.table_rebuilt(0);
         m.table_swapped(7);
         m.watch_restarted("Ingress");
+        m.trace_spans().dropped.inc_by(3);
         let text = m.encode();
+        assert!(text.contains(r#"portico_trace_spans_total{outcome="dropped"} 3"#), "{text}");
+        assert!(text.contains(r#"portico_trace_spans_total{outcome="exported"} 0"#), "{text}");
         assert!(
             text.contains(r#"portico_upstream_response_seconds_bucket{le="0.005"} 1"#),
             "{text}"

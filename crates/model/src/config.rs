@@ -4,7 +4,9 @@ mod headers;
 
 use std::time::Duration;
 
-use crate::{AccessLogSettings, Compression, LbAlgorithm, LocationPolicy, TlsSettings};
+use crate::{
+    AccessLogSettings, Compression, LbAlgorithm, LocationPolicy, TlsSettings, TracingSettings,
+};
 
 pub use headers::HeaderSettings;
 
@@ -54,6 +56,9 @@ pub struct GlobalConfig {
     pub headers: HeaderSettings,
     /// The statuses and defaults of the `limit-*` annotations.
     pub limits: LimitDefaults,
+    /// OpenTelemetry export and sampling (`otlp-collector-*`, `otel-*`); whether a location
+    /// traces is its policy's [`crate::LocationTracing`].
+    pub tracing: TracingSettings,
     /// Defaults of every location (`ssl-redirect`, `proxy-body-size`, timeouts, ...).
     pub location_defaults: LocationPolicy,
 }
@@ -149,6 +154,7 @@ impl Default for GlobalConfig {
             access_log: AccessLogSettings::default(),
             headers: HeaderSettings::default(),
             limits: LimitDefaults::default(),
+            tracing: TracingSettings::default(),
             location_defaults: LocationPolicy::default(),
         }
     }

@@ -15,6 +15,7 @@ mod policy;
 mod render;
 mod route;
 mod table;
+mod telemetry;
 mod tls_settings;
 mod upstream;
 pub mod vars;
@@ -38,6 +39,7 @@ pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget}
 pub use table::{
     HostPattern, Location, PathType, Precedence, RouteTable, Server, Target, TlsSecret,
 };
+pub use telemetry::{LocationTracing, RootSampler, Sampler, TracingSettings, OTLP_HTTP_PORT};
 pub use tls_settings::{TlsSettings, DEFAULT_TLS12_SUITES};
 pub use upstream::{
     ClientCert, ConnectionHeader, Replace, ResponseRewrite, TlsVersions, Upstream,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Filters, Upstream};
+use crate::{Filters, LocationTracing, Upstream};
 
 /// What a location does besides routing: its filters (rewrite, redirects, access control,
 /// headers, ...), and the settings of the request body and the upstream exchange (body size,
@@ -29,6 +29,8 @@ pub struct LocationPolicy {
     pub filters: Filters,
     /// Protocol, TLS and Host toward the backend.
     pub upstream: Upstream,
+    /// OpenTelemetry spans and `traceparent` propagation (`enable-opentelemetry`, ...).
+    pub tracing: LocationTracing,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
 }
@@ -95,6 +97,7 @@ impl Default for LocationPolicy {
             access_log: true,
             filters: Filters::with_https_redirect(),
             upstream: Upstream::default(),
+            tracing: LocationTracing::new(),
             denied: None,
         }
     }

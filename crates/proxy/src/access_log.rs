@@ -101,6 +101,16 @@ impl Default for AccessOutput {
 // === impl AccessLog ===
 
 impl AccessLog {
+    /// When the request arrived.
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The request's method, target and Host, as the client sent them.
+    pub(crate) fn request(&self) -> (&Method, &Uri, Option<&HeaderValue>) {
+        (&self.method, &self.uri, self.host.as_ref())
+    }
+
     /// Starts the line of a request with `headers`, on a connection from `peer` (`tls`).
     pub(crate) fn start(
         output: Arc<AccessOutput>,

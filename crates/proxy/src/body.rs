@@ -116,6 +116,8 @@ pin_project! {
         encoder: Option<Box<Encoder>>,
         // The upstream connection, pooled again once its body has been read to the end.
         reuse: Option<Reuse>,
+        // `enable-opentelemetry`: the request's server span, ended when the body is dropped.
+        span: Option<Box<portico_trace::ServerSpan>>,
     }
 
     impl PinnedDrop for ResponseBody {
@@ -256,6 +258,7 @@ impl ResponseBody {
             pace: None,
             encoder: None,
             reuse: None,
+            span: None,
         }
     }
 
@@ -275,6 +278,11 @@ impl ResponseBody {
         self.log = Some(log);
         self.pick = pick;
         self.inflight = Some(inflight);
+    }
+
+    /// Ends `span` (the request's server span) when the body is dropped, after the last byte.
+    pub(crate) fn trace(&mut self, span: Box<portico_trace::ServerSpan>) {
+        self.span = Some(span);
     }
 
     /// Keeps `permit` (a `limit-connections` slot) until the body is dropped.

@@ -54,6 +54,8 @@ pub(crate) struct FilterRequest<'a> {
     pub at: (portico_router::ServerId, usize),
     /// The routed server has a certificate (`ssl-redirect` applies).
     pub has_certificate: bool,
+    /// `enable-opentelemetry`: the server span (external auth makes a child of it).
+    pub trace: Option<&'a portico_trace::ServerSpan>,
 }
 
 /// What the response filters need of the request, kept from the request phases (the request
@@ -294,6 +296,7 @@ impl OwnedRequest {
             router: &self.router,
             at: (self.router.default_server(), 0),
             has_certificate: false,
+            trace: None,
         }
     }
 }

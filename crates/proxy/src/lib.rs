@@ -24,6 +24,7 @@ mod response_rewrite;
 mod server;
 mod snapshot;
 mod table_metrics;
+mod telemetry;
 mod tls;
 mod upgrade;
 mod upstream;

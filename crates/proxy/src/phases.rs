@@ -61,6 +61,9 @@ struct Trail {
     errors: Option<ErrorRequest>,
     /// Answered by a `from-to-www-redirect` twin (no HSTS, as nginx's redirect server).
     twin: bool,
+    /// `enable-opentelemetry`: the server span, from routing on (boxed: a request that does
+    /// not trace carries a pointer, not a span).
+    span: Option<Box<portico_trace::ServerSpan>>,
 }
 
 /// Phase 1's result: the server, the normalized path and the match in that server.
@@ -140,6 +143,11 @@ impl Proxy {
         let handle = snapshot.as_ref().and_then(|s| s.metric_handle(trail.routed, log.backend));
         log.metrics.respond(handle, &response);
         log.status = status;
+        if let (Some(mut span), Some(snapshot)) = (trail.span.take(), &snapshot) {
+            let location = trail.routed.and_then(|(s, i)| snapshot.server(s).locations.get(i));
+            crate::telemetry::finish(&mut span, snapshot, location, &log, &conn);
+            response.body_mut().trace(span);
+        }
         if closing {
             // `keep-alive: 0` or the connection's `keep-alive-requests`-th request.
             response
@@ -180,6 +188,7 @@ impl Proxy {
         }
         let (index, location, add_slash) = location(server, route.matched)?;
         trail.routed = Some((route.server, index));
+        trail.span = crate::telemetry::start(snap, (server, location), &parts, conn, log.started());
         log.ingress = snap.ingress(route.server, index).cloned();
         let policy = &location.policy;
         log.enabled = policy.access_log;
@@ -215,6 +224,7 @@ impl Proxy {
             router: &snap.router,
             at: (route.server, index),
             has_certificate: server.has_certificate,
+            trace: trail.span.as_deref(),
         });
         if let Some(req) = &mut filtered {
             trail.response = ResponseRequest::capture(&policy.filters, &parts.headers);

@@ -68,6 +68,8 @@ pub struct Proxy {
     builder: ArcSwap<ConnBuilder>,
     /// Where access-log lines go, rebuilt when the table's access-log settings change.
     pub(crate) access: ArcSwap<AccessOutput>,
+    /// The OpenTelemetry tracer, rebuilt when the table's export settings change.
+    tracing: crate::telemetry::Tracing,
 }
 
 /// hyper's server side of one client connection, with the HTTP/2 settings it was built for.
@@ -81,6 +83,7 @@ struct ConnBuilder {
 impl Proxy {
     pub fn new(config: ProxyConfig, metrics: Arc<Metrics>) -> Arc<Proxy> {
         let builder = ConnBuilder::new(&TlsSettings::default());
+        let tracing = crate::telemetry::Tracing::new(&metrics);
         Arc::new(Proxy {
             pools: (0..=config.workers).map(|_| Arc::new(Pool::new())).collect(),
             config,
@@ -94,6 +97,7 @@ impl Proxy {
             tunnels: Arc::default(),
             builder: ArcSwap::from_pointee(builder),
             access: ArcSwap::default(),
+            tracing,
         })
     }
 
@@ -103,6 +107,7 @@ impl Proxy {
         snapshot.attach_limits(&self.zones);
         snapshot.keep_balancers(self.snapshot.load().as_deref());
         snapshot.attach_upstream_tls(self.snapshot.load().as_deref());
+        snapshot.tracer = self.tracing.for_table(&snapshot.table);
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
         self.tls.swap(&snapshot);
@@ -121,6 +126,11 @@ impl Proxy {
     pub(crate) fn pool(&self) -> &Arc<Pool> {
         let index = crate::workers::current();
         self.pools.get(index).unwrap_or(&self.pools[0])
+    }
+
+    /// Exports the spans still queued (`enable-opentelemetry`), once requests are done.
+    pub async fn flush_traces(&self) {
+        self.tracing.flush().await;
     }
 
     /// Client connections open now (`nginx_process_connections{state="active"}`).

@@ -44,6 +44,9 @@ pub struct Snapshot {
     handles: Vec<Vec<crate::request_metrics::LocationHandles>>,
     /// The `ssl-passthrough` hosts, read before the TLS handshake.
     pub(crate) passthrough: crate::passthrough::Hosts,
+    /// `enable-opentelemetry`: the tracer, when some location traces and a collector is set;
+    /// attached when swapped in ([`crate::telemetry::Tracing::for_table`]).
+    pub(crate) tracer: Option<Arc<portico_trace::Tracer>>,
 }
 
 // === impl Snapshot ===
@@ -89,6 +92,7 @@ impl Snapshot {
             limits: Vec::new(),
             unrouted: None,
             handles: Vec::new(),
+            tracer: None,
         };
         (snapshot, diagnostics)
     }

@@ -36,11 +36,13 @@ pub(crate) struct Exchange {
     pub reuse: Option<Reuse>,
 }
 
-/// How to reach the endpoints of one request: h2 or HTTP/1.1, over TLS or not.
+/// How one request is sent: h2 or HTTP/1.1, over TLS or not, and (`enable-opentelemetry`)
+/// the server span each attempt's client span is a child of.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Transport<'a> {
     pub h2: bool,
     pub tls: Option<&'a Connector>,
+    pub trace: Option<&'a portico_trace::ServerSpan>,
 }
 
 /// The request as the transport sends it: h2 needs an `Unpin` body, so it is boxed there
@@ -48,6 +50,24 @@ pub(crate) struct Transport<'a> {
 enum Outgoing {
     H1(Request<RequestBody>),
     H2(Request<h2::H2Body>),
+}
+
+// === impl Outgoing ===
+
+impl Outgoing {
+    fn method(&self) -> &http::Method {
+        match self {
+            Outgoing::H1(req) => req.method(),
+            Outgoing::H2(req) => req.method(),
+        }
+    }
+
+    fn headers_mut(&mut self) -> &mut http::HeaderMap {
+        match self {
+            Outgoing::H1(req) => req.headers_mut(),
+            Outgoing::H2(req) => req.headers_mut(),
+        }
+    }
 }
 
 /// An attempt that failed before the request left Portico hands the request back.
@@ -86,7 +106,15 @@ pub(crate) async fn send(
     while tried.len() < max_tries {
         let Some(pick) = balancer.pick(ctx, &tried) else { break };
         let Some(endpoint) = balancer.endpoint(pick.index) else { break };
-        match attempt(pool, endpoint, policy, keepalive, transport.tls, req).await {
+        let mut span = transport.trace.map(|parent| {
+            let method = req.method().clone();
+            crate::telemetry::attempt(parent, &method, req.headers_mut(), tried.len() + 1)
+        });
+        let result = attempt(pool, endpoint, policy, keepalive, transport.tls, req).await;
+        if let Some(span) = &mut span {
+            end_attempt(span, &result);
+        }
+        match result {
             Ok(Answer { response, addr, latency, reuse }) => {
                 return Ok(Exchange { response, addr, pick, latency, reuse })
             }
@@ -111,6 +139,18 @@ pub(crate) async fn send(
         }
     }
     Err(last_error.unwrap_or_else(|| ProxyError::NoEndpoints(String::new())))
+}
+
+/// Records the outcome of one attempt on its span.
+fn end_attempt(span: &mut portico_trace::ClientSpan, result: &Attempted) {
+    match result {
+        Ok(Answer { response, addr, .. }) => {
+            crate::telemetry::attempted(span, Some(*addr), Ok(response.status().as_u16()));
+        }
+        Err(Failed::Sent(error) | Failed::NotSent(_, error)) => {
+            crate::telemetry::attempted(span, None, Err(error));
+        }
+    }
 }
 
 /// `proxy-next-upstream`: `error` covers refused/failed connects, `timeout` connect timeouts.

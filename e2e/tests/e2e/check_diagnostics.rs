@@ -247,7 +247,7 @@ fn strict_counts_configmap_keys_portico_does_not_read() {
     dir.write(
         "cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: portico\n  namespace: infra\n\
-         data:\n  enable-opentelemetry: \"true\"\n",
+         data:\n  enable-underscores-in-headers: \"true\"\n",
     );
     let flags = ["--strict", "--configmap", "infra/portico"];
     let (code, report) = check(dir.path(), &flags);
@@ -255,7 +255,7 @@ fn strict_counts_configmap_keys_portico_does_not_read() {
     assert!(
         summary(&report).contains(
             "  ConfigMap keys not supported (ignored, or denying when they restrict access):\n    \
-             enable-opentelemetry\n"
+             enable-underscores-in-headers\n"
         ) && report.contains("the ConfigMap has keys Portico does not read (exit 2 with --strict)"),
         "{report}"
     );

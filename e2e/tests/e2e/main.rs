@@ -65,5 +65,6 @@ mod settings_no_tls_redirect_locations;
 mod settings_ssl_protocols;
 mod settings_use_forwarded_headers;
 mod tls;
+mod tracing_otel;
 mod upstream;
 mod websocket;

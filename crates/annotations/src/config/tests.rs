@@ -143,6 +143,31 @@ const VALID: &[(&str, &str, Check)] = &[
     ("log-format-escape-json", "true", |c| {
         c.access_log.nginx.as_ref().is_some_and(|n| n.escape_json)
     }),
+    ("enable-opentelemetry", "true", |c| c.location_defaults.tracing.enabled),
+    ("opentelemetry-trust-incoming-span", "false", |c| !c.location_defaults.tracing.trust_incoming),
+    ("opentelemetry-operation-name", "HTTP $request_method $service_name", |c| {
+        c.location_defaults.tracing.operation_name.as_ref().is_some_and(|f| f.parts.len() == 4)
+    }),
+    ("opentelemetry-config", "/etc/otel.toml", |c| *c == GlobalConfig::default()),
+    ("otlp-collector-host", "otel-collector.monitoring.svc", |c| {
+        c.tracing.collector_host == "otel-collector.monitoring.svc"
+    }),
+    ("otlp-collector-host", "http://10.0.0.7/", |c| c.tracing.collector_host == "10.0.0.7"),
+    ("otlp-collector-host", "[fd00::7]", |c| c.tracing.collector_host == "fd00::7"),
+    ("otlp-collector-port", "4317", |c| c.tracing.collector_port == 4317),
+    ("otel-service-name", "portico", |c| c.tracing.service_name == "portico"),
+    ("otel-sampler", "TraceIdRatioBased", |c| {
+        c.tracing.sampler.root == portico_model::RootSampler::TraceIdRatioBased
+    }),
+    ("otel-sampler", "AlwaysOff", |c| {
+        c.tracing.sampler.root == portico_model::RootSampler::AlwaysOff
+    }),
+    ("otel-sampler-ratio", "0.25", |c| c.tracing.sampler.ratio_ppm == 250_000),
+    ("otel-sampler-ratio", "1", |c| c.tracing.sampler.ratio_ppm == 1_000_000),
+    ("otel-sampler-parent-based", "false", |c| !c.tracing.sampler.parent_based),
+    ("otel-max-queuesize", "100", |c| c.tracing.max_queue_size == 100),
+    ("otel-schedule-delay-millis", "250", |c| c.tracing.schedule_delay.as_millis() == 250),
+    ("otel-max-export-batch-size", "64", |c| c.tracing.max_export_batch_size == 64),
 ];
 
 /// Invalid values per key; each must keep the default and name `data["<key>"]`.
@@ -230,6 +255,19 @@ const INVALID: &[(&str, &[&str])] = &[
     ("access-log-path", &["access.log", "stdout"]),
     ("log-format-upstream", &["$remote_addr $unknown_var", "${status"]),
     ("log-format-escape-json", &["json"]),
+    ("enable-opentelemetry", &["on", "yes"]),
+    ("opentelemetry-trust-incoming-span", &["no"]),
+    ("opentelemetry-operation-name", &["HTTP $nope", "${uri", "$http_user_agent"]),
+    ("opentelemetry-config", &["opentelemetry.toml"]),
+    ("otlp-collector-host", &["https://collector", "grpc://c", "a b", "host/path", "user@host"]),
+    ("otlp-collector-port", &["0", "65536", "4317/tcp", "-1"]),
+    ("otel-service-name", &[" "]),
+    ("otel-sampler", &["alwayson", "remote", "ParentBased"]),
+    ("otel-sampler-ratio", &["1.5", "-0.1", "half", "NaN"]),
+    ("otel-sampler-parent-based", &["maybe"]),
+    ("otel-max-queuesize", &["0", "-1", "big"]),
+    ("otel-schedule-delay-millis", &["0", "5s"]),
+    ("otel-max-export-batch-size", &["0", "x"]),
 ];
 
 fn secs(n: u64) -> Duration {
@@ -394,4 +432,23 @@ fn unsupported_restricting_keys_deny_every_location() {
             assert!(diagnostics.iter().all(|d| d.severity != portico_model::Severity::Error));
         }
     }
+}
+
+#[test]
+fn tracing_keys_explain_bad_values_under_their_key() {
+    let (config, diagnostics) = parse_configmap(&data(&[
+        ("otel-sampler", "remote"),
+        ("otlp-collector-host", "https://collector.monitoring"),
+        ("otel-sampler-ratio", "2"),
+    ]));
+    assert_eq!(config.tracing, portico_model::TracingSettings::default());
+    let message = |key: &str| {
+        let found = diagnostics.iter().find(|d| d.field.as_deref() == Some(field(key).as_str()));
+        found.map(|d| d.message.clone()).unwrap_or_default()
+    };
+    assert!(message("otel-sampler").contains("expected AlwaysOn, AlwaysOff or TraceIdRatioBased"));
+    assert!(message("otel-sampler").contains("keeping the default \"AlwaysOn\""));
+    assert!(message("otlp-collector-host").contains("plain-HTTP"));
+    assert!(message("otel-sampler-ratio").contains("from 0 to 1"));
+    assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
 }

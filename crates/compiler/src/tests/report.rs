@@ -89,13 +89,13 @@ fn configmap_keys_portico_does_not_read_make_it_differ() {
     world.backend("default", "app", "10.0.0.1");
     world.ingress(site("a", "a.io"));
     assert!(!report(&world, &[]).differs());
-    let data = [("enable-opentelemetry", "true"), ("ssl-redirect", "false")];
+    let data = [("enable-underscores-in-headers", "true"), ("ssl-redirect", "false")];
     let data = data.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let cm = k8s_openapi::api::core::v1::ConfigMap { data: Some(data), ..Default::default() };
     let key = portico_store::ObjectKey::new("ingress", "portico");
     world.objects.config_maps.insert(key.clone(), portico_store::Sourced::new(cm, None));
     world.options = Some(crate::Options { configmap: Some(key), ..options() });
     let migration = report(&world, &[]);
-    assert_eq!(migration.unsupported_config_keys, ["enable-opentelemetry"]);
+    assert_eq!(migration.unsupported_config_keys, ["enable-underscores-in-headers"]);
     assert!(migration.differs() && migration.differing().is_empty());
 }

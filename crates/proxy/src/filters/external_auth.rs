@@ -156,7 +156,8 @@ async fn ask(
     if let Some(answer) = key.as_deref().and_then(|key| state.cache.get(key)) {
         return Ok(answer);
     }
-    let request = build_request(auth, url, req)?;
+    let mut request = build_request(auth, url, req)?;
+    let mut span = req.trace.map(|parent| auth_span(parent, &mut request));
     let budget = req.timeouts.connect + req.timeouts.read;
     let exchange = async {
         let response = state.client.get().request(request).await?;
@@ -165,8 +166,20 @@ async fn ask(
         let _ = Limited::new(body, MAX_BODY).collect().await;
         Ok::<_, AuthError>(head)
     };
-    let head =
-        tokio::time::timeout(budget, exchange).await.map_err(|_| AuthError::Timeout(budget))??;
+    let head = tokio::time::timeout(budget, exchange).await.map_err(|_| AuthError::Timeout(budget));
+    let head = match (head.and_then(|r| r), span.as_mut()) {
+        (Ok(head), Some(span)) => {
+            span.respond(head.status.as_u16());
+            head
+        }
+        (Ok(head), None) => head,
+        (Err(error), span) => {
+            if let Some(span) = span {
+                span.fail(error.to_string());
+            }
+            return Err(error);
+        }
+    };
     let answer = Arc::new(Answer {
         status: head.status.as_u16(),
         copied: auth.response_headers.iter().map(|name| head.headers.get(name).cloned()).collect(),
@@ -177,6 +190,21 @@ async fn ask(
         state.cache.put(key, Arc::clone(&answer), &cache.rules, &head.headers);
     }
     Ok(answer)
+}
+
+/// `enable-opentelemetry`: the subrequest's client span, a child of the request's span, whose
+/// context replaces the client's `traceparent` toward the auth service.
+fn auth_span(
+    parent: &portico_trace::ServerSpan,
+    request: &mut Request<Empty<Bytes>>,
+) -> portico_trace::ClientSpan {
+    let mut span = parent.child("auth_request");
+    span.inject(request.headers_mut());
+    if span.is_recording() {
+        span.set("http.method", request.method().to_string());
+        span.set("http.url", request.uri().to_string());
+    }
+    span
 }
 
 /// The subrequest: GET (or `auth-method`) of the auth URL's path, no body, the client's

@@ -57,6 +57,7 @@ impl Proxy {
         let (key, cookie_request) = read_request(&fwd, &parts);
         let protocol = policy.upstream.protocol.resolve(fwd.conn.tls);
         let transport = transport(fwd.snap, policy, protocol)?;
+        let transport = Transport { trace: trail.span.as_deref(), ..transport };
         let te_trailers = wants_trailers(&parts.headers);
         let upgrade = !transport.h2 && forwarded::wants_upgrade(&parts.headers);
         let compression = &global.compression;
@@ -260,7 +261,7 @@ fn transport<'s>(
         ),
         false => None,
     };
-    Ok(Transport { h2, tls })
+    Ok(Transport { h2, tls, trace: None })
 }
 
 /// The client sent `TE: trailers` (gRPC requires it; the hop-by-hop cleanup removed it).
