@@ -92,6 +92,8 @@ mod bodies;
 mod compression;
 mod tls;
 
+pub(crate) use tls::map_ciphers;
+
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> = LazyLock::new(|| {
     [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS].concat()

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Filters, Upstream};
+use crate::{Filters, Mirror, Upstream};
 
 /// What a location does besides routing: its filters (rewrite, redirects, access control,
 /// headers, ...), and the settings of the request body and the upstream exchange (body size,
@@ -29,6 +29,9 @@ pub struct LocationPolicy {
     pub filters: Filters,
     /// Protocol, TLS and Host toward the backend.
     pub upstream: Upstream,
+    /// `mirror-target`: where copies of the forwarded requests also go (`None`: nowhere; the
+    /// proxy then does nothing for mirroring).
+    pub mirror: Option<Arc<Mirror>>,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
 }
@@ -95,6 +98,7 @@ impl Default for LocationPolicy {
             access_log: true,
             filters: Filters::with_https_redirect(),
             upstream: Upstream::default(),
+            mirror: None,
             denied: None,
         }
     }

@@ -256,7 +256,7 @@ fn values_that_deny() {
         (
             &[
                 ("satisfy", "any"),
-                ("mirror-target", "http://mirror.example/"),
+                ("enable-opentelemetry", "true"),
                 ("server-snippet", "deny all;"),
             ],
             &[],
