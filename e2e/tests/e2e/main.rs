@@ -36,6 +36,7 @@ mod annotation_rewrite_target;
 mod annotation_server_alias;
 mod annotation_service_upstream;
 mod annotation_source_range;
+mod annotation_ssl_ciphers;
 mod annotation_ssl_passthrough;
 mod annotation_ssl_redirect;
 mod annotation_unsupported_access;
