@@ -52,6 +52,9 @@ pub struct Metrics {
     last_swap_ms: AtomicU64,
     /// Cluster mode: watches restarted after an error, by kind (a handful of label values).
     watch_restarts: Family<KindLabels, Counter>,
+    /// `portico_mirror_requests_total`, one counter per [`MirrorOutcome`] (created up front, so
+    /// counting is one atomic add).
+    mirror: [Counter; 3],
     /// ingress-nginx's request metrics.
     nginx_requests: RequestMetrics,
     /// ingress-nginx's controller metrics.
@@ -64,6 +67,23 @@ pub struct Metrics {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     kind: &'static str,
+}
+
+/// What became of one copy of a request (`mirror-target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MirrorOutcome {
+    /// The mirror answered (whatever its status).
+    Answered,
+    /// Resolving, connecting, sending or reading the answer failed or timed out.
+    Failed,
+    /// Not sent: too many copies were in flight already.
+    Dropped,
+}
+
+/// Label set of `portico_mirror_requests_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MirrorLabels {
+    outcome: &'static str,
 }
 
 /// The request counters of one Ingress, one per status class: incrementing is one atomic add.
@@ -86,6 +106,19 @@ struct StatusClass(u8);
 /// `namespace/name` of an Ingress, or empty when no Ingress answered.
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
 struct IngressLabel(Arc<str>);
+
+// === impl MirrorOutcome ===
+
+impl MirrorOutcome {
+    /// The `outcome` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MirrorOutcome::Answered => "answered",
+            MirrorOutcome::Failed => "failed",
+            MirrorOutcome::Dropped => "dropped",
+        }
+    }
+}
 
 // === impl Metrics ===
 
@@ -132,8 +165,21 @@ impl Metrics {
             "Kubernetes API watches restarted after an error (disconnect, 410 Gone, 403), by kind",
             watch_restarts.clone(),
         );
+        let mirror_family = Family::<MirrorLabels, Counter>::default();
+        registry.register(
+            "mirror_requests",
+            "Copies of requests sent to mirror-target, by outcome (answered, failed, or dropped \
+             because too many were in flight)",
+            mirror_family.clone(),
+        );
+        let mirror = [MirrorOutcome::Answered, MirrorOutcome::Failed, MirrorOutcome::Dropped].map(
+            |outcome| {
+                mirror_family.get_or_create(&MirrorLabels { outcome: outcome.as_str() }).clone()
+            },
+        );
         Self {
             registry,
+            mirror,
             requests,
             upstream_latency,
             rebuilds,
@@ -183,6 +229,11 @@ impl Metrics {
             ingress: IngressLabel(Arc::from(ingress)),
         };
         self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts one copy of a request for `mirror-target`.
+    pub fn record_mirror(&self, outcome: MirrorOutcome) {
+        self.mirror[outcome as usize].inc();
     }
 
     /// Records the time from sending a request upstream to its response headers.
@@ -301,6 +352,22 @@ mod tests {
             text.contains(r#"portico_requests_total{status_class="5xx",ingress=""} 1"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn mirror_copies_by_outcome() {
+        let m = Metrics::new();
+        m.record_mirror(MirrorOutcome::Answered);
+        m.record_mirror(MirrorOutcome::Dropped);
+        m.record_mirror(MirrorOutcome::Dropped);
+        let text = m.encode();
+        for line in [
+            r#"portico_mirror_requests_total{outcome="answered"} 1"#,
+            r#"portico_mirror_requests_total{outcome="failed"} 0"#,
+            r#"portico_mirror_requests_total{outcome="dropped"} 2"#,
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]
