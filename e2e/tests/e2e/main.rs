@@ -26,6 +26,7 @@ mod annotation_from_to_www_redirect;
 mod annotation_interactions;
 mod annotation_limits;
 mod annotation_load_balance_ewma;
+mod annotation_mirror;
 mod annotation_permanent_redirect;
 mod annotation_preserve_trailing_slash;
 mod annotation_proxy_redirect_cookie;
