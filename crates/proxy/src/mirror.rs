@@ -217,7 +217,7 @@ fn request_target(uri_part: &str, expanded: bool, mirror: &Mirror, query: Option
         part => part.to_string(),
     };
     // With variables and a URI part, nginx sends it as is; otherwise the client's arguments follow.
-    if !(expanded && !uri_part.is_empty()) {
+    if !expanded || uri_part.is_empty() {
         if let Some(query) = query {
             target.push('?');
             target.push_str(query);
