@@ -37,6 +37,9 @@ pub(super) struct Forward<'a> {
     pub path: &'a str,
     /// `proxy_set_header` values of a snippet, set after Portico's own headers.
     pub late_headers: Vec<(http::HeaderName, Option<http::HeaderValue>)>,
+    /// The client's headers, kept for the `mirror-target` copy when the auth filters changed
+    /// the request's (`None`: the request's are the client's).
+    pub client_headers: Option<http::HeaderMap>,
 }
 
 // === impl Proxy ===
@@ -59,7 +62,13 @@ impl Proxy {
         let global = &fwd.snap.table.global;
         let policy = fwd.policy;
         let (key, cookie_request) = read_request(&fwd, &parts);
-        let copy = policy.mirror.as_deref().and_then(|mirror| mirror_copy(mirror, &fwd, &parts));
+        let copy = policy.mirror.as_deref().and_then(|mirror| {
+            let copy = mirror_copy(mirror, &fwd, &parts);
+            if copy.is_none() {
+                self.metrics.record_mirror(portico_metrics::MirrorOutcome::Failed);
+            }
+            copy
+        });
         let protocol = policy.upstream.protocol.resolve(fwd.conn.tls);
         let transport = transport(fwd.snap, policy, protocol)?;
         let te_trailers = wants_trailers(&parts.headers);
@@ -182,7 +191,7 @@ fn mirror_copy(mirror: &Mirror, fwd: &Forward<'_>, parts: &Parts) -> Option<Mirr
     let vars = VarSource {
         client: fwd.view.client,
         method: &parts.method,
-        headers: &parts.headers,
+        headers: fwd.client_headers.as_ref().unwrap_or(&parts.headers),
         uri: &parts.uri,
         path: fwd.path,
         raw_host: fwd.host,
