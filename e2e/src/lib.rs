@@ -35,7 +35,7 @@ pub use process::{binary, patience, Portico};
 pub use raw::{get_from, raw_from, raw_status};
 pub use site::{controller_configmap, site_ingress, start_site};
 pub use tls_backend::TlsBackend;
-pub use tls_client::accept_any_client;
+pub use tls_client::{accept_any_client, accept_any_client_offering};
 
 /// Polls `check` until it returns true, within [`patience`]. Panics with `what` otherwise.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)

@@ -18,7 +18,28 @@ pub fn accept_any_client(
     alpn: &[&[u8]],
     versions: &[&'static SupportedProtocolVersion],
 ) -> ClientConfig {
-    let provider = Arc::new(ring::default_provider());
+    accept_any_client_offering(None, alpn, versions)
+}
+
+/// [`accept_any_client`] offering only the `suites` named (IANA names, in this order of
+/// preference) when given, else the provider's.
+///
+/// # Panics
+/// When rustls refuses `versions` (a test setup error).
+pub fn accept_any_client_offering(
+    suites: Option<&[&str]>,
+    alpn: &[&[u8]],
+    versions: &[&'static SupportedProtocolVersion],
+) -> ClientConfig {
+    let mut provider = ring::default_provider();
+    if let Some(names) = suites {
+        let all = std::mem::take(&mut provider.cipher_suites);
+        provider.cipher_suites = names
+            .iter()
+            .filter_map(|name| all.iter().find(|s| s.suite().as_str() == Some(name)).copied())
+            .collect();
+    }
+    let provider = Arc::new(provider);
     let mut config = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
         .expect("the ring provider supports these protocol versions")

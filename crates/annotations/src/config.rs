@@ -93,6 +93,8 @@ mod compression;
 mod tls;
 mod tracing;
 
+pub(crate) use tls::map_ciphers;
+
 /// Every ConfigMap key Portico understands, applied in this order.
 pub static CONFIG_KEYS: LazyLock<Vec<ConfigKeySpec>> = LazyLock::new(|| {
     [CORE_KEYS, bodies::KEYS, compression::KEYS, tls::KEYS, access_log::KEYS, tracing::KEYS]

@@ -104,7 +104,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The validated value of `name`; an invalid value is reported as the registry says
-    /// (warning, fatal error, or denial error) and reads as absent.
+    /// (warning, fatal error, denial error, or error) and reads as absent.
     pub fn value(&mut self, name: &str) -> Option<&'a str> {
         match self.lookup(name)? {
             Ok(value) => Some(value),
@@ -144,6 +144,9 @@ impl<'a> Ctx<'a> {
             }
             OnInvalid::Deny => Diagnostic::error(format!(
                 "invalid value {raw:?}: {reason}; every path of this Ingress answers 503"
+            )),
+            OnInvalid::Ignored => Diagnostic::error(format!(
+                "invalid value {raw:?}: {reason}; the annotation has no effect"
             )),
         };
         self.diagnostics.push(diagnostic.with_field(self.field(name)));

@@ -21,7 +21,8 @@ pub fn render_reference() -> String {
          `strconv.ParseBool` (`true`, `1`, `T`, `False`, ...; not `yes`), strings trimmed; a value\n\
          containing a carriage return or line feed is always invalid. The \"invalid value\" column is\n\
          what an invalid value does, as in ingress-nginx: fall back to the default with a warning,\n\
-         drop the whole Ingress (its last good version keeps serving), or answer 503 on its paths.\n\n\
+         drop the whole Ingress (its last good version keeps serving), answer 503 on its paths, or\n\
+         have no effect at all (an error: nothing to fall back to, the paths are served).\n\n\
          ## Annotations\n\n{}\n\
          ## Not yet supported\n\n\
          `portico check` reports each of these annotations. Those that restrict access fail\n\

@@ -1,7 +1,7 @@
 //! Every `nginx.ingress.kubernetes.io/*` annotation Portico understands, and the controller
 //! ConfigMap keys that give their defaults, parsed through one registry.
 //!
-//! Each family (rewrite, proxy, balance, affinity, upstream hashing, auth) declares its annotations in the registry
+//! Each family (rewrite, proxy, balance, affinity, upstream hashing, auth, mirror, ...) declares its annotations in the registry
 //! ([`registry()`]) beside its parser; [`parse_ingress`] validates every `<prefix>/*` annotation
 //! through it and reports unknown ones; those of ingress-nginx that restrict access deny the
 //! Ingress's locations (503) until Portico implements them ([`unsupported()`], fail closed).
@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use portico_model::{Diagnostic, GlobalConfig, HashBy, LbAlgorithm, LocationPolicy};
+use portico_model::{Diagnostic, GlobalConfig, HashBy, HostTls, LbAlgorithm, LocationPolicy};
 
 mod accepted;
 mod affinity;
@@ -31,6 +31,7 @@ mod external_auth;
 mod ipaccess;
 mod limits;
 mod logging;
+mod mirror;
 mod opentelemetry;
 mod passthrough;
 mod proxy;
@@ -41,6 +42,7 @@ mod registry;
 mod rewrite;
 mod service_upstream;
 mod snippet;
+mod ssl_ciphers;
 mod support;
 mod unsupported;
 mod upstream_hash;
@@ -111,6 +113,9 @@ pub struct IngressAnnotations {
     pub custom_headers: Option<String>,
     /// `ssl-passthrough: "true"` (host-wide; only with `--enable-ssl-passthrough`).
     pub ssl_passthrough: bool,
+    /// `ssl-ciphers`, `ssl-prefer-server-ciphers` (host-wide: the oldest Ingress of the host
+    /// setting each decides).
+    pub host_tls: HostTls,
 }
 
 /// A basic-auth request from annotations, before the Secret is resolved.
@@ -169,6 +174,7 @@ pub fn parse_ingress(
         default_backend: None,
         custom_headers: None,
         ssl_passthrough: false,
+        host_tls: HostTls::default(),
     };
     rewrite::apply(&mut ctx, &mut annotations);
     redirect::apply(&mut ctx, &mut annotations);
@@ -179,6 +185,7 @@ pub fn parse_ingress(
     proxy_rewrite::apply(&mut ctx, &mut annotations.policy);
     proxy_ssl::apply(&mut ctx, &mut annotations);
     buffering::apply(&mut ctx, &mut annotations.policy);
+    mirror::apply(&mut ctx, &mut annotations.policy);
     logging::apply(&mut ctx, &mut annotations.policy);
     opentelemetry::apply(&mut ctx, &mut annotations.policy);
     balance::apply(&mut ctx, &mut annotations);
@@ -195,6 +202,7 @@ pub fn parse_ingress(
     annotations.canary = canary::parse(&mut ctx);
     accepted::apply(&mut ctx);
     passthrough::apply(&mut ctx, &mut annotations);
+    ssl_ciphers::apply(&mut ctx, &mut annotations);
     if !ctx.denied.is_empty() {
         let reason =
             format!("unsupported access-restricting annotation(s): {}", ctx.denied.join(", "));

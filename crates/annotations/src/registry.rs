@@ -6,8 +6,9 @@ use std::sync::LazyLock;
 
 use crate::{
     accepted, affinity, alias, auth, authtls, backend, backend_protocol, balance, buffering,
-    canary, cors, external_auth, ipaccess, limits, logging, opentelemetry, passthrough, proxy,
-    proxy_rewrite, proxy_ssl, redirect, rewrite, service_upstream, snippet, upstream_hash,
+    canary, cors, external_auth, ipaccess, limits, logging, mirror, opentelemetry, passthrough,
+    proxy, proxy_rewrite, proxy_ssl, redirect, rewrite, service_upstream, snippet, ssl_ciphers,
+    upstream_hash,
 };
 
 /// One annotation: key (without prefix), value kind, validator, scope, risk, failure mode, the
@@ -112,6 +113,9 @@ pub enum OnInvalid {
     Fatal,
     /// Location denied: every path of the Ingress answers 503.
     Deny,
+    /// The parser swallows the error and the annotation does nothing (there is no default to
+    /// fall back to): an error, the location is served without it.
+    Ignored,
 }
 
 static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
@@ -125,6 +129,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         proxy_rewrite::SPECS,
         proxy_ssl::SPECS,
         buffering::SPECS,
+        mirror::SPECS,
         logging::SPECS,
         opentelemetry::SPECS,
         balance::SPECS,
@@ -141,6 +146,7 @@ static REGISTRY: LazyLock<Vec<AnnotationSpec>> = LazyLock::new(|| {
         snippet::SPECS,
         external_auth::SPECS,
         passthrough::SPECS,
+        ssl_ciphers::SPECS,
     ]
     .concat()
 });
@@ -197,6 +203,7 @@ impl OnInvalid {
             OnInvalid::Default => "default + warning",
             OnInvalid::Fatal => "Ingress not loaded",
             OnInvalid::Deny => "503 (location denied)",
+            OnInvalid::Ignored => "no effect (error)",
         }
     }
 }

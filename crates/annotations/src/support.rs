@@ -91,7 +91,7 @@ mod tests {
         let raw: BTreeMap<String, String> = [
             ("rewrite-target", "/"),
             ("auth-keepalive-timeout", "60"),
-            ("mirror-target", "https://x.test/"),
+            ("fastcgi-index", "index.php"),
             ("enable-modsecurity", "false"),
             ("global-rate-limit", "10"),
             ("rewrite-targt", "/"),
@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(got.len(), 6, "{got:?}");
         assert_eq!(got["rewrite-target"], Support::Supported);
         assert_eq!(got["auth-keepalive-timeout"], Support::AcceptedWithoutEffect);
-        assert_eq!(got["mirror-target"], Support::Ignored);
+        assert_eq!(got["fastcgi-index"], Support::Ignored);
         assert!(matches!(got["enable-modsecurity"], Support::InactiveAsWritten(_)));
         assert_eq!(got["global-rate-limit"], Support::Denies);
         assert_eq!(got["rewrite-targt"], Support::Unknown);

@@ -48,17 +48,17 @@ fn no_annotations_gives_the_configmap_defaults() {
 
 #[test]
 fn unknown_prefixed_annotations_are_reported_not_dropped() {
-    let parsed = parse(&[("stream-snippet", "return 200;"), ("mirror-target", "http://m/")]);
+    let parsed = parse(&[("stream-snippet", "return 200;"), ("fastcgi-index", "index.php")]);
     assert!(!parsed.fatal);
     let messages: Vec<_> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(
         messages,
-        // In key order: mirror-target sorts first.
+        // In key order: fastcgi-index sorts first.
         [
             format!(
-                "warning: {}: annotation {DEFAULT_PREFIX}/mirror-target is not supported by \
-                 Portico (ignored)",
-                field("mirror-target")
+                "warning: {}: annotation {DEFAULT_PREFIX}/fastcgi-index is not supported \
+                 by Portico (ignored)",
+                field("fastcgi-index")
             ),
             format!(
                 "warning: {}: annotation {DEFAULT_PREFIX}/stream-snippet is not supported \
@@ -161,7 +161,7 @@ fn line_breaks_are_rejected_in_every_annotation() {
             assert_eq!(parsed.fatal, spec.on_invalid == OnInvalid::Fatal, "{}", spec.name);
             let severity = match spec.on_invalid {
                 OnInvalid::Default => Severity::Warning,
-                OnInvalid::Fatal | OnInvalid::Deny => Severity::Error,
+                OnInvalid::Fatal | OnInvalid::Deny | OnInvalid::Ignored => Severity::Error,
             };
             assert!(diags.iter().all(|d| d.severity == severity), "{}", spec.name);
             if spec.on_invalid == OnInvalid::Deny {

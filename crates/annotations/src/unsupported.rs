@@ -125,12 +125,6 @@ pub(crate) const UNSUPPORTED: &[UnsupportedSpec] = &[
     ),
     ignored("fastcgi-index", "FastCGI index file."),
     ignored("fastcgi-params-configmap", "ConfigMap of FastCGI parameters."),
-    ignored("mirror-target", "Copy requests to this URL."),
-    ignored("mirror-request-body", "Copy request bodies to the mirror."),
-    ignored("mirror-host", "Host header of mirrored requests."),
-    // Client TLS and the server.
-    ignored("ssl-ciphers", "Ciphers of the host."),
-    ignored("ssl-prefer-server-ciphers", "Prefer the server's cipher order."),
 ];
 
 /// Every ingress-nginx annotation Portico does not implement yet, with its classification.

@@ -6,6 +6,7 @@ mod rules;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::networking::v1::{Ingress, IngressSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -107,12 +108,17 @@ pub(crate) fn extract(
     if parsed.fatal {
         return Extraction { extracted: None, diagnostics };
     }
+    let mut annotations = parsed.annotations;
+    if let Some(mirror) = &mut annotations.policy.mirror {
+        let uid = ingress.metadata.uid.as_deref().filter(|uid| is_uid(uid)).unwrap_or_default();
+        Arc::make_mut(mirror).source = portico_model::Mirror::source_for(uid);
+    }
     let extracted = Extracted {
         key: key.clone(),
         object,
         file: sourced.file.clone(),
         created: ingress.metadata.creation_timestamp.clone(),
-        annotations: parsed.annotations,
+        annotations,
         default_backend,
         no_rules: spec.rules.as_ref().is_none_or(Vec::is_empty),
         has_tls: spec.tls.as_ref().is_some_and(|tls| !tls.is_empty()),
@@ -120,6 +126,12 @@ pub(crate) fn extract(
         rules,
     };
     Extraction { extracted: Some(extracted), diagnostics }
+}
+
+/// A `metadata.uid` fit for a URI path (Kubernetes writes UUIDs; a hand-written manifest may
+/// hold anything, which then counts as none).
+fn is_uid(uid: &str) -> bool {
+    uid.len() <= 64 && uid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Age order of Ingresses, as ingress-nginx's `sortIngressSlice`: creationTimestamp ascending,

@@ -4,8 +4,9 @@
 //! One build, in order: global config ([`config`]) → our Ingresses ([`class`]) extracted one by
 //! one ([`ingress`], falling back to each one's last good extraction) → basic auth resolved
 //! ([`auth`]) → merged per host ([`servers`]) → regex-mode paths that do not compile left out
-//! ([`regex`]) → canaries joined to the main locations ([`canary`]) → certificates assigned ([`tls`]) → backends
-//! resolved to endpoints ([`backends`]) → `default-backend` and `custom-http-errors`
+//! ([`regex`]) → canaries joined to the main locations ([`canary`]) → host-wide client
+//! certificates and ciphers ([`authtls`], [`host_tls`]) → certificates assigned ([`tls`]) →
+//! backends resolved to endpoints ([`backends`]) → `default-backend` and `custom-http-errors`
 //! ([`default_backend`]); `from-to-www-redirect` servers added once certificates are known
 //! ([`www`]).
 //! Every problem is a [`Diagnostic`] naming object, file and field; none stops other objects.
@@ -20,6 +21,7 @@ mod config;
 mod default_backend;
 mod headers;
 mod host;
+mod host_tls;
 mod ingress;
 mod passthrough;
 mod policy;
@@ -172,6 +174,13 @@ impl Compiler {
             &mut servers.default_server,
             objects,
             &global,
+            prefix,
+            &mut diagnostics,
+        );
+        host_tls::assign(
+            &prepared,
+            &mut servers.servers,
+            &mut servers.default_server,
             prefix,
             &mut diagnostics,
         );

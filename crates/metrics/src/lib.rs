@@ -56,6 +56,9 @@ pub struct Metrics {
     watch_restarts: Family<KindLabels, Counter>,
     /// Ended, sampled spans by what became of them (`enable-opentelemetry`).
     trace_spans: TraceSpans,
+    /// `portico_mirror_requests_total`, one counter per [`MirrorOutcome`] (created up front, so
+    /// counting is one atomic add).
+    mirror: [Counter; 3],
     /// ingress-nginx's request metrics.
     nginx_requests: RequestMetrics,
     /// ingress-nginx's controller metrics.
@@ -96,6 +99,23 @@ pub struct TraceSpans {
     pub failed: Counter,
 }
 
+/// What became of one copy of a request (`mirror-target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MirrorOutcome {
+    /// The mirror answered (whatever its status).
+    Answered,
+    /// Resolving, connecting, sending or reading the answer failed or timed out.
+    Failed,
+    /// Not sent: too many copies were in flight already.
+    Dropped,
+}
+
+/// Label set of `portico_mirror_requests_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MirrorLabels {
+    outcome: &'static str,
+}
+
 /// The request counters of one Ingress, one per status class: incrementing is one atomic add.
 #[derive(Debug, Clone)]
 pub struct RequestCounters {
@@ -116,6 +136,19 @@ struct StatusClass(u8);
 /// `namespace/name` of an Ingress, or empty when no Ingress answered.
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
 struct IngressLabel(Arc<str>);
+
+// === impl MirrorOutcome ===
+
+impl MirrorOutcome {
+    /// The `outcome` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MirrorOutcome::Answered => "answered",
+            MirrorOutcome::Failed => "failed",
+            MirrorOutcome::Dropped => "dropped",
+        }
+    }
+}
 
 // === impl Metrics ===
 
@@ -171,8 +204,21 @@ impl Metrics {
             dropped: outcome("dropped"),
             failed: outcome("failed"),
         };
+        let mirror_family = Family::<MirrorLabels, Counter>::default();
+        registry.register(
+            "mirror_requests",
+            "Copies of requests sent to mirror-target, by outcome (answered, failed, or dropped \
+             because too many were in flight)",
+            mirror_family.clone(),
+        );
+        let mirror = [MirrorOutcome::Answered, MirrorOutcome::Failed, MirrorOutcome::Dropped].map(
+            |outcome| {
+                mirror_family.get_or_create(&MirrorLabels { outcome: outcome.as_str() }).clone()
+            },
+        );
         Self {
             registry,
+            mirror,
             requests,
             upstream_latency,
             dropped_log_lines: std::sync::OnceLock::new(),
@@ -246,6 +292,11 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} Log lines (access log included) dropped because the writer fell behind");
             let _ = writeln!(out, "# TYPE {name} counter\n{name} {}", (dropped.0)());
         }
+    }
+
+    /// Counts one copy of a request for `mirror-target`.
+    pub fn record_mirror(&self, outcome: MirrorOutcome) {
+        self.mirror[outcome as usize].inc();
     }
 
     /// Records the time from sending a request upstream to its response headers.
@@ -370,6 +421,22 @@ mod tests {
             text.contains(r#"portico_requests_total{status_class="5xx",ingress=""} 1"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn mirror_copies_by_outcome() {
+        let m = Metrics::new();
+        m.record_mirror(MirrorOutcome::Answered);
+        m.record_mirror(MirrorOutcome::Dropped);
+        m.record_mirror(MirrorOutcome::Dropped);
+        let text = m.encode();
+        for line in [
+            r#"portico_mirror_requests_total{outcome="answered"} 1"#,
+            r#"portico_mirror_requests_total{outcome="failed"} 0"#,
+            r#"portico_mirror_requests_total{outcome="dropped"} 2"#,
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod config;
 mod diag;
 mod filter;
 mod log_format;
+mod mirror;
 mod policy;
 mod render;
 mod route;
@@ -34,13 +35,14 @@ pub use filter::{
     RewriteTarget, SourceRange, StaticRedirect, Template, Var, VerifyClient,
 };
 pub use log_format::{AccessLogSettings, LogFormat, LogPart, LogVar, NginxLog, UPSTREAMINFO};
+pub use mirror::Mirror;
 pub use policy::{BasicAuth, LocationPolicy, NextUpstream, RequestBodyPolicy, Timeouts};
 pub use route::{BackendRule, Backends, RequestMatch, ValueMatch, WeightedTarget};
 pub use table::{
     HostPattern, Location, PathType, Precedence, RouteTable, Server, Target, TlsSecret,
 };
 pub use telemetry::{LocationTracing, RootSampler, Sampler, TracingSettings, OTLP_HTTP_PORT};
-pub use tls_settings::{TlsSettings, DEFAULT_TLS12_SUITES};
+pub use tls_settings::{HostTls, TlsSettings, DEFAULT_TLS12_SUITES};
 pub use upstream::{
     ClientCert, ConnectionHeader, Replace, ResponseRewrite, TlsVersions, Upstream,
     UpstreamProtocol, UpstreamTls, DEFAULT_PROXY_SSL_NAME,

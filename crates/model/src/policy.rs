@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Filters, LocationTracing, Upstream};
+use crate::{Filters, LocationTracing, Mirror, Upstream};
 
 /// What a location does besides routing: its filters (rewrite, redirects, access control,
 /// headers, ...), and the settings of the request body and the upstream exchange (body size,
@@ -31,6 +31,9 @@ pub struct LocationPolicy {
     pub upstream: Upstream,
     /// OpenTelemetry spans and `traceparent` propagation (`enable-opentelemetry`, ...).
     pub tracing: LocationTracing,
+    /// `mirror-target`: where copies of the forwarded requests also go (`None`: nowhere; the
+    /// proxy then does nothing for mirroring).
+    pub mirror: Option<Arc<Mirror>>,
     /// Location denied (e.g. missing auth Secret): answer 503. The string says why, for logs.
     pub denied: Option<Arc<str>>,
 }
@@ -98,6 +101,7 @@ impl Default for LocationPolicy {
             filters: Filters::with_https_redirect(),
             upstream: Upstream::default(),
             tracing: LocationTracing::new(),
+            mirror: None,
             denied: None,
         }
     }

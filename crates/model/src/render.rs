@@ -62,6 +62,12 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
         let backend = table.backend(id).map_or("?", |b| b.name.as_str());
         write!(f, " [ssl-passthrough {backend}]")?;
     }
+    if let Some(suites) = &server.tls.tls12_suites {
+        write!(f, " [ssl-ciphers {}]", suites.join(":"))?;
+    }
+    if let Some(prefer) = server.tls.prefer_server_ciphers {
+        write!(f, " [ssl-prefer-server-ciphers {}]", if prefer { "on" } else { "off" })?;
+    }
     writeln!(f)?;
     for location in &server.locations {
         let name = |target: Target| match target {
@@ -86,6 +92,10 @@ fn render_server(f: &mut fmt::Formatter<'_>, table: &RouteTable, server: &Server
             write!(f, " [denied]")?;
         }
         write_upstream(f, &location.policy.upstream)?;
+        if let Some(mirror) = &location.policy.mirror {
+            let body = if mirror.request_body { "" } else { " no-body" };
+            write!(f, " [mirror {} host {}{body}]", mirror.target.raw, mirror.host.raw)?;
+        }
         for filter in location.policy.filters.iter() {
             write_filter(f, filter)?;
         }

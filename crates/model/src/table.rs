@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::{Backend, BackendId, Backends, ClientAuth, GlobalConfig, LocationPolicy, ObjectRef};
+use crate::{
+    Backend, BackendId, Backends, ClientAuth, GlobalConfig, HostTls, LocationPolicy, ObjectRef,
+};
 
 /// Everything the proxy needs to answer a request. Built whole by the compiler, swapped in
 /// atomically, never mutated afterwards.
@@ -55,6 +57,9 @@ pub struct Server {
     /// `auth-tls-*` of the host (the oldest Ingress of the host setting it): the handshake of
     /// this host asks for a client certificate. Its locations carry the matching filter.
     pub client_auth: Option<Arc<ClientAuth>>,
+    /// `ssl-ciphers` / `ssl-prefer-server-ciphers` of the host: its handshakes' suites and
+    /// order rule when they differ from the listener's.
+    pub tls: HostTls,
     /// `server-alias`: more exact names (lowercase) this server answers for, from the oldest
     /// Ingress of the host setting it. Never the host of another server (those are dropped
     /// by the compiler); a host name always wins over an alias in the router.

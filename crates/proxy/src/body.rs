@@ -145,6 +145,11 @@ impl RequestBody {
         Self::Buffered { body: body.replay() }
     }
 
+    /// No body at all (a request whose body is not sent).
+    pub(crate) fn empty() -> Self {
+        Self::Buffered { body: Buffered::empty().replay() }
+    }
+
     /// A fresh sending of the same bytes, for a retry after this one was sent: only a
     /// buffered body can (a streamed one is gone).
     pub(crate) fn resend(&self) -> Option<Self> {

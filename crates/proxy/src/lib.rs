@@ -16,6 +16,7 @@ mod error_pages;
 mod filters;
 mod forwarded;
 mod headers;
+mod mirror;
 mod passthrough;
 pub mod phases;
 mod request_id;

@@ -263,6 +263,9 @@ impl Proxy {
         };
         drop(filtered);
         let rewritten = effects.rewritten.take();
+        // nginx's mirror subrequest sees the client's headers, not what auth added upstream.
+        let auth_headers = policy.mirror.is_some() && !effects.upstream.is_empty();
+        let client_headers = auth_headers.then(|| parts.headers.clone());
         effects.apply_upstream(&mut parts.headers);
         let rest = async {
             let balancer = balancer.ok_or(ProxyError::NoRoute)?;
@@ -276,6 +279,7 @@ impl Proxy {
                 host: raw_host,
                 path: &route.path,
                 late_headers,
+                client_headers,
             };
             self.forward(request, parts, body, log, trail).await
         };

@@ -56,6 +56,8 @@ pub struct Proxy {
     pub(crate) auth: Authenticator,
     /// External auth (`auth-url`): the client to auth services and the answer cache.
     pub(crate) external_auth: ExternalAuthState,
+    /// `mirror-target`: the bound on copies in flight.
+    pub(crate) mirrors: crate::mirror::Mirrors,
     /// The https listener's TLS: certificates of the live table, swapped with it.
     pub(crate) tls: crate::tls::Tls,
     /// The `limit-*` zones of the live table, kept across swaps for unchanged limits.
@@ -91,6 +93,7 @@ impl Proxy {
             snapshot: ArcSwapOption::empty(),
             auth: Authenticator::default(),
             external_auth: ExternalAuthState::default(),
+            mirrors: crate::mirror::Mirrors::default(),
             tls: crate::tls::Tls::new(),
             zones: Default::default(),
             conns: Arc::default(),

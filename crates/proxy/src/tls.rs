@@ -2,10 +2,11 @@
 //! `h2`/`http/1.1`, spec §3) in front of the same connection serving as plain HTTP, with the
 //! scheme `https` (X-Forwarded-Proto, HSTS) and the https port.
 //!
-//! The ClientHello is read before the configuration is chosen: a host with `auth-tls-*` gets
-//! its own configuration, which asks for a client certificate; the certificate is verified
-//! against that host's CA right after the handshake and kept in the connection's
-//! [`ConnInfo`] for the access phase. Other hosts are never asked for one.
+//! The ClientHello is read before the configuration is chosen: a host with `ssl-ciphers` or
+//! `ssl-prefer-server-ciphers` gets its own suites or order; a host with `auth-tls-*` gets
+//! its own configuration (with those settings too), which asks for a client certificate; the
+//! certificate is verified against that host's CA right after the handshake and kept in the
+//! connection's [`ConnInfo`] for the access phase. Other hosts are never asked for one.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,7 +19,9 @@ use portico_tls::rustls::server::Acceptor;
 use portico_tls::rustls::ServerConfig;
 use portico_tls::tokio_rustls::server::TlsStream;
 use portico_tls::tokio_rustls::LazyConfigAcceptor;
-use portico_tls::{server_config, server_config_with, CertStore, ClientAuthStore, SniResolver};
+use portico_tls::{
+    server_config, server_config_with, CertStore, ClientAuthStore, HostConfigs, SniResolver,
+};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::ConnInfo;
@@ -38,6 +41,8 @@ pub(crate) struct Tls {
     /// The settings `config` was built with.
     settings: ArcSwap<TlsSettings>,
     client_auth: ArcSwap<ClientAuthStore>,
+    /// Hosts with their own `ssl-ciphers` / `ssl-prefer-server-ciphers`.
+    hosts: ArcSwap<HostConfigs>,
 }
 
 // === impl Tls ===
@@ -59,6 +64,7 @@ impl Tls {
             config: ArcSwapOption::new(config),
             settings: ArcSwap::default(),
             client_auth: ArcSwap::default(),
+            hosts: ArcSwap::default(),
         }
     }
 
@@ -80,25 +86,49 @@ impl Tls {
             tracing::error!(%host, %error, "client CA unusable; its client certificates fail");
         }
         self.client_auth.store(Arc::new(store));
+        let previous = self.hosts.load();
+        let (hosts, errors) = HostConfigs::build(&snapshot.table, &self.resolver, &previous);
+        for (host, error) in errors {
+            tracing::error!(%host, %error, "host TLS settings unusable; it keeps the listener's");
+        }
+        self.hosts.store(Arc::new(hosts));
     }
 
-    /// The handshake of one connection: the configuration of the SNI host, then the client
-    /// certificate verified when that host asks for one.
+    /// The handshake of one connection: the configuration of the SNI host (its client
+    /// certificates, else its ciphers, else the listener's), then the client certificate
+    /// verified when that host asks for one.
     async fn handshake(
         &self,
         default: Arc<ServerConfig>,
         stream: Prefixed<TcpStream>,
     ) -> std::io::Result<(TlsStream<Prefixed<TcpStream>>, Option<Arc<ConnCert>>)> {
         let start = LazyConfigAcceptor::new(Acceptor::default(), stream).await?;
-        let store = self.client_auth.load_full();
-        let verifier = store.lookup(start.client_hello().server_name()).cloned();
-        let config = verifier.as_ref().map_or(default, |v| v.server_config().clone());
+        let (config, verifier) = self.config_for(start.client_hello().server_name(), default);
         let tls = start.into_stream(config).await?;
         let cert = verifier.map(|verifier| {
             let peer = verifier.verify(tls.get_ref().1.peer_certificates());
             Arc::new(ConnCert::new(peer))
         });
         Ok((tls, cert))
+    }
+}
+
+impl Tls {
+    /// The configuration of a handshake with this SNI, and the client verifier of its host
+    /// when that host asks for a client certificate.
+    fn config_for(
+        &self,
+        sni: Option<&str>,
+        default: Arc<ServerConfig>,
+    ) -> (Arc<ServerConfig>, Option<Arc<portico_tls::ClientVerifier>>) {
+        if let Some(verifier) = self.client_auth.load().lookup(sni) {
+            return (verifier.server_config().clone(), Some(verifier.clone()));
+        }
+        let hosts = self.hosts.load();
+        match hosts.is_empty() {
+            true => (default, None),
+            false => (hosts.lookup(sni).cloned().unwrap_or(default), None),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use portico_balance::{Balancer, Pick, PickContext};
-use portico_model::{Endpoint, LocationPolicy, NextUpstream};
+use portico_model::{Endpoint, LocationPolicy, NextUpstream, Timeouts};
 use tokio::time::Instant;
 
 pub(crate) use pool::{KeepAlive, Pool, Reuse};
@@ -216,9 +216,30 @@ async fn attempt(
         Err(error) => return Err(Failed::NotSent(Box::new(req), error)),
     };
     let key = PoolKey { addr, tls: tls.map(|c| c.id) };
+    let timeouts = policy.timeouts;
     match req {
-        Outgoing::H1(req) => attempt_h1(pool, key, policy, keepalive, tls, req).await,
-        Outgoing::H2(req) => attempt_h2(pool, key, policy, keepalive, tls, req).await,
+        Outgoing::H1(req) => attempt_h1(pool, key, timeouts, keepalive, tls, req).await,
+        Outgoing::H2(req) => attempt_h2(pool, key, timeouts, keepalive, tls, req).await,
+    }
+}
+
+/// One HTTP/1.1 exchange with `endpoint` outside any balancer, for requests Portico sends on
+/// its own (the copies of `mirror-target`): resolved now, a pooled connection or a new one
+/// (a dead pooled one replaced once), no other endpoint tried. The connection goes back to
+/// the pool through the returned [`Reuse`] once the answer has been read to its end.
+pub(crate) async fn send_once(
+    pool: &Arc<Pool>,
+    endpoint: &Endpoint,
+    timeouts: Timeouts,
+    keepalive: KeepAlive,
+    tls: Option<&Connector>,
+    req: Request<RequestBody>,
+) -> Result<(Response<Incoming>, Option<Reuse>), ProxyError> {
+    let addr = resolve(endpoint).await?;
+    let key = PoolKey { addr, tls: tls.map(|c| c.id) };
+    match attempt_h1(pool, key, timeouts, keepalive, tls, req).await {
+        Ok(Answer { response, reuse, .. }) => Ok((response, reuse)),
+        Err(Failed::NotSent(_, error) | Failed::Sent(error)) => Err(error),
     }
 }
 
@@ -227,12 +248,12 @@ async fn attempt(
 async fn attempt_h1(
     pool: &Arc<Pool>,
     key: PoolKey,
-    policy: &LocationPolicy,
+    timeouts: Timeouts,
     keepalive: KeepAlive,
     tls: Option<&Connector>,
     req: Request<RequestBody>,
 ) -> Attempted {
-    let (addr, timeouts) = (key.addr, policy.timeouts);
+    let addr = key.addr;
     let not_sent = |req, error| Err(Failed::NotSent(Box::new(Outgoing::H1(req)), error));
     let mut conn = match pool.connect(key, timeouts.connect, keepalive, tls).await {
         Ok(conn) => conn,
@@ -277,12 +298,12 @@ async fn attempt_h1(
 async fn attempt_h2(
     pool: &Arc<Pool>,
     key: PoolKey,
-    policy: &LocationPolicy,
+    timeouts: Timeouts,
     keepalive: KeepAlive,
     tls: Option<&Connector>,
     req: Request<h2::H2Body>,
 ) -> Attempted {
-    let (addr, timeouts) = (key.addr, policy.timeouts);
+    let addr = key.addr;
     let not_sent = |req, error| Err(Failed::NotSent(Box::new(Outgoing::H2(req)), error));
     let mut conn = match pool.h2.connect(key, timeouts.connect, keepalive, tls).await {
         Ok(conn) => conn,

@@ -9,10 +9,9 @@
 
 mod dn;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use portico_model::{ClientAuth, HostPattern, RouteTable, TlsSettings};
+use portico_model::{ClientAuth, RouteTable, TlsSettings};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
@@ -22,8 +21,8 @@ use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureSc
 use webpki::{CertRevocationList, EndEntityCert, KeyUsage, RevocationOptionsBuilder};
 
 use crate::config::build_server_config;
-use crate::names::normalize;
 use crate::resolver::SniResolver;
+use crate::sni_map::SniMap;
 
 /// Resumable sessions kept per client-authenticating host.
 const HOST_SESSION_CACHE_SIZE: usize = 1024;
@@ -95,18 +94,17 @@ pub struct ClientVerifier {
     crls: Vec<CertRevocationList<'static>>,
     algorithms: WebPkiSupportedAlgorithms,
     config: Arc<ServerConfig>,
+    /// The host's TLS settings `config` was built with (the listener's with the host's
+    /// `ssl-ciphers`), so that a table with other settings builds a new one.
+    settings: TlsSettings,
 }
 
 /// The client-certificate settings of every TLS host of one table, looked up by SNI like the
 /// certificates ([`crate::CertStore`]). Immutable; swapped whole with the table.
 #[derive(Default)]
 pub struct ClientAuthStore {
-    /// Every named host; `None`: the host asks for no certificate.
-    hosts: HashMap<String, Option<Arc<ClientVerifier>>>,
-    /// The `_` server's, for an SNI that names no host (or none).
-    default: Option<Arc<ClientVerifier>>,
-    /// The settings the verifiers' configurations were built with (kept only while equal).
-    tls: TlsSettings,
+    /// `None` for a host: it asks for no certificate.
+    verifiers: SniMap<Arc<ClientVerifier>>,
 }
 
 /// The handshake side: asks for a certificate, does not require one, accepts any chain (it is
@@ -142,7 +140,7 @@ impl ClientVerifier {
         let sessions = HOST_SESSION_CACHE_SIZE;
         let config = build_server_config(resolver, Some(offer), sessions, settings)
             .map_err(|e| ClientCaError::Pem(e.to_string()))?;
-        Ok(Self { auth, anchors, crls, algorithms, config })
+        Ok(Self { auth, anchors, crls, algorithms, config, settings: settings.clone() })
     }
 
     /// The handshake configuration of the host.
@@ -231,81 +229,54 @@ impl std::fmt::Debug for ClientVerifier {
 
 impl ClientAuthStore {
     /// The hosts of `table` that ask for client certificates, with handshake configurations
-    /// over `resolver`. A host whose settings equal its entry in `previous` keeps that entry
-    /// (and its session cache). A CA that does not parse (the compiler checked it, so this is
-    /// not expected) leaves the host asking for a certificate it can never verify: requests
-    /// then fail, never pass (the error is returned for the log).
+    /// over `resolver` (the listener's TLS settings with the host's `ssl-ciphers`). A host
+    /// whose settings equal its entry in `previous` keeps that entry (and its session cache).
+    /// A CA that does not parse (the compiler checked it, so this is not expected) leaves the
+    /// host asking for a certificate it can never verify: requests then fail, never pass (the
+    /// error is returned for the log).
     pub fn build(
         table: &RouteTable,
         resolver: &Arc<SniResolver>,
         previous: &ClientAuthStore,
     ) -> (ClientAuthStore, Vec<(String, ClientCaError)>) {
-        let settings = &table.global.tls;
-        let mut store = ClientAuthStore { tls: settings.clone(), ..ClientAuthStore::default() };
         let mut errors = Vec::new();
-        let mut entry = |host: &HostPattern, auth: Option<&Arc<ClientAuth>>| {
-            let auth = auth.filter(|a| a.verify.requests_certificate())?;
-            let key = normalize(&host.to_string());
-            let kept = match host {
-                HostPattern::CatchAll => previous.default.as_ref(),
-                _ => previous.hosts.get(&key).and_then(Option::as_ref),
-            };
-            if let Some(kept) = kept.filter(|k| *k.auth == **auth && previous.tls == *settings) {
+        let verifiers = SniMap::build(table, |server| {
+            let auth = server.client_auth.as_ref().filter(|a| a.verify.requests_certificate())?;
+            let settings = server.tls.apply(&table.global.tls);
+            let kept = previous.verifiers.of_host(&server.host);
+            if let Some(kept) = kept.filter(|k| *k.auth == **auth && k.settings == settings) {
                 return Some(kept.clone());
             }
-            match ClientVerifier::new(auth.clone(), resolver.clone(), settings) {
+            match ClientVerifier::new(auth.clone(), resolver.clone(), &settings) {
                 Ok(verifier) => Some(Arc::new(verifier)),
                 Err(error) => {
-                    errors.push((host.to_string(), error));
-                    ClientVerifier::unverifiable(auth.clone(), resolver.clone(), settings)
+                    errors.push((server.host.to_string(), error));
+                    ClientVerifier::unverifiable(auth.clone(), resolver.clone(), &settings)
                         .map(Arc::new)
                 }
             }
-        };
-        store.default =
-            entry(&table.default_server.host, table.default_server.client_auth.as_ref());
-        for server in &table.servers {
-            let verifier = entry(&server.host, server.client_auth.as_ref());
-            // A host without client auth needs an entry only to keep its SNI from falling
-            // through to the `_` server's.
-            if verifier.is_some() || store.default.is_some() {
-                store.hosts.insert(normalize(&server.host.to_string()), verifier);
-            }
-        }
-        (store, errors)
+        });
+        (ClientAuthStore { verifiers }, errors)
     }
 
     /// The verifier for a handshake with this SNI: exact host, then the one-label wildcard,
     /// then (for an SNI naming no host, or none) the `_` server's. `None`: no certificate is
     /// asked for.
     pub fn lookup(&self, sni: Option<&str>) -> Option<&Arc<ClientVerifier>> {
-        let Some(name) = sni else { return self.default.as_ref() };
-        let name = normalize(name);
-        if let Some(found) = self.hosts.get(&name) {
-            return found.as_ref();
-        }
-        let wildcard =
-            name.split_once('.').and_then(|(_, parent)| self.hosts.get(&format!("*.{parent}")));
-        match wildcard {
-            Some(found) => found.as_ref(),
-            None => self.default.as_ref(),
-        }
+        self.verifiers.lookup(sni)
     }
 
     /// No host asks for a client certificate.
     pub fn is_empty(&self) -> bool {
-        self.default.is_none() && self.hosts.values().all(Option::is_none)
+        self.verifiers.is_empty()
     }
 }
 
 impl std::fmt::Debug for ClientAuthStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut hosts: Vec<&str> =
-            self.hosts.iter().filter(|(_, v)| v.is_some()).map(|(h, _)| h.as_str()).collect();
-        hosts.sort_unstable();
         f.debug_struct("ClientAuthStore")
-            .field("hosts", &hosts)
-            .field("default", &self.default.is_some())
+            .field("hosts", &self.verifiers.hosts())
+            .field("default", &self.verifiers.has_default())
             .finish()
     }
 }
@@ -322,7 +293,8 @@ impl ClientVerifier {
         let offer = Arc::new(OfferClientAuth { hints: Vec::new(), algorithms });
         let sessions = HOST_SESSION_CACHE_SIZE;
         let config = build_server_config(resolver, Some(offer), sessions, settings).ok()?;
-        Some(Self { auth, anchors: Vec::new(), crls: Vec::new(), algorithms, config })
+        let settings = settings.clone();
+        Some(Self { auth, anchors: Vec::new(), crls: Vec::new(), algorithms, config, settings })
     }
 }
 

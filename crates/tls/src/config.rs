@@ -77,7 +77,8 @@ pub(crate) fn build_server_config(
         config.ticketer = rustls::crypto::ring::Ticketer::new()?;
         config.send_tls13_tickets = config.send_tls13_tickets.max(1);
     }
-    config.ignore_client_order = false;
+    // nginx's `ssl_prefer_server_ciphers`: the first suite of ours the client offers.
+    config.ignore_client_order = settings.prefer_server_ciphers;
     Ok(Arc::new(config))
 }
 

@@ -10,6 +10,8 @@
 //!
 //! - [`ClientAuthStore`]: per host, the handshake configuration asking for client
 //!   certificates (`auth-tls-*`) and their verification against the host's CA.
+//! - [`HostConfigs`]: per host, the handshake configuration of hosts with their own
+//!   `ssl-ciphers` / `ssl-prefer-server-ciphers` (and no client certificates).
 //!
 //! - [`upstream_client_config`]: TLS toward backends (`backend-protocol: HTTPS`, `proxy-ssl-*`).
 //!
@@ -21,9 +23,11 @@ mod client_auth;
 mod config;
 mod error;
 mod fake;
+mod host_configs;
 mod names;
 mod resolver;
 mod secret;
+mod sni_map;
 mod store;
 mod upstream;
 
@@ -33,6 +37,7 @@ pub use crate::client_auth::{
 pub use crate::config::{server_config, server_config_with, ALPN_PROTOCOLS, SESSION_CACHE_SIZE};
 pub use crate::error::{Error, SecretError};
 pub use crate::fake::{fake_certificate, FAKE_CERT_CN, FAKE_CERT_ORG, FAKE_CERT_SAN};
+pub use crate::host_configs::HostConfigs;
 pub use crate::resolver::SniResolver;
 pub use crate::secret::{secret_covers, secret_names, SecretNames, MAX_CHAIN_LEN, MAX_PEM_BYTES};
 pub use crate::store::{check_secret, CertStore};

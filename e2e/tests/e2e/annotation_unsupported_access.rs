@@ -96,7 +96,7 @@ async fn non_restricting_or_disabled_unsupported_annotations_are_warnings() {
     dir.write("svc.yaml", service("default", "web", &web.addrs()));
     let annotations = [
         ("configuration-snippet", "deny all;"),
-        ("mirror-target", "http://mirror.example/"),
+        ("fastcgi-index", "index.php"),
         ("satisfy", "any"),
         ("enable-modsecurity", "false"),
         ("global-rate-limit", "0"),

@@ -61,7 +61,7 @@ fn objects() -> Vec<String> {
     vec![
         service("default", "app", &[backend]),
         site("clean").to_string(),
-        site("moved").annotation("mirror-target", "https://mirror.test/").to_string(),
+        site("moved").annotation("fastcgi-index", "index.php").to_string(),
         site("invalid").annotation("upstream-hash-by", "bad value!").to_string(),
     ]
 }
@@ -99,7 +99,7 @@ async fn reports_what_a_directory_of_the_same_objects_reports() {
     for line in [
         "server clean.test",
         "error: Ingress default/invalid",
-        "nginx.ingress.kubernetes.io/mirror-target: default/moved",
+        "nginx.ingress.kubernetes.io/fastcgi-index: default/moved",
         "migration summary: 3 Ingress(es) of class portico",
         "verdict: not ready, ",
     ] {

@@ -171,8 +171,8 @@ fn the_summary_counts_ingresses_and_names_each_annotation_s_users() {
     let dir = site();
     let site = |name: &str| ingress(name).path(Some(&format!("{name}.test")), "/", "Prefix", "app");
     dir.write("clean.yaml", site("clean"));
-    dir.write("redirect-a.yaml", site("redirect-a").annotation("mirror-target", "http://m.test/"));
-    dir.write("redirect-b.yaml", site("redirect-b").annotation("mirror-target", "http://m.test/"));
+    dir.write("redirect-a.yaml", site("redirect-a").annotation("fastcgi-index", "index.php"));
+    dir.write("redirect-b.yaml", site("redirect-b").annotation("fastcgi-index", "index.php"));
     dir.write("limited.yaml", site("limited").annotation("global-rate-limit", "10"));
     dir.write("invalid.yaml", site("invalid").annotation("upstream-hash-by", "bad value!"));
     dir.write("typo.yaml", site("typo").annotation("rewrite-targt", "/"));
@@ -188,7 +188,7 @@ fn the_summary_counts_ingresses_and_names_each_annotation_s_users() {
         "\n  2 refused\n    default/invalid: not loaded (invalid annotations)\n    \
          default/limited: denied (its paths answer 503)\n",
         "  unsupported, ignored (served without it: differs from ingress-nginx):\n    \
-         nginx.ingress.kubernetes.io/mirror-target: default/redirect-a, default/redirect-b\n",
+         nginx.ingress.kubernetes.io/fastcgi-index: default/redirect-a, default/redirect-b\n",
         "  unsupported, restricting access (503 until Portico implements it):\n    \
          nginx.ingress.kubernetes.io/global-rate-limit: default/limited\n",
         "  accepted without effect (same answers as ingress-nginx):\n    \
@@ -219,7 +219,7 @@ fn strict_exits_2_when_everything_is_served_but_some_ingress_differs() {
     );
 
     let redirect = ingress("moved")
-        .annotation("mirror-target", "https://mirror.test/")
+        .annotation("fastcgi-index", "index.php")
         .annotation("enable-modsecurity", "false")
         .path(Some("moved.test"), "/", "Prefix", "app");
     dir.write("moved.yaml", redirect);

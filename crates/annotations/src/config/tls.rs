@@ -147,6 +147,19 @@ fn parse_protocols(value: &str, config: &mut GlobalConfig) -> Applied {
 /// `ssl-ciphers`: an OpenSSL cipher list (`:`, `,` or space separated) mapped to the TLS 1.2
 /// suites rustls offers, in the given order.
 fn parse_ciphers(value: &str, config: &mut GlobalConfig) -> Applied {
+    let (suites, unknown) = map_ciphers(value)?;
+    config.tls.tls12_suites = suites;
+    Ok((!unknown.is_empty()).then(|| {
+        format!("ssl-ciphers {} not offered by Portico (rustls): ignored", unknown.join(":"))
+    }))
+}
+
+/// nginx's `ssl_ciphers` value as the TLS 1.2 suites rustls offers (IANA names, in the given
+/// order, deduplicated), and the names Portico does not offer (DHE suites left out: rustls has
+/// none and ingress-nginx's default lists them). `+X`, `!X`, `-X`, `@...` are skipped; `ALL`,
+/// `HIGH`, ... name every suite. `Err`: no suite Portico offers remains. Shared by the
+/// ConfigMap key and the `ssl-ciphers` annotation.
+pub(crate) fn map_ciphers(value: &str) -> Result<(Vec<String>, Vec<&str>), String> {
     let mut suites: Vec<String> = Vec::new();
     let mut unknown = Vec::new();
     let mut push = |suite: &str| {
@@ -172,10 +185,7 @@ fn parse_ciphers(value: &str, config: &mut GlobalConfig) -> Applied {
     if suites.is_empty() {
         return Err("names no cipher suite Portico offers (ECDHE with AES-GCM or CHACHA20)".into());
     }
-    config.tls.tls12_suites = suites;
-    Ok((!unknown.is_empty()).then(|| {
-        format!("ssl-ciphers {} not offered by Portico (rustls): ignored", unknown.join(":"))
-    }))
+    Ok((suites, unknown))
 }
 
 /// `ssl-session-cache-size`: an nginx size, as sessions (4096 per MiB; at least 1).

@@ -254,11 +254,7 @@ fn values_that_deny() {
         (&[("auth-snippet", "x")], &[]),
         (&[("auth-proxy-set-headers", "ns/headers")], &[]),
         (
-            &[
-                ("satisfy", "any"),
-                ("mirror-target", "http://mirror.example/"),
-                ("server-snippet", "deny all;"),
-            ],
+            &[("satisfy", "any"), ("fastcgi-index", "index.php"), ("server-snippet", "deny all;")],
             &[],
         ),
         (&[("not-an-annotation", "1")], &[]),

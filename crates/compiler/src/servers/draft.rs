@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use portico_model::{HostPattern, Location, ObjectRef, PathType, Server};
+use portico_model::{HostPattern, HostTls, Location, ObjectRef, PathType, Server};
 
 use crate::ingress::Extracted;
 
@@ -97,6 +97,7 @@ impl ServerDraft {
             has_certificate: self.has_certificate,
             certificate: None,
             client_auth: None,
+            tls: HostTls::default(),
             aliases: self.aliases,
             redirect_to: None,
             passthrough: None,

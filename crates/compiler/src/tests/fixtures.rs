@@ -131,6 +131,7 @@ pub fn ingress(namespace: &str, name: &str) -> IngressBuilder {
         namespace: namespace.to_string(),
         name: name.to_string(),
         created: None,
+        uid: None,
         class: Some("portico".to_string()),
         annotations: BTreeMap::new(),
         rules: Vec::new(),
@@ -143,6 +144,7 @@ pub struct IngressBuilder {
     namespace: String,
     name: String,
     created: Option<i64>,
+    uid: Option<String>,
     class: Option<String>,
     annotations: BTreeMap<String, String>,
     rules: Vec<IngressRule>,
@@ -154,6 +156,12 @@ impl IngressBuilder {
     /// `creationTimestamp` as seconds since the epoch.
     pub fn created(mut self, seconds: i64) -> Self {
         self.created = Some(seconds);
+        self
+    }
+
+    /// `metadata.uid`.
+    pub fn uid(mut self, uid: &str) -> Self {
+        self.uid = Some(uid.to_string());
         self
     }
 
@@ -223,6 +231,7 @@ impl IngressBuilder {
             .created
             .map(|s| Time(k8s_openapi::jiff::Timestamp::from_second(s).expect("valid timestamp")));
         metadata.annotations = (!self.annotations.is_empty()).then_some(self.annotations);
+        metadata.uid = self.uid;
         Ingress {
             metadata,
             spec: Some(IngressSpec {

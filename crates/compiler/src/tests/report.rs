@@ -29,11 +29,11 @@ fn each_ingress_gets_its_worst_standing() {
     let mut world = World::new();
     world.backend("default", "app", "10.0.0.1");
     world.ingress(site("clean", "a.io"));
-    world.ingress(site("ignored", "b.io").nginx("mirror-target", "https://x.test/"));
+    world.ingress(site("ignored", "b.io").nginx("fastcgi-index", "index.php"));
     world.ingress(site("denied", "c.io").nginx("global-rate-limit", "10"));
     world.ingress(site("invalid", "d.io").nginx("upstream-hash-by", "bad value!"));
     world.ingress(site("inert", "e.io").nginx("auth-keepalive-timeout", "60"));
-    world.ingress(site("theirs", "f.io").class(Some("nginx")).nginx("mirror-target", "/"));
+    world.ingress(site("theirs", "f.io").class(Some("nginx")).nginx("fastcgi-index", "index.php"));
     let migration = report(&world, &[]);
 
     assert_eq!(migration.ingresses.len(), 5, "other classes are not ours: {migration:#?}");
@@ -53,8 +53,8 @@ fn each_ingress_gets_its_worst_standing() {
 fn annotations_are_grouped_by_standing_with_their_users() {
     let mut world = World::new();
     world.backend("default", "app", "10.0.0.1");
-    world.ingress(site("a", "a.io").nginx("mirror-target", "/x"));
-    world.ingress(site("b", "b.io").nginx("mirror-target", "/y").nginx("rewrite-targt", "/"));
+    world.ingress(site("a", "a.io").nginx("fastcgi-index", "index.php"));
+    world.ingress(site("b", "b.io").nginx("fastcgi-index", "1").nginx("rewrite-targt", "/"));
     world.ingress(site("c", "c.io").nginx("auth-keepalive-requests", "10"));
     let migration = report(&world, &[]);
     let line = |support: Support| {
@@ -65,7 +65,7 @@ fn annotations_are_grouped_by_standing_with_their_users() {
         });
         found.collect::<Vec<_>>()
     };
-    assert_eq!(line(Support::Ignored), [format!("{PREFIX}/mirror-target a,b")]);
+    assert_eq!(line(Support::Ignored), [format!("{PREFIX}/fastcgi-index a,b")]);
     assert_eq!(line(Support::Unknown), [format!("{PREFIX}/rewrite-targt b")]);
     assert_eq!(
         line(Support::AcceptedWithoutEffect),

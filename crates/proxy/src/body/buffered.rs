@@ -97,6 +97,11 @@ impl Buffered {
         Ok(Self { store, len })
     }
 
+    /// A body of no bytes.
+    pub(crate) fn empty() -> Self {
+        Self { store: Store::Memory(Bytes::new()), len: 0 }
+    }
+
     /// The body's length, for `Content-Length`.
     pub(crate) fn len(&self) -> u64 {
         self.len

@@ -17,7 +17,7 @@ use http::{HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Empty, Limited};
 use portico_model::ExternalAuth;
 
-pub(crate) use self::vars::expand;
+pub(crate) use self::vars::{expand, expand_vars, VarSource};
 
 use self::cache::AnswerCache;
 use self::client::LazyClient;

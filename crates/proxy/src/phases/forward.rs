@@ -6,7 +6,7 @@ use http::{HeaderValue, Request, Response, StatusCode, Uri, Version};
 use http_body::Body as _;
 use hyper::body::Incoming;
 use portico_balance::{Balancer, PickContext, RequestView};
-use portico_model::{Compression, LocationPolicy, UpstreamProtocol};
+use portico_model::{Compression, LocationPolicy, Mirror, UpstreamProtocol};
 
 use super::Trail;
 use crate::access_log::AccessLog;
@@ -15,7 +15,9 @@ use crate::body::{compress, Buffered, RequestBody, ResponseBody, StreamBody};
 use crate::config::ConnInfo;
 use crate::error::ProxyError;
 use crate::filters::client_cert;
+use crate::filters::external_auth::VarSource;
 use crate::forwarded::{self, Forwarded, HeaderPlan, X_REQUEST_ID};
+use crate::mirror::MirrorCopy;
 use crate::server::Proxy;
 use crate::snapshot::Snapshot;
 use crate::upstream::{self, KeepAlive, Transport};
@@ -35,13 +37,18 @@ pub(super) struct Forward<'a> {
     pub path: &'a str,
     /// `proxy_set_header` values of a snippet, set after Portico's own headers.
     pub late_headers: Vec<(http::HeaderName, Option<http::HeaderValue>)>,
+    /// The client's headers, kept for the `mirror-target` copy when the auth filters changed
+    /// the request's (`None`: the request's are the client's).
+    pub client_headers: Option<http::HeaderMap>,
 }
 
 // === impl Proxy ===
 
 impl Proxy {
     /// Phase 10, last: headers of §5.1/§5.2, the request body (limit and timeout wrapper,
-    /// buffered whole first with `proxy-request-buffering`), upstream exchange with retries,
+    /// buffered whole first with `proxy-request-buffering`), the `mirror-target` copy sent in
+    /// the background (from the client's request, with the buffered body), upstream exchange
+    /// with retries,
     /// response header cleanup, compression (`use-gzip`, `enable-brotli`), WebSocket tunnel on
     /// `101`.
     pub(super) async fn forward(
@@ -55,6 +62,13 @@ impl Proxy {
         let global = &fwd.snap.table.global;
         let policy = fwd.policy;
         let (key, cookie_request) = read_request(&fwd, &parts);
+        let copy = policy.mirror.as_deref().and_then(|mirror| {
+            let copy = mirror_copy(mirror, &fwd, &parts);
+            if copy.is_none() {
+                self.metrics.record_mirror(portico_metrics::MirrorOutcome::Failed);
+            }
+            copy
+        });
         let protocol = policy.upstream.protocol.resolve(fwd.conn.tls);
         let transport = transport(fwd.snap, policy, protocol)?;
         let transport = Transport { trace: trail.span.as_deref(), ..transport };
@@ -102,6 +116,14 @@ impl Proxy {
             None => origin_form(&parts.uri),
         };
         let body = request_body(policy, fwd.conn, upgrade, &mut parts, body).await?;
+        let keepalive = KeepAlive {
+            max_idle: global.upstream_keepalive_connections,
+            idle_timeout: global.upstream_keepalive_timeout,
+        };
+        if let Some(copy) = copy {
+            let tls = fwd.snap.upstream_tls.get(None, false);
+            self.mirrors.send(copy, &body, (self.pool(), &self.metrics, keepalive), tls);
+        }
         if transport.h2 {
             h2_request(&mut parts, protocol.is_tls(), te_trailers)?;
         }
@@ -111,10 +133,6 @@ impl Proxy {
         let client_ip = fwd.view.client;
         log.client = Some(client_ip);
         let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path, key };
-        let keepalive = KeepAlive {
-            max_idle: global.upstream_keepalive_connections,
-            idle_timeout: global.upstream_keepalive_timeout,
-        };
         let exchange =
             upstream::send(self.pool(), fwd.balancer, &ctx, policy, keepalive, transport, req)
                 .await?;
@@ -168,6 +186,24 @@ fn read_request(
     };
     let cookie = fwd.balancer.affinity().map(|_| CookieRequest::new(&parts.headers, fwd.conn.tls));
     (fwd.balancer.read(&view), cookie)
+}
+
+/// The `mirror-target` copy of this request, built from the client's request before it is
+/// changed for the upstream; `None` when the expanded target is unusable (logged at debug).
+fn mirror_copy(mirror: &Mirror, fwd: &Forward<'_>, parts: &Parts) -> Option<MirrorCopy> {
+    let vars = VarSource {
+        client: fwd.view.client,
+        method: &parts.method,
+        headers: fwd.client_headers.as_ref().unwrap_or(&parts.headers),
+        uri: &parts.uri,
+        path: fwd.path,
+        raw_host: fwd.host,
+        view: &fwd.view,
+        conn: fwd.conn,
+    };
+    MirrorCopy::prepare(mirror, &vars, fwd.policy.timeouts)
+        .map_err(|error| tracing::debug!(%error, "request not mirrored"))
+        .ok()
 }
 
 /// A new affinity pin: its cookie, on the locations of the Ingresses that enabled affinity.
