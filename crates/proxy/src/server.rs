@@ -64,6 +64,8 @@ pub struct Proxy {
     zones: crate::filters::limits::Zones,
     /// Open client connections, for closing idle ones when descriptors run out.
     conns: Arc<Registry>,
+    /// When an accept failure was last logged (by any worker's accept loop).
+    accept_logged: parking_lot::Mutex<Option<tokio::time::Instant>>,
     /// Upgraded connections (WebSocket tunnels), which shutdown waits for too.
     pub(crate) tunnels: Arc<Tunnels>,
     /// hyper's connection settings, rebuilt when the table's HTTP/2 settings change.
@@ -98,6 +100,7 @@ impl Proxy {
             zones: Default::default(),
             conns: Arc::default(),
             tunnels: Arc::default(),
+            accept_logged: parking_lot::Mutex::new(None),
             builder: ArcSwap::from_pointee(builder),
             access: ArcSwap::default(),
             tracing,
@@ -267,7 +270,9 @@ impl Proxy {
         };
         failures.suppressed += 1;
         let now = tokio::time::Instant::now();
-        if failures.logged.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
+        // One line a second for the process: every worker's accept loop fails at once.
+        let mut logged = self.accept_logged.lock();
+        if logged.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
             tracing::warn!(
                 %error,
                 failures = failures.suppressed,
@@ -275,7 +280,7 @@ impl Proxy {
                 open = self.conns.len(),
                 "accept failed"
             );
-            failures.logged = Some(now);
+            *logged = Some(now);
             failures.suppressed = 0;
         }
         if evicted > 0 {
@@ -356,10 +361,9 @@ impl ConnBuilder {
     }
 }
 
-/// Accept failures since the last log line.
+/// One accept loop's failures since the last log line.
 #[derive(Debug, Default)]
 struct AcceptFailures {
-    logged: Option<tokio::time::Instant>,
     suppressed: u64,
 }
 

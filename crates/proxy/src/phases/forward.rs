@@ -133,9 +133,18 @@ impl Proxy {
         let client_ip = fwd.view.client;
         log.client = Some(client_ip);
         let ctx = PickContext { client: client_ip, host: fwd.host, path: fwd.path, key };
-        let exchange =
-            upstream::send(self.pool(), fwd.balancer, &ctx, policy, keepalive, transport, req)
-                .await?;
+        // Boxed: the exchange's state (request, retries, connection) is kilobytes; inline, every
+        // enclosing phase's future would carry it and copy it whenever one is moved.
+        let exchange = Box::pin(upstream::send(
+            self.pool(),
+            fwd.balancer,
+            &ctx,
+            policy,
+            keepalive,
+            transport,
+            req,
+        ))
+        .await?;
         self.metrics.observe_upstream(exchange.latency.as_secs_f64());
         fwd.balancer.observe(&exchange.pick, exchange.latency);
         log.upstream = Some(exchange.addr);

@@ -81,7 +81,9 @@ impl H2Pool {
         keepalive: KeepAlive,
         tls: Option<&Connector>,
     ) -> Result<H2Conn, ProxyError> {
-        let sender = connect(key.addr, timeout, tls).await?;
+        // Boxed: the handshake's state is kilobytes, and every request's future would carry
+        // it inline (and copy it when moved) though few requests open a connection.
+        let sender = Box::pin(connect(key.addr, timeout, tls)).await?;
         if keepalive.max_idle > 0 {
             let mut conns = self.conns.lock();
             conns.retain(|_, s| !s.sender.is_closed() && s.used.elapsed() < keepalive.idle_timeout);

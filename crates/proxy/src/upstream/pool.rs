@@ -188,6 +188,16 @@ pub(crate) async fn connect_new(
     timeout: Duration,
     tls: Option<&Connector>,
 ) -> Result<Conn, ProxyError> {
+    // Boxed: the TLS and HTTP handshakes' state is kilobytes, and every request's future would
+    // carry it inline (and copy it when moved) though few requests open a connection.
+    Box::pin(open_and_handshake(addr, timeout, tls)).await
+}
+
+async fn open_and_handshake(
+    addr: SocketAddr,
+    timeout: Duration,
+    tls: Option<&Connector>,
+) -> Result<Conn, ProxyError> {
     let sender = match tls {
         None => handshake(addr, open(addr, timeout).await?).await?,
         Some(tls) => {
