@@ -102,7 +102,10 @@ impl Proxy {
         log.metrics = crate::request_metrics::Recorder::start(&req);
         let mut trail = Trail::default();
         let result = match &snapshot {
-            Some(snapshot) => self.run(snapshot, req, host, &conn, &mut log, &mut trail).await,
+            // Boxed: hyper keeps room for this future in every connection, idle ones too.
+            Some(snapshot) => {
+                Box::pin(self.run(snapshot, req, host, &conn, &mut log, &mut trail)).await
+            }
             None => Err(ProxyError::NotReady),
         };
         let mut error_status = None;
@@ -120,9 +123,9 @@ impl Proxy {
                 snapshot.table.global.generate_request_id.then(crate::request_id::generate)
             });
             let upstream = trail.pick.is_some();
-            response =
-                crate::error_pages::replace(snapshot, errors, id.as_ref(), response, upstream)
-                    .await;
+            let replaced =
+                crate::error_pages::replace(snapshot, errors, id.as_ref(), response, upstream);
+            response = Box::pin(replaced).await; // rare: kept out of every request's future
         }
         if let (Some(seen), Some(snapshot)) = (&trail.response, &snapshot) {
             respond_filters(snapshot, trail.routed, seen, &mut response);
