@@ -1,7 +1,7 @@
 //! The end-to-end harness: starts the real `portico` binary on ports chosen at run time, real
 //! echo backends, and talks to it with a real HTTP client. Each test gets its own manifests
 //! directory and process; on failure the harness prints the manifests, `portico check` output
-//! and the proxy log (STYLE §13).
+//! and the proxy log, so that a failure can be read without rerunning it.
 //!
 //! The binary is `$PORTICO_BIN`, else `target/<profile>/portico` beside the test executable
 //! (built by `cargo test --workspace`, because the `portico` package has integration tests).
