@@ -6,5 +6,6 @@
 
 mod formats;
 mod rotation;
+mod secrets;
 mod sni;
 mod support;
