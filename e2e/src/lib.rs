@@ -1,7 +1,7 @@
 //! The end-to-end harness: starts the real `portico` binary on ports chosen at run time, real
 //! echo backends, and talks to it with a real HTTP client. Each test gets its own manifests
 //! directory and process; on failure the harness prints the manifests, `portico check` output
-//! and the proxy log (STYLE §13).
+//! and the proxy log, so that a failure can be read without rerunning it.
 //!
 //! The binary is `$PORTICO_BIN`, else `target/<profile>/portico` beside the test executable
 //! (built by `cargo test --workspace`, because the `portico` package has integration tests).
@@ -16,6 +16,7 @@ mod example;
 mod external;
 mod grpc;
 mod manifests;
+mod metrics;
 mod pki;
 mod process;
 mod raw;
@@ -30,6 +31,7 @@ pub use example::{example, examples_dir};
 pub use external::{backend_ip, ingress_class, External};
 pub use grpc::{grpc_call, GrpcBackend};
 pub use manifests::{ingress, service, Dir, Ingress, Path as IngressPath};
+pub use metrics::metric;
 pub use pki::{pem_secret, Leaf, TestCa};
 pub use process::{binary, patience, Portico};
 pub use raw::{get_from, raw_from, raw_status};

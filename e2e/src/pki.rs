@@ -55,6 +55,25 @@ impl TestCa {
     }
 }
 
+// === impl Leaf ===
+
+impl Leaf {
+    /// A self-signed certificate with subject CN `cn` (organisation `portico-e2e`) and, when
+    /// given, these DNS SANs: what `openssl req -x509 -subj /CN=..` makes, without the CLI.
+    ///
+    /// # Panics
+    /// When rcgen fails (a test setup error).
+    pub fn self_signed(cn: &str, sans: &[&str]) -> Leaf {
+        let sans: Vec<String> = sans.iter().map(|n| n.to_string()).collect();
+        let mut params = CertificateParams::new(sans).expect("self-signed params");
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.distinguished_name.push(DnType::OrganizationName, "portico-e2e");
+        let key = KeyPair::generate().expect("self-signed key");
+        let cert = params.self_signed(&key).expect("self-signed cert");
+        Leaf { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+    }
+}
+
 /// A Secret `namespace/name` with `stringData` `fields` (e.g. `ca.crt`, `tls.crt`, `tls.key`).
 pub fn pem_secret(namespace: &str, name: &str, fields: &[(&str, &str)]) -> String {
     let mut yaml = format!(

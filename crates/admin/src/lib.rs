@@ -114,5 +114,5 @@ fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests;

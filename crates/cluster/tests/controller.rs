@@ -78,6 +78,7 @@ async fn only_the_leader_writes_status_and_leadership_moves_when_it_dies() {
 
     server.apply_yaml(&ingress("apps", "two", "two.test", "web"));
     eventually("status of a new Ingress", || status_ip(&server, "two").is_some()).await;
+    // A window, not a wait: nothing more may be written in it.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(status_writers(&server), ["a", "a"], "one write per Ingress, by the leader only");
 
@@ -130,6 +131,7 @@ async fn ingress_diagnostics_become_warning_events_once() {
     );
     server.apply_yaml(&annotated);
     eventually("rebuilt", || replica.builds.load(Ordering::SeqCst) > builds).await;
+    // A window, not a wait: nothing more may be written in it.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(server.list::<Event>().len(), posted, "rate-limited: {:#?}", server.list::<Event>());
     server.apply_yaml(&ingress("apps", "broken", "broken.test", "also-missing"));

@@ -25,6 +25,7 @@ async fn acquires_a_free_lease_renews_it_and_releases_it() {
     assert_eq!(first.holder_identity.as_deref(), Some("a"));
     assert_eq!((first.lease_duration_seconds, first.lease_transitions), (Some(1), Some(0)));
 
+    // Not a wait for a condition: the renew time must be able to differ from the first.
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(a.step().await, "renewed");
     let renewed = server.get::<Lease>("portico", "portico-leader").unwrap().spec.unwrap();
@@ -70,6 +71,7 @@ async fn a_released_lease_is_taken_at_once_and_a_live_one_is_not() {
     for _ in 0..5 {
         assert!(!b.step().await, "a renews: b never takes over");
         assert!(a.step().await);
+        // The point: 1.5 s in all, past the 1 s lease, proves renewals keep b out.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     a.release().await;
@@ -91,9 +93,15 @@ async fn concurrent_takeovers_have_one_winner() {
     let (rb, rc) = tokio::join!(b.step(), c.step());
     assert!(!rc, "c waits for the record to expire");
     assert_eq!(rb, holder == "b");
-    // Nobody renews now; b and c race for the expired Lease.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (rb, rc) = tokio::join!(b.step(), c.step());
+    // Nobody renews now; b and c race for the Lease, again and again until it has expired.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let (rb, rc) = loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (rb, rc) = tokio::join!(b.step(), c.step());
+        if rb || rc || tokio::time::Instant::now() > deadline {
+            break (rb, rc);
+        }
+    };
     assert!(rb ^ rc, "one winner: b={rb} c={rc}");
     let conflicts =
         server.writes().iter().filter(|w| w.path.contains("/leases") && w.status == 409).count();

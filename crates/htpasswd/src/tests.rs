@@ -180,4 +180,5 @@ fn strengths_for_diagnostics() {
     assert_eq!(classify("").name(), "invalid");
 }
 
+mod crypt_vectors;
 mod props;

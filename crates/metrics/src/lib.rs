@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod controller;
+mod guards;
 mod histogram;
 mod labels;
 pub mod process;
@@ -27,6 +28,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 pub use controller::{CertificateExpiry, ControllerMetrics, IngressCheck};
+pub use guards::{AuthCacheCounters, CacheCounters, LimitRejections};
 pub use histogram::Buckets;
 pub use process::ProcessMetrics;
 pub use requests::{
@@ -59,6 +61,8 @@ pub struct Metrics {
     /// `portico_mirror_requests_total`, one counter per [`MirrorOutcome`] (created up front, so
     /// counting is one atomic add).
     mirror: [Counter; 3],
+    /// Auth cache hits and misses, limit rejections.
+    guards: guards::Guards,
     /// ingress-nginx's request metrics.
     nginx_requests: RequestMetrics,
     /// ingress-nginx's controller metrics.
@@ -216,9 +220,11 @@ impl Metrics {
                 mirror_family.get_or_create(&MirrorLabels { outcome: outcome.as_str() }).clone()
             },
         );
+        let guards = guards::Guards::register(&mut registry);
         Self {
             registry,
             mirror,
+            guards,
             requests,
             upstream_latency,
             dropped_log_lines: std::sync::OnceLock::new(),
@@ -297,6 +303,17 @@ impl Metrics {
     /// Counts one copy of a request for `mirror-target`.
     pub fn record_mirror(&self, outcome: MirrorOutcome) {
         self.mirror[outcome as usize].inc();
+    }
+
+    /// The counters of the basic-auth and external-auth caches (cloning shares them).
+    pub fn auth_cache(&self) -> AuthCacheCounters {
+        self.guards.auth_cache()
+    }
+
+    /// The `limit-*` rejection counters of `ingress` (`namespace/name`). Call once per table
+    /// build, not per request: it hashes and may allocate.
+    pub fn limit_rejections(&self, ingress: &Arc<str>) -> LimitRejections {
+        self.guards.limit_rejections(ingress)
     }
 
     /// Records the time from sending a request upstream to its response headers.
@@ -391,7 +408,7 @@ impl EncodeLabelValue for IngressLabel {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
 

@@ -308,5 +308,5 @@ fn method_index(method: &str) -> usize {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests;

@@ -1,4 +1,5 @@
-//! Every way a request can fail, and the one place mapping a failure to a response (STYLE §6).
+//! Every way a request can fail, and the one place mapping a failure to a response: handlers
+//! return an error and never build an error response themselves.
 
 use std::net::SocketAddr;
 

@@ -1,4 +1,4 @@
-//! The request phases, in order, in one place (spec §1.7, STYLE §7):
+//! The request phases, in order, in one place so the order is read here (docs/behaviour.md §1.7):
 //!
 //! ```text
 //! route ─▶ from-to-www-redirect twin (308) ─▶ app-root ─▶ location (404 / add-slash 301) ─▶ body size (413) ─▶ denied (503)

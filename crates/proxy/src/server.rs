@@ -91,10 +91,10 @@ impl Proxy {
         Arc::new(Proxy {
             pools: (0..=config.workers).map(|_| Arc::new(Pool::new())).collect(),
             config,
+            auth: Authenticator::counted(metrics.auth_cache().basic),
+            external_auth: ExternalAuthState::counted(metrics.auth_cache().external),
             metrics,
             snapshot: ArcSwapOption::empty(),
-            auth: Authenticator::default(),
-            external_auth: ExternalAuthState::default(),
             mirrors: crate::mirror::Mirrors::default(),
             tls: crate::tls::Tls::new(),
             zones: Default::default(),
@@ -110,7 +110,7 @@ impl Proxy {
     /// Makes `snapshot` the live table. Requests already running finish on the old one.
     pub fn swap(&self, mut snapshot: Snapshot) {
         snapshot.attach_metrics(&self.metrics);
-        snapshot.attach_limits(&self.zones);
+        snapshot.attach_limits(&self.zones, &self.metrics);
         snapshot.keep_balancers(self.snapshot.load().as_deref());
         snapshot.attach_upstream_tls(self.snapshot.load().as_deref());
         snapshot.tracer = self.tracing.for_table(&snapshot.table);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 use portico_balance::Balancer;
-use portico_metrics::{Handle, Metrics, RequestCounters};
+use portico_metrics::{Handle, LimitRejections, Metrics, RequestCounters};
 use portico_model::{Diagnostic, RouteTable, Server};
 use portico_router::{Router, ServerId};
 use portico_tls::CertStore;
@@ -167,14 +167,19 @@ impl Snapshot {
 
     /// Takes the limit zones of `zones` that this table still uses (Ingress and limit
     /// unchanged), makes new ones for the rest, and leaves `zones` with exactly these.
-    pub(crate) fn attach_limits(&mut self, zones: &Zones) {
+    /// Refused requests are counted per Ingress in `metrics`.
+    pub(crate) fn attach_limits(&mut self, zones: &Zones, metrics: &Metrics) {
         let mut next = HashMap::new();
+        let mut rejected: HashMap<Arc<str>, LimitRejections> = HashMap::new();
         let limits = servers(&self.table)
             .zip(&self.ingress)
             .map(|(server, names)| {
                 let locations = server.locations.iter().zip(names).map(|(location, name)| {
                     let limits = location.policy.filters.limits()?;
-                    Some(zones.attach(name, limits, &mut next))
+                    let counters = rejected
+                        .entry(name.clone())
+                        .or_insert_with(|| metrics.limit_rejections(name));
+                    Some(zones.attach((name, counters), limits, &mut next))
                 });
                 locations.collect()
             })

@@ -1,6 +1,6 @@
 //! The loader through its public API on a real directory tree: every supported shape of input,
 //! and what happens across reloads when files break, get fixed, or go away.
-#![allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! A real watcher on a real temporary directory: every kind of change ends in a signal, and a
 //! load after it sees the change. Waits are bounded; nothing here binds a port.
-#![allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::path::Path;
 use std::time::Duration;

@@ -130,6 +130,7 @@ async fn an_unsampled_parent_is_propagated_unsampled() {
     assert_eq!(propagated.trace_id, 0x4bf92f3577b34da6a3ce929d0e0e4736);
     assert!(!propagated.sampled());
     drop(server);
+    // A window, not a wait: nothing may be recorded in it.
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert!(memory.spans.lock().unwrap().is_empty(), "nothing recorded");
 }

@@ -3,7 +3,34 @@
 
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use portico_e2e::{get, ingress, service, Backends, Conn, Dir, Portico};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+/// A backend answering its first request `delay` after it arrived; the receiver learns when
+/// it did (so a test acts while the request is surely in flight, without guessing a time).
+async fn slow_backend(delay: Duration) -> (SocketAddr, oneshot::Receiver<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (arrived, rx) = oneshot::channel();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the proxy closed before sending the head");
+            head.extend_from_slice(&buf[..n]);
+        }
+        let _ = arrived.send(());
+        tokio::time::sleep(delay).await;
+        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+        stream.write_all(reply).await.unwrap();
+    });
+    (addr, rx)
+}
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
@@ -39,21 +66,21 @@ async fn health_readiness_and_metrics() {
 
 #[tokio::test]
 async fn sigterm_lets_in_flight_requests_finish_and_exits_zero() {
-    let slow = Backends::start("slow", 1).await;
+    let (slow, arrived) = slow_backend(Duration::from_millis(700)).await;
     let dir = Dir::new();
-    dir.write("svc.yaml", service("default", "slow", &slow.addrs()));
+    dir.write("svc.yaml", service("default", "slow", &[slow]));
     dir.write("ing.yaml", ingress("slow").path(Some("slow.test"), "/", "Prefix", "slow"));
     let mut portico = Portico::start(dir.path(), &[]).await;
     let http = portico.http;
     let in_flight = tokio::spawn(async move {
         let mut conn = Conn::open(http).await.unwrap();
-        let req = http::Request::get("/?echo.delay_ms=700")
+        let req = http::Request::get("/")
             .header("host", "slow.test")
             .body(http_body_util::Full::default())
             .unwrap();
         conn.send(req).await
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    arrived.await.expect("the request reached the backend");
     let status = tokio::task::spawn_blocking(move || {
         let status = portico.terminate();
         (status, portico)

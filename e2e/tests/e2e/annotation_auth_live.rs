@@ -10,7 +10,7 @@ use crate::auth_support::{assert_challenged, basic, curl_status, htpasswd_file, 
 use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
-use portico_e2e::{ingress, request, service, Backends, Dir, Ingress, Portico, Reply};
+use portico_e2e::{ingress, metric, request, service, Backends, Dir, Ingress, Portico, Reply};
 
 fn protected(name: &str, secret: &str, host: &str) -> Ingress {
     ingress(name)
@@ -45,6 +45,11 @@ async fn a_changed_secret_applies_within_a_second_and_removed_users_are_refused(
         assert_eq!(get_as(&portico, "live.test", "foo", "bar").await.status, 200);
         assert_eq!(get_as(&portico, "live.test", "alice", "a1").await.status, 200, "cached");
     }
+    // Each user's first login verified its hash, the two after it were cache hits.
+    let lookups =
+        |result| format!("portico_auth_cache_lookups_total{{cache=\"basic\",result=\"{result}\"}}");
+    assert_eq!(metric(portico.admin, &lookups("hit")).await, Some(4.0));
+    assert_eq!(metric(portico.admin, &lookups("miss")).await, Some(2.0));
 
     // The password of foo changes, alice is removed, bob is added: the seed's tools again.
     let path = tmp.path().join("auth");

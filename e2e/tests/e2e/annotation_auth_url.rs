@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use portico_e2e::{eventually, refusing_addr, request, start_site, Backends, Dir, Portico};
+use portico_e2e::{eventually, metric, refusing_addr, request, start_site, Backends, Dir, Portico};
 
 /// What the auth service saw of one request.
 #[derive(Debug, Clone)]
@@ -265,6 +265,11 @@ async fn forbidden_errors_cookies_and_cache() {
     let reply = request(to, get("cached.test", "/", &[("x-token", "bad")])).await.unwrap();
     assert_eq!(reply.status, 401);
     assert_eq!(auth.calls(), before + 2, "another key asks");
+    let lookups = |result| {
+        format!("portico_auth_cache_lookups_total{{cache=\"external\",result=\"{result}\"}}")
+    };
+    assert_eq!(metric(portico.admin, &lookups("hit")).await, Some(2.0), "good, twice");
+    assert_eq!(metric(portico.admin, &lookups("miss")).await, Some(2.0), "good, then bad");
 }
 
 #[tokio::test]

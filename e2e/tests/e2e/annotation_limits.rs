@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use portico_e2e::{
-    eventually, patience, raw_status, site_ingress, start_site, Backends, Dir, Portico,
+    eventually, metric, patience, raw_status, site_ingress, start_site, Backends, Dir, Portico,
 };
 use tokio::time::Instant;
 
@@ -50,6 +50,8 @@ async fn a_burst_past_the_limit_gets_the_status_per_client_and_survives_a_swap()
         assert_eq!(status_from("127.0.0.2", to, "limited.test").await, 200, "burst request {n}");
     }
     assert_eq!(status_from("127.0.0.2", to, "limited.test").await, 429, "past the burst");
+    let rejected = r#"portico_limit_rejections_total{kind="rpm",ingress="default/limited"}"#;
+    assert_eq!(metric(portico.admin, rejected).await, Some(1.0), "the refusal is counted");
     assert_eq!(status_from("127.0.0.3", to, "limited.test").await, 200, "another client");
     for n in 0..6 {
         assert_eq!(status_from("127.0.0.4", to, "limited.test").await, 200, "allowlisted {n}");

@@ -91,6 +91,7 @@ async fn routing_follows_the_api_and_status_is_published() {
     server.outage(true);
     for _ in 0..5 {
         assert_eq!(server_name(&portico, "app.test").await.as_deref(), Some("green-0"));
+        // A window, not a wait: the last table keeps serving throughout.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server.apply_yaml(&ingress("app").path(Some("app.test"), "/", "Prefix", "blue").to_string());

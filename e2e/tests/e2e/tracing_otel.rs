@@ -307,6 +307,7 @@ async fn queued_spans_are_exported_on_shutdown() {
     let (_web, _dir, mut portico) = start_site(&[("late.test", none)], Some(&cm)).await;
     let incoming = format!("00-{TRACE_ID}-{PARENT_ID}-01");
     send(&portico, "late.test", &[("traceparent", &incoming)]).await;
+    // A window, not a wait: no span may be exported in it.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(collector.spans.lock().unwrap().is_empty(), "not exported before shutdown");
     let status = tokio::task::spawn_blocking(move || portico.terminate()).await.unwrap();

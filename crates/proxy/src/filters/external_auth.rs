@@ -44,6 +44,15 @@ pub(crate) struct ExternalAuthState {
     cache: AnswerCache,
 }
 
+// === impl ExternalAuthState ===
+
+impl ExternalAuthState {
+    /// A fresh client and an empty cache counting its lookups in `lookups`.
+    pub(crate) fn counted(lookups: portico_metrics::CacheCounters) -> Self {
+        Self { client: LazyClient::default(), cache: AnswerCache::counted(lookups) }
+    }
+}
+
 /// What Portico keeps of an auth answer.
 #[derive(Debug)]
 pub(crate) struct Answer {

@@ -21,6 +21,7 @@ use governor::state::StateStore;
 use governor::{Quota, RateLimiter};
 use lru::LruCache;
 use parking_lot::Mutex;
+use portico_metrics::LimitRejections;
 use portico_model::{canonical, Limits};
 
 use super::{FilterRequest, Step};
@@ -43,6 +44,8 @@ pub(crate) struct LimitState {
     rps: Option<Arc<ReqZone>>,
     rpm: Option<Arc<ReqZone>>,
     conn: Option<Arc<ConnZone>>,
+    /// The owning Ingress's `portico_limit_rejections_total` counters.
+    rejected: LimitRejections,
 }
 
 /// Held by a request that passed `limit-connections` until its response body is dropped.
@@ -101,15 +104,20 @@ pub(super) fn apply(limits: &Limits, req: &mut FilterRequest<'_>) -> Result<Step
         return Err(ProxyError::Limited(limits.req_status));
     };
     // nginx runs limit_req before limit_conn: a refused request holds no connection.
-    for zone in [&state.rps, &state.rpm].into_iter().flatten() {
-        if zone.check_key(&client).is_err() {
+    let rejected = &state.rejected;
+    for (zone, counter) in [(&state.rps, &rejected.rps), (&state.rpm, &rejected.rpm)] {
+        if zone.as_ref().is_some_and(|zone| zone.check_key(&client).is_err()) {
+            counter.inc();
             return Err(ProxyError::Limited(limits.req_status));
         }
     }
     if let Some(zone) = &state.conn {
         match ConnZone::acquire(zone, client, limits.connections) {
             Some(permit) => req.held = Some(permit),
-            None => return Err(ProxyError::Limited(limits.conn_status)),
+            None => {
+                rejected.connections.inc();
+                return Err(ProxyError::Limited(limits.conn_status));
+            }
         }
     }
     Ok(Step::Next)
@@ -132,9 +140,10 @@ fn shard(client: &IpAddr) -> usize {
 impl Zones {
     /// The zones of `limits` for a location of `ingress`: the live ones when they exist, else
     /// new ones. `next` collects what the next table uses; [`Zones::commit`] keeps only that.
+    /// Refused requests are counted in `rejected` (the Ingress's counters).
     pub(crate) fn attach(
         &self,
-        ingress: &Arc<str>,
+        (ingress, rejected): (&Arc<str>, &LimitRejections),
         limits: &Limits,
         next: &mut HashMap<ZoneKey, Zone>,
     ) -> LimitState {
@@ -149,7 +158,7 @@ impl Zones {
             next.insert(key, zone.clone());
             zone
         };
-        let mut state = LimitState::default();
+        let mut state = LimitState { rejected: rejected.clone(), ..LimitState::default() };
         if limits.rps > 0 {
             state.rps = get(Kind::Rps, limits.rps, limits.burst(limits.rps)).req();
         }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 use portico_htpasswd::{parse_basic_authorization, verify, CredentialCache, HashError};
+use portico_metrics::CacheCounters;
 use portico_model::{BasicAuth, RouteTable};
 use tokio::sync::Semaphore;
 
@@ -31,6 +32,8 @@ pub struct Authenticator {
     cache: CredentialCache,
     permits: Semaphore,
     max_parallel: usize,
+    /// `portico_auth_cache_lookups_total{cache="basic"}`.
+    lookups: CacheCounters,
 }
 
 // === impl Authenticator ===
@@ -39,7 +42,13 @@ impl Authenticator {
     /// At most `max_parallel` hash verifications run at once; `cache` keeps the successes.
     pub fn new(cache: CredentialCache, max_parallel: usize) -> Self {
         let max_parallel = max_parallel.max(1);
-        Self { cache, permits: Semaphore::new(max_parallel), max_parallel }
+        let lookups = CacheCounters::default();
+        Self { cache, permits: Semaphore::new(max_parallel), max_parallel, lookups }
+    }
+
+    /// The default authenticator, counting its cache lookups in `lookups`.
+    pub fn counted(lookups: CacheCounters) -> Self {
+        Self { lookups, ..Self::default() }
     }
 
     /// Verifications allowed at once.
@@ -61,7 +70,9 @@ impl Authenticator {
         let Some(index) = auth.users.iter().position(|(name, _)| *name == user) else {
             return Verdict::Deny;
         };
-        if self.cache.check(&auth.secret_version, &user, &password) {
+        let cached = self.cache.check(&auth.secret_version, &user, &password);
+        self.lookups.record(cached);
+        if cached {
             return Verdict::Allow;
         }
         if auth.users[index].1.is_empty() {

@@ -63,7 +63,9 @@ pub async fn backend(name: &'static str) -> EchoBackend {
 async fn echo(name: &'static str, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     if path == "/slow" {
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // The slowness is the point: well past the 300 ms read timeout of the 504 test, and
+        // long enough to be in flight when the graceful-shutdown test stops the proxy.
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
     if path == "/big" {
         let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
@@ -221,4 +223,13 @@ pub async fn exchange(
 /// `GET path` with `Host: host`.
 pub fn get(host: &str, path: &str) -> Request<Body> {
     Request::get(path).header("host", host).body(full("")).unwrap()
+}
+
+/// Polls `check` every 5 ms until it holds; panics with `what` after 10 s.
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

@@ -1,5 +1,6 @@
 //! Upstream behaviour: retries, timeouts, streaming, WebSocket, hot swap, shutdown.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -142,7 +143,7 @@ async fn graceful_shutdown_lets_inflight_finish() {
     let proxy = start(simple(&[slow.addr], LocationPolicy::default())).await;
     let addr = proxy.addr;
     let inflight = tokio::spawn(async move { send(addr, get("foo.com", "/slow")).await });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually("the request reached the backend", || slow.hits.load(Ordering::Relaxed) == 1).await;
     proxy.stop().await;
     let (response, _) = inflight.await.unwrap();
     assert_eq!(response.status(), 200);

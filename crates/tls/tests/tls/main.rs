@@ -2,9 +2,10 @@
 //! over an in-memory duplex, with certificates from rcgen and from the `openssl` CLI.
 //!
 //! [`server_config`]: portico_tls::server_config
-#![allow(clippy::unwrap_used)] // tests may unwrap (STYLE)
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod formats;
 mod rotation;
+mod secrets;
 mod sni;
 mod support;

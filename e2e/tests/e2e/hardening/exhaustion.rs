@@ -20,7 +20,12 @@ async fn silent_connections_cannot_starve_new_clients() {
     for _ in 0..200 {
         silent.push(TcpStream::connect(portico.http).await.unwrap());
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = &portico;
+    eventually(
+        "descriptors exhausted",
+        || async move { !log.log_lines("accept failed").is_empty() },
+    )
+    .await;
     let started = tokio::time::Instant::now();
     let addr = portico.http;
     eventually("a new client is served while descriptors are exhausted", || async move {

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use portico_e2e::{ingress, service, Backends, Dir, Portico};
+use portico_e2e::{eventually, ingress, service, Backends, Dir, Portico};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -28,7 +28,11 @@ async fn a_websocket_lives_through_the_grace_period() {
 
     let _ = Command::new("kill").arg("-TERM").arg(portico.pid().to_string()).status();
     let started = tokio::time::Instant::now();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let log = &portico;
+    eventually("the SIGTERM is being handled", || async move {
+        !log.log_lines("shutting down").is_empty()
+    })
+    .await;
     ws.send(Message::text("during")).await.expect("still open after SIGTERM");
     let echoed = tokio::time::timeout(Duration::from_secs(2), ws.next()).await;
     let text = echoed.expect("answer in time").expect("message").expect("ok");

@@ -6,7 +6,7 @@ use std::time::Duration;
 use portico_e2e::eventually;
 use tokio::time::Instant;
 
-use super::support::{check, https_get, openssl_cert, secret, secret_fields, served_cn, FAKE_CN};
+use super::support::{check, https_get, secret, secret_fields, self_signed, served_cn, FAKE_CN};
 use super::tls_site;
 
 const TLS: Option<&str> = Some("kubernetes.io/tls");
@@ -22,8 +22,8 @@ async fn broken_secrets_cost_their_host_the_certificate_only() {
         ("keyonly", "keyonly.test"),
     ];
     let (_b, dir, portico) = tls_site(&hosts, &[]).await;
-    let (good, good_key) = openssl_cert("good.test", &["good.test"]).await;
-    let (other, other_key) = openssl_cert("mismatch.test", &["mismatch.test"]).await;
+    let (good, good_key) = self_signed("good.test", &["good.test"]);
+    let (other, other_key) = self_signed("mismatch.test", &["mismatch.test"]);
     let garbage = "-----BEGIN CERTIFICATE-----\nnot base64 at all!!\n-----END CERTIFICATE-----";
     dir.write("good.s.yaml", secret("good-tls", &good, &good_key));
     dir.write("badpem.s.yaml", secret("badpem-tls", garbage, &good_key));
@@ -71,7 +71,7 @@ async fn broken_secrets_cost_their_host_the_certificate_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_megabyte_secret_is_refused_by_name() {
     let (_b, dir, portico) = tls_site(&[("good", "good.test"), ("big", "big.test")], &[]).await;
-    let (good, good_key) = openssl_cert("good.test", &["good.test"]).await;
+    let (good, good_key) = self_signed("good.test", &["good.test"]);
     dir.write("good.s.yaml", secret("good-tls", &good, &good_key));
     let line = format!("{}\n", "A".repeat(63));
     let body = line.repeat(50 * 1024 * 1024 / line.len());

@@ -7,7 +7,7 @@ use portico_e2e::{get, ingress, service, Dir, Portico};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::support::{curl, h2_get, https_get, openssl_cert, secret};
+use super::support::{curl, h2_get, https_get, secret, self_signed};
 use super::tls_site;
 
 const CONFIGMAP: [&str; 2] = ["--configmap", "infra/portico"];
@@ -17,7 +17,7 @@ fn configmap(data: &str) -> String {
 }
 
 async fn with_cert(dir: &Dir, name: &str, host: &str) {
-    let (crt, key) = openssl_cert(host, &[host]).await;
+    let (crt, key) = self_signed(host, &[host]);
     dir.write(&format!("{name}.secret.yaml"), secret(name, &crt, &key));
 }
 

@@ -5,7 +5,7 @@
 use portico_e2e::eventually;
 
 use super::support::{check, FAKE_CN};
-use super::support::{connect, https_get, leaf_der, openssl_cert, presented, secret, served_cn};
+use super::support::{connect, https_get, leaf_der, presented, secret, self_signed, served_cn};
 use super::tls_site;
 
 const KEPT: &str = "the last good version of the Secret keeps serving";
@@ -14,7 +14,7 @@ const KEPT: &str = "the last good version of the Secret keeps serving";
 async fn secret_overwritten_with_bad_pem_keeps_its_last_good_certificate() {
     let (_b, dir, portico) = tls_site(&[("lg", "lg.test")], &[]).await;
     let https = portico.https;
-    let (good, good_key) = openssl_cert("lg.test", &["lg.test"]).await;
+    let (good, good_key) = self_signed("lg.test", &["lg.test"]);
     dir.write("lg-tls.yaml", secret("lg-tls", &good, &good_key));
     let good_leaf = leaf_der(&good);
     let want = good_leaf.clone();
@@ -44,7 +44,7 @@ async fn secret_overwritten_with_bad_pem_keeps_its_last_good_certificate() {
     assert_eq!(https_get(https, "lg.test", "/").await.status, 200);
 
     // A key that no longer matches is bad too.
-    let (_, other_key) = openssl_cert("lg.test", &["lg.test"]).await;
+    let (_, other_key) = self_signed("lg.test", &["lg.test"]);
     dir.write("lg-tls.yaml", secret("lg-tls", &good, &other_key));
     eventually("the mismatched key is reported", || async move {
         portico_ref.log_lines(KEPT).iter().any(|l| l.contains("private key does not match"))
@@ -57,7 +57,7 @@ async fn secret_overwritten_with_bad_pem_keeps_its_last_good_certificate() {
     assert!(report.contains("  lg.test: default certificate"), "{report}");
 
     // A fixed Secret is served; a deleted one falls back to the default certificate.
-    let (fixed, fixed_key) = openssl_cert("lg.test", &["lg.test"]).await;
+    let (fixed, fixed_key) = self_signed("lg.test", &["lg.test"]);
     let fixed_leaf = leaf_der(&fixed);
     dir.write("lg-tls.yaml", secret("lg-tls", &fixed, &fixed_key));
     eventually("the fixed certificate served", || {

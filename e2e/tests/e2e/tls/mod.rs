@@ -1,5 +1,6 @@
-//! TLS termination end to end (spec §3, §1.4): the real binary, certificates made by the real
-//! `openssl` CLI, checked with `curl` and a tokio-rustls client. Tests shelling out use
+//! TLS termination end to end (spec §3, §1.4): the real binary, certificates made with rcgen
+//! (the `openssl` recipe of `examples/tls` in `example.rs`), checked with `curl` and a
+//! tokio-rustls client. Tests shelling out use
 //! `tokio::process`, so the in-process echo backends keep running.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 

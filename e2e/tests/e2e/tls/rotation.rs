@@ -8,7 +8,7 @@ use portico_e2e::eventually;
 use tokio::time::Instant;
 
 use super::support::{
-    connect, leaf_der, openssl_cert, presented, secret, served_cn, TlsConn, FAKE_CN,
+    connect, leaf_der, presented, secret, self_signed, served_cn, TlsConn, FAKE_CN,
 };
 use super::tls_site;
 
@@ -16,7 +16,7 @@ use super::tls_site;
 async fn rotated_secret_is_served_to_new_handshakes_only() {
     let (_b, dir, portico) = tls_site(&[("rot", "rot.test")], &[]).await;
     let https = portico.https;
-    let (v1, v1_key) = openssl_cert("rot.test", &["rot.test"]).await;
+    let (v1, v1_key) = self_signed("rot.test", &["rot.test"]);
     dir.write("rot-tls.yaml", secret("rot-tls", &v1, &v1_key));
     let v1_leaf = leaf_der(&v1);
     let want = v1_leaf.clone();
@@ -29,7 +29,7 @@ async fn rotated_secret_is_served_to_new_handshakes_only() {
     assert_eq!(open.leaf, v1_leaf);
     assert_eq!(open.get("rot.test", "/").await.status, 200);
 
-    let (v2, v2_key) = openssl_cert("rot.test", &["rot.test"]).await;
+    let (v2, v2_key) = self_signed("rot.test", &["rot.test"]);
     let v2_leaf = leaf_der(&v2);
     let written = Instant::now();
     dir.write("rot-tls.yaml", secret("rot-tls", &v2, &v2_key));

@@ -3,11 +3,11 @@
 
 use portico_e2e::{Dir, Portico};
 
-use super::support::{curl, openssl_cert, secret, served_cn, FAKE_CN};
+use super::support::{curl, secret, self_signed, served_cn, FAKE_CN};
 use super::tls_site;
 
 async fn write_secret(dir: &Dir, name: &str, cn: &str, sans: &[&str]) -> String {
-    let (crt, key) = openssl_cert(cn, sans).await;
+    let (crt, key) = self_signed(cn, sans);
     dir.write(&format!("{name}.secret.yaml"), secret(name, &crt, &key));
     crt
 }

@@ -1,4 +1,4 @@
-//! TLS fixtures: certificates made by the real `openssl` CLI, Secrets as manifests, a
+//! TLS fixtures: self-signed certificates made with rcgen, Secrets as manifests, a
 //! tokio-rustls client that reports the presented certificate, `curl` and `portico check`.
 
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{Request, Version};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use portico_e2e::{accept_any_client, binary, Reply};
+use portico_e2e::{accept_any_client, binary, Leaf, Reply};
 use portico_tls::rustls;
 use portico_tls::rustls::pki_types::pem::PemObject;
 use portico_tls::rustls::pki_types::{CertificateDer, ServerName};
@@ -20,25 +20,12 @@ use tokio::process::Command;
 
 pub const FAKE_CN: &str = "Kubernetes Ingress Controller Fake Certificate";
 
-/// A certificate and key made by `openssl req -x509 -newkey rsa:2048` (the seed's recipe), with
-/// subject CN `cn` and, when given, these DNS SANs.
-pub async fn openssl_cert(cn: &str, sans: &[&str]) -> (String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (key, crt) = (dir.path().join("tls.key"), dir.path().join("tls.crt"));
-    let mut cmd = Command::new("openssl");
-    cmd.args(["req", "-x509", "-sha256", "-nodes", "-days", "365", "-newkey", "rsa:2048"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&crt)
-        .args(["-subj", &format!("/CN={cn}/O=portico-e2e")]);
-    if !sans.is_empty() {
-        let sans: Vec<String> = sans.iter().map(|s| format!("DNS:{s}")).collect();
-        cmd.args(["-addext", &format!("subjectAltName={}", sans.join(","))]);
-    }
-    let out = cmd.output().await.expect("run openssl (install it: apt-get install openssl)");
-    assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
-    (std::fs::read_to_string(crt).unwrap(), std::fs::read_to_string(key).unwrap())
+/// A self-signed certificate and key (rcgen, ECDSA P-256) with subject CN `cn` and, when
+/// given, these DNS SANs. The `openssl` recipe users follow is covered by
+/// `crates/tls/tests/tls/formats.rs` and the `examples/tls` test.
+pub fn self_signed(cn: &str, sans: &[&str]) -> (String, String) {
+    let leaf = Leaf::self_signed(cn, sans);
+    (leaf.cert_pem, leaf.key_pem)
 }
 
 /// A `kubernetes.io/tls` Secret manifest with these PEM fields (as `stringData`).

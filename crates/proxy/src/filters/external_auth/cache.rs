@@ -7,6 +7,7 @@ use std::sync::Arc;
 use http::header::CACHE_CONTROL;
 use http::HeaderMap;
 use parking_lot::Mutex;
+use portico_metrics::CacheCounters;
 use portico_model::CacheRule;
 use tokio::time::Instant;
 
@@ -19,13 +20,26 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Debug, Default)]
 pub(crate) struct AnswerCache {
     entries: Mutex<HashMap<String, (Instant, Arc<Answer>)>>,
+    /// `portico_auth_cache_lookups_total{cache="external"}`.
+    lookups: CacheCounters,
 }
 
 // === impl AnswerCache ===
 
 impl AnswerCache {
-    /// The live answer under `key`.
+    /// An empty cache counting its lookups in `lookups`.
+    pub(super) fn counted(lookups: CacheCounters) -> Self {
+        Self { entries: Mutex::default(), lookups }
+    }
+
+    /// The live answer under `key` (the lookup is counted).
     pub(super) fn get(&self, key: &str) -> Option<Arc<Answer>> {
+        let answer = self.lookup(key);
+        self.lookups.record(answer.is_some());
+        answer
+    }
+
+    fn lookup(&self, key: &str) -> Option<Arc<Answer>> {
         let mut entries = self.entries.lock();
         match entries.get(key) {
             Some((expires, answer)) if *expires > Instant::now() => Some(Arc::clone(answer)),

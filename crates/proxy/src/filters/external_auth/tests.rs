@@ -25,7 +25,8 @@ fn escaped_request_uri_is_a_url_component() {
 
 #[tokio::test]
 async fn cache_keeps_answers_by_status_and_ttl() {
-    let cache = AnswerCache::default();
+    let lookups = portico_metrics::CacheCounters::default();
+    let cache = AnswerCache::counted(lookups.clone());
     let rules = [CacheRule { statuses: vec![200, 401], ttl: Duration::from_secs(60) }];
     let head = HeaderMap::new();
     cache.put("ok".into(), answer(200, &[]), &rules, &head);
@@ -38,6 +39,7 @@ async fn cache_keeps_answers_by_status_and_ttl() {
     assert!(cache.get("forbidden").is_none(), "403 is not in the rules");
     assert!(cache.get("cookie").is_none(), "answers setting cookies are not cached");
     assert!(cache.get("private").is_none(), "Cache-Control: private");
+    assert_eq!((lookups.hit.get(), lookups.miss.get()), (1, 3), "every lookup counted");
     let short = [CacheRule { statuses: vec![], ttl: Duration::from_millis(20) }];
     cache.put("short".into(), answer(500, &[]), &short, &head);
     assert!(cache.get("short").is_some(), "no codes in the rule: any status");

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use portico_metrics::LimitRejections;
 use portico_model::Limits;
 
 use super::{apply, LimitState, Zones, SHARDS, ZONE_CAPACITY};
@@ -39,7 +40,7 @@ fn run(limits: &Limits, state: &LimitState, client: &str) -> Result<bool, u16> {
 
 fn attach(zones: &Zones, ingress: &str, limits: &Limits) -> LimitState {
     let mut next = HashMap::new();
-    let state = zones.attach(&Arc::from(ingress), limits, &mut next);
+    let state = zones.attach((&Arc::from(ingress), &LimitRejections::default()), limits, &mut next);
     zones.commit(next);
     state
 }
@@ -59,6 +60,8 @@ fn burst_passes_at_once_then_the_status_per_client() {
     for _ in 0..10 {
         assert_eq!(run(&limits, &state, "10.1.1.1"), Ok(false), "the allow list is exempt");
     }
+    assert_eq!(state.rejected.rps.get(), 2, "each refusal counted under its kind");
+    assert_eq!(state.rejected.rpm.get() + state.rejected.connections.get(), 0);
 }
 
 #[test]
@@ -86,6 +89,7 @@ fn connections_are_held_until_released() {
     let first = hold().unwrap().expect("a permit");
     let second = hold().unwrap().expect("a permit");
     assert!(matches!(hold(), Err(ProxyError::Limited(503))));
+    assert_eq!(state.rejected.connections.get(), 1);
     assert_eq!(run(&limits, &state, "192.0.2.9"), Ok(true), "another client has its own count");
     drop(first);
     let third = hold().unwrap().expect("a slot was released");
@@ -111,8 +115,9 @@ fn zones_survive_swaps_of_unchanged_limits_and_go_with_them() {
     };
     // The next table: same Ingress and limits, plus another Ingress.
     let mut next = HashMap::new();
-    let again = zones.attach(&Arc::from("default/web"), &limits, &mut next);
-    let other = zones.attach(&Arc::from("default/other"), &limits, &mut next);
+    let none = LimitRejections::default();
+    let again = zones.attach((&Arc::from("default/web"), &none), &limits, &mut next);
+    let other = zones.attach((&Arc::from("default/other"), &none), &limits, &mut next);
     zones.commit(next);
     assert_eq!(run(&limits, &again, "192.0.2.1"), Err(429), "the state survived the swap");
     assert_eq!(run(&limits, &again, "192.0.2.3"), Err(503), "so did the connection count");

@@ -60,7 +60,8 @@ async fn verdicts() {
 
 #[tokio::test]
 async fn a_hit_skips_the_hash_and_the_version_bounds_it() {
-    let a = Authenticator::new(CredentialCache::default(), 2);
+    let lookups = CacheCounters::default();
+    let a = Authenticator::counted(lookups.clone());
     let v1 = auth("default/basic@1", &[("alice", BCRYPT)]);
     let header = basic("alice:correct horse");
     assert_eq!(a.check(&v1, Some(&header)).await, Verdict::Allow);
@@ -72,6 +73,8 @@ async fn a_hit_skips_the_hash_and_the_version_bounds_it() {
     assert_eq!(a.check(&v2, Some(&header)).await, Verdict::Deny, "new version, new check");
     let removed = auth("default/basic@3", &[]);
     assert_eq!(a.check(&removed, Some(&header)).await, Verdict::Deny, "removed user");
+    // Looked up for a known user only: v1 (miss, then hit) and v2 (miss).
+    assert_eq!((lookups.hit.get(), lookups.miss.get()), (1, 2));
 }
 
 #[tokio::test]
