@@ -181,7 +181,9 @@ impl Proxy {
         self.accept_until(listener, shutdown, "connections", |stream, peer, watcher| {
             let proxy = Arc::clone(&self);
             async move {
-                let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
+                // Boxed: the PROXY header reader's state is not kept for the connection's life.
+                let accepted = Box::pin(proxy.client_of(stream, peer)).await;
+                let Some((stream, client)) = accepted else { return };
                 proxy.serve_connection(stream, proxy.conn_info(client, port, false), watcher).await;
             }
         })

@@ -153,20 +153,29 @@ impl Proxy {
         self.accept_until(listener, shutdown, "TLS connections", |stream, peer, watcher| {
             let proxy = Arc::clone(&self);
             async move {
-                let Some(config) = proxy.tls.config.load_full() else { return };
-                let Some((stream, client)) = proxy.client_of(stream, peer).await else { return };
-                let deadline = tokio::time::Instant::now() + timeout;
-                let Some(stream) = proxy.passthrough(stream, client, deadline).await else {
-                    return;
-                };
-                match tokio::time::timeout_at(deadline, proxy.tls.handshake(config, stream)).await {
-                    Ok(Ok((tls, cert))) => {
-                        let conn = proxy.conn_info(client, port, true).with_client_cert(cert);
-                        proxy.serve_connection(tls, conn, watcher).await;
+                // Boxed: the set-up's state (PROXY header, passthrough peek, handshake) is
+                // kilobytes the connection's task would otherwise keep for its whole life.
+                let set_up = Box::pin(async {
+                    let config = proxy.tls.config.load_full()?;
+                    let (stream, client) = proxy.client_of(stream, peer).await?;
+                    let deadline = tokio::time::Instant::now() + timeout;
+                    let stream = proxy.passthrough(stream, client, deadline).await?;
+                    let handshake = proxy.tls.handshake(config, stream);
+                    match tokio::time::timeout_at(deadline, handshake).await {
+                        Ok(Ok((tls, cert))) => Some((tls, cert, client)),
+                        Ok(Err(error)) => {
+                            tracing::debug!(%peer, %error, "TLS handshake failed");
+                            None
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, ?timeout, "TLS handshake timed out");
+                            None
+                        }
                     }
-                    Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
-                    Err(_) => tracing::debug!(%peer, ?timeout, "TLS handshake timed out"),
-                }
+                });
+                let Some((tls, cert, client)) = set_up.await else { return };
+                let conn = proxy.conn_info(client, port, true).with_client_cert(cert);
+                proxy.serve_connection(tls, conn, watcher).await;
             }
         })
         .await;
