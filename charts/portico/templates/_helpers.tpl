@@ -139,6 +139,9 @@ Kubernetes from the container's environment (downward API).
 {{- end }}
 - --log-format={{ $c.logFormat }}
 - --shutdown-grace-secs={{ $c.shutdownGraceSeconds }}
+{{- if $c.workers }}
+- --workers={{ $c.workers }}
+{{- end }}
 {{- $m := .Values.metrics }}
 {{- if not $m.perHost }}
 - --metrics-per-host=false
