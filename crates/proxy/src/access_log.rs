@@ -171,13 +171,14 @@ impl AccessLog {
     /// went away mid-stream).
     pub(crate) fn emit(&self, bytes: u64, complete: bool) {
         // Metrics count every request, also where `enable-access-log: false` or no output.
-        self.metrics.finish(&self.method, self.status, self.started, bytes);
+        let now = Instant::now(); // the one clock read of the request's end
+        self.metrics.finish(&self.method, self.status, self.started, now, bytes);
         if !self.enabled {
             return;
         }
         match &self.output.mode {
             Mode::Off => {}
-            Mode::Tracing => self.emit_event(bytes, complete),
+            Mode::Tracing => self.emit_event(bytes, complete, now),
             Mode::Nginx(sink) => {
                 if let Some(captured) = &self.nginx {
                     sink.write(self, captured, bytes);
@@ -187,11 +188,11 @@ impl AccessLog {
     }
 
     /// Portico's structured event.
-    fn emit_event(&self, bytes: u64, complete: bool) {
+    fn emit_event(&self, bytes: u64, complete: bool, now: Instant) {
         let host = self.host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("-");
         let path = self.uri.path_and_query().map_or("-", |pq| pq.as_str());
         let request_id = self.request_id.as_ref().and_then(|h| h.to_str().ok()).unwrap_or("-");
-        let duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let duration_ms = now.saturating_duration_since(self.started).as_secs_f64() * 1000.0;
         tracing::info!(
             target: ACCESS_LOG_TARGET,
             method = %self.method,

@@ -40,9 +40,8 @@ impl Recorder {
         Self { request_bytes, ..Self::default() }
     }
 
-    /// The upstream answered its headers after `latency`.
-    pub(crate) fn upstream(&mut self, latency: Duration) {
-        let sent = Instant::now().checked_sub(latency).unwrap_or_else(Instant::now);
+    /// The request went upstream at `sent`; its response headers came `latency` later.
+    pub(crate) fn upstream(&mut self, sent: Instant, latency: Duration) {
         self.upstream = Some((sent, latency));
     }
 
@@ -55,13 +54,21 @@ impl Recorder {
     }
 
     /// Records the request (when its location is recorded): called once the body ended.
-    pub(crate) fn finish(&self, method: &Method, status: u16, started: Instant, body: u64) {
+    pub(crate) fn finish(
+        &self,
+        method: &Method,
+        status: u16,
+        started: Instant,
+        now: Instant,
+        body: u64,
+    ) {
         let Some(handle) = &self.handle else { return };
+        let since = |at: Instant| now.saturating_duration_since(at).as_secs_f64();
         handle.record(&Observation {
             method: method.as_str(),
             status,
-            request_secs: started.elapsed().as_secs_f64(),
-            response_secs: self.upstream.map(|(sent, _)| sent.elapsed().as_secs_f64()),
+            request_secs: since(started),
+            response_secs: self.upstream.map(|(sent, _)| since(sent)),
             upstream_latency_secs: self.upstream.map(|(_, latency)| latency.as_secs_f64()),
             request_bytes: self.request_bytes,
             response_bytes: self.response_head_bytes + body,

@@ -30,7 +30,8 @@ pub(crate) struct Exchange {
     pub response: Response<Incoming>,
     pub addr: SocketAddr,
     pub pick: Pick,
-    /// Time from sending to response headers.
+    /// When the request was sent, and the time from then to the response headers.
+    pub sent: Instant,
     pub latency: std::time::Duration,
     /// The HTTP/1.1 connection, pooled again once the response body has been read.
     pub reuse: Option<Reuse>,
@@ -115,8 +116,8 @@ pub(crate) async fn send(
             end_attempt(span, &result);
         }
         match result {
-            Ok(Answer { response, addr, latency, reuse }) => {
-                return Ok(Exchange { response, addr, pick, latency, reuse })
+            Ok(Answer { response, addr, sent, latency, reuse }) => {
+                return Ok(Exchange { response, addr, pick, sent, latency, reuse })
             }
             Err(Failed::Sent(error)) => {
                 let again =
@@ -198,6 +199,7 @@ type Attempted = Result<Answer, Failed>;
 struct Answer {
     response: Response<Incoming>,
     addr: SocketAddr,
+    sent: Instant,
     latency: std::time::Duration,
     reuse: Option<Reuse>,
 }
@@ -271,7 +273,7 @@ async fn attempt_h1(
                     true => None, // the connection becomes the tunnel
                     false => pool.reuse(conn.sender, key, keepalive),
                 };
-                return Ok(Answer { response, addr, latency, reuse });
+                return Ok(Answer { response, addr, sent: started, latency, reuse });
             }
             Ok(Err(mut error)) => {
                 let Some(back) = error.take_message() else {
@@ -317,7 +319,7 @@ async fn attempt_h2(
             Err(_elapsed) => return Err(Failed::Sent(ProxyError::Timeout { addr })),
             Ok(Ok(response)) => {
                 let latency = started.elapsed();
-                return Ok(Answer { response, addr, latency, reuse: None });
+                return Ok(Answer { response, addr, sent: started, latency, reuse: None });
             }
             Ok(Err(mut error)) => {
                 let Some(back) = error.take_message() else {

@@ -149,7 +149,7 @@ impl Proxy {
         fwd.balancer.observe(&exchange.pick, exchange.latency);
         log.upstream = Some(exchange.addr);
         log.upstream_status = Some((exchange.response.status().as_u16(), exchange.latency));
-        log.metrics.upstream(exchange.latency);
+        log.metrics.upstream(exchange.sent, exchange.latency);
         let mut response = exchange.response;
         if let (Some(pin), Some(cookie_request)) = (&exchange.pick.pin, cookie_request) {
             pin_cookie(fwd.snap, fwd.balancer, trail, pin, cookie_request, response.headers_mut());
