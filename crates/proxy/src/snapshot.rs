@@ -178,7 +178,7 @@ impl Snapshot {
     pub(crate) fn server_metrics(
         &self,
         index: usize,
-    ) -> Option<(Arc<[RequestCounters]>, Arc<[crate::request_metrics::LocationHandles]>)> {
+    ) -> Option<crate::snapshot_reuse::ServerMetrics> {
         Some((self.counters.get(index)?.clone(), self.handles.get(index)?.clone()))
     }
 

@@ -21,7 +21,7 @@ pub(crate) struct Carried<'a> {
 }
 
 /// What a server's metrics are made of: counters and handles, one per location.
-type ServerMetrics = (Arc<[RequestCounters]>, Arc<[LocationHandles]>);
+pub(crate) type ServerMetrics = (Arc<[RequestCounters]>, Arc<[LocationHandles]>);
 
 // === impl Carried ===
 
