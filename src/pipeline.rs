@@ -34,9 +34,12 @@ impl Pipeline {
         load_diagnostics: Vec<Diagnostic>,
         started: Instant,
     ) -> Vec<Diagnostic> {
+        let loaded_at = Instant::now();
         let compiled = self.compiler.compile(objects);
+        let compiled_at = Instant::now();
         self.generation += 1;
         let (snapshot, router_diagnostics) = Snapshot::build(compiled.table, self.generation);
+        let built_at = Instant::now();
         let diagnostics: Vec<Diagnostic> = load_diagnostics
             .into_iter()
             .chain(compiled.diagnostics)
@@ -44,6 +47,7 @@ impl Pipeline {
             .collect();
         crate::reload_metrics::report(&self.metrics, &snapshot.table, &diagnostics);
         self.proxy.swap(snapshot);
+        let swapped_at = Instant::now();
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         for diagnostic in &diagnostics {
             if diagnostic.is_error() {
@@ -59,8 +63,17 @@ impl Pipeline {
             errors,
             warnings = diagnostics.len() - errors,
             elapsed_ms = started.elapsed().as_millis() as u64,
+            load_ms = millis(started, loaded_at),
+            compile_ms = millis(loaded_at, compiled_at),
+            snapshot_ms = millis(compiled_at, built_at),
+            swap_ms = millis(built_at, swapped_at),
             "routing table live"
         );
         diagnostics
     }
+}
+
+/// Whole milliseconds from `from` to `to`, for the reload log line.
+fn millis(from: Instant, to: Instant) -> u64 {
+    u64::try_from(to.duration_since(from).as_millis()).unwrap_or(u64::MAX)
 }

@@ -153,12 +153,17 @@ fn manifests(
     }))
 }
 
-/// Reads the directory and swaps in a new table. Parsing and compiling are CPU work (a large
-/// directory takes hundreds of milliseconds): the runtime worker hands its other tasks over first.
+/// Reads the directory and swaps in a new table, unless no file was added, removed or
+/// re-parsed (a touched or rewritten-as-is file rebuilds nothing). Parsing and compiling are
+/// CPU work: the runtime worker hands its other tasks over first.
 fn reload(source: &mut ManifestSource, pipeline: &mut Pipeline) {
     tokio::task::block_in_place(|| {
         let started = std::time::Instant::now();
         let loaded = source.load();
+        if !loaded.changed {
+            tracing::debug!("manifests unchanged; the live table stays");
+            return;
+        }
         pipeline.rebuild(&loaded.objects, loaded.diagnostics, started);
     });
 }

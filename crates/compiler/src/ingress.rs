@@ -72,8 +72,9 @@ pub(crate) enum PortRef {
 }
 
 /// Result of [`extract`]: the form when the Ingress loads, and every diagnostic found.
+#[derive(Debug, Clone)]
 pub(crate) struct Extraction {
-    pub extracted: Option<Extracted>,
+    pub extracted: Option<Arc<Extracted>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -125,7 +126,7 @@ pub(crate) fn extract(
         tls: crate::tls::entries(spec.tls.as_deref().unwrap_or_default()),
         rules,
     };
-    Extraction { extracted: Some(extracted), diagnostics }
+    Extraction { extracted: Some(Arc::new(extracted)), diagnostics }
 }
 
 /// A `metadata.uid` fit for a URI path (Kubernetes writes UUIDs; a hand-written manifest may

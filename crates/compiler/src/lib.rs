@@ -19,6 +19,7 @@ mod canary;
 mod class;
 mod config;
 mod default_backend;
+mod extractions;
 mod headers;
 mod host;
 mod host_tls;
@@ -100,14 +101,17 @@ pub struct Stats {
 /// it served (a Secret whose PEM turns bad keeps serving its last good certificate).
 ///
 /// The last good version is the extraction itself (spec and annotations, not Services or
-/// Secrets, which are read fresh every build). Extraction is cheap, so every build re-extracts
-/// every Ingress instead of keying a cache on resourceVersion: diagnostics stay current and
-/// hand-written manifests, which have no resourceVersion, behave the same.
+/// Secrets, which are read fresh every build). Extractions are cached by object identity
+/// ([`extractions::Cache`]): an Ingress whose `Arc` and file did not change, under the same
+/// global config, is not extracted again, so one change costs one extraction, not one per
+/// Ingress. Diagnostics are cached with it and stay identical to a fresh extraction's.
 #[derive(Debug)]
 pub struct Compiler {
     options: Options,
     /// Last good extraction of every Ingress that was ours in the previous build.
     last_good: HashMap<ObjectKey, Arc<Extracted>>,
+    /// This and the previous build's extractions, by Ingress.
+    extractions: extractions::Cache,
     /// Last good version of every TLS Secret the previous build served.
     last_good_tls: tls::LastGood,
 }
@@ -116,7 +120,12 @@ pub struct Compiler {
 
 impl Compiler {
     pub fn new(options: Options) -> Self {
-        Self { options, last_good: HashMap::new(), last_good_tls: tls::LastGood::default() }
+        Self {
+            options,
+            last_good: HashMap::new(),
+            extractions: extractions::Cache::default(),
+            last_good_tls: tls::LastGood::default(),
+        }
     }
 
     /// Builds a complete table from `objects`. Never fails: bad input becomes diagnostics.
@@ -241,18 +250,21 @@ impl Compiler {
         let mut out = Vec::with_capacity(objects.ingresses.len());
         let mut last_good = HashMap::with_capacity(objects.ingresses.len());
         let prefix = &self.options.annotations_prefix;
+        let mut extractions = self.extractions.start(global);
         for (key, sourced) in &objects.ingresses {
             if !class::is_ours(&sourced.object, objects, &self.options) {
                 stats.ingresses_ignored += 1;
                 continue;
             }
             let Extraction { extracted, diagnostics: found } =
-                ingress::extract(key, sourced, prefix, global);
+                extractions.get(key, sourced, |key, sourced| {
+                    ingress::extract(key, sourced, prefix, global)
+                });
             diagnostics.extend(found);
             let extracted = match extracted {
                 Some(extracted) => {
                     stats.ingresses_loaded += 1;
-                    Arc::new(extracted)
+                    extracted
                 }
                 None => {
                     let previous = self.last_good.get(key).cloned();
@@ -277,6 +289,7 @@ impl Compiler {
             out.push(extracted);
         }
         self.last_good = last_good;
+        self.extractions.finish(extractions);
         out
     }
 }

@@ -10,6 +10,7 @@ mod fixtures;
 mod headers;
 mod host_tls;
 mod hosts;
+mod incremental;
 mod lifecycle;
 mod merge;
 mod mirror;

@@ -24,6 +24,7 @@ mod request_metrics;
 mod response_rewrite;
 mod server;
 mod snapshot;
+mod snapshot_reuse;
 mod table_metrics;
 mod telemetry;
 mod tls;

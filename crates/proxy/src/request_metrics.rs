@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, Method, Request, Response, Uri};
 use portico_metrics::{Handle, HandleKey, Observation, RequestMetrics};
-use portico_model::{BackendId, Location, RouteTable, Target};
+use portico_model::{BackendId, Location, RouteTable, Server, Target};
 use tokio::time::Instant;
 
 /// What one request's metrics need beyond the access log's fields.
@@ -93,21 +93,20 @@ impl LocationHandles {
     }
 }
 
-/// The handles of a table, shaped as its servers (default server last) and locations.
-pub(crate) fn handles(table: &RouteTable, metrics: &RequestMetrics) -> Vec<Vec<LocationHandles>> {
-    let named = table.servers.len();
-    crate::snapshot::servers(table)
-        .enumerate()
-        .map(|(index, server)| {
-            let host = if index < named { server.host.to_string() } else { String::new() };
-            let defined = index < named;
-            let locations = server
-                .locations
-                .iter()
-                .map(|location| location_handles(table, location, &host, defined, metrics));
-            locations.collect()
-        })
-        .collect()
+/// The handles of one server of `table`, one per location; `defined`: a named server (the
+/// default server's requests have no host label).
+pub(crate) fn server_handles(
+    table: &RouteTable,
+    server: &Server,
+    defined: bool,
+    metrics: &RequestMetrics,
+) -> Vec<LocationHandles> {
+    let host = if defined { server.host.to_string() } else { String::new() };
+    let locations = server
+        .locations
+        .iter()
+        .map(|location| location_handles(table, location, &host, defined, metrics));
+    locations.collect()
 }
 
 /// One location's handles. As ingress-nginx, `service` stays the main backend's for a canary

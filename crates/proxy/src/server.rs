@@ -109,7 +109,7 @@ impl Proxy {
 
     /// Makes `snapshot` the live table. Requests already running finish on the old one.
     pub fn swap(&self, mut snapshot: Snapshot) {
-        snapshot.attach_metrics(&self.metrics);
+        snapshot.attach_metrics(&self.metrics, self.snapshot.load().as_deref());
         snapshot.attach_limits(&self.zones, &self.metrics);
         snapshot.keep_balancers(self.snapshot.load().as_deref());
         snapshot.attach_upstream_tls(self.snapshot.load().as_deref());

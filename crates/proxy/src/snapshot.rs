@@ -32,16 +32,18 @@ pub struct Snapshot {
     /// Per server (default server last), per location: the owning Ingress `namespace/name`
     /// (empty when none), shared by the access log and metrics.
     ingress: Vec<Vec<Arc<str>>>,
-    /// Same shape as `ingress`; filled by [`Snapshot::attach_metrics`] when swapped in.
-    counters: Vec<Vec<RequestCounters>>,
+    /// Same shape as `ingress`; filled by [`Snapshot::attach_metrics`] when swapped in. Per
+    /// server an `Arc`, shared with the previous table where the server did not change.
+    counters: Vec<Arc<[RequestCounters]>>,
     /// Same shape as `ingress`: the limit zones of the locations with limits; filled by
     /// [`Snapshot::attach_limits`] when swapped in.
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
     /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]);
-    /// `None` where those requests are not recorded. Filled by [`Snapshot::attach_metrics`].
-    handles: Vec<Vec<crate::request_metrics::LocationHandles>>,
+    /// `None` where those requests are not recorded. Filled by [`Snapshot::attach_metrics`],
+    /// shared per server with the previous table like `counters`.
+    handles: Vec<Arc<[crate::request_metrics::LocationHandles]>>,
     /// The `ssl-passthrough` hosts, read before the TLS handshake.
     pub(crate) passthrough: crate::passthrough::Hosts,
     /// `enable-opentelemetry`: the tracer, when some location traces and a collector is set;
@@ -133,25 +135,51 @@ impl Snapshot {
         }
     }
 
-    /// Prepares the per-location request counters (hashing happens here, not per request).
-    pub(crate) fn attach_metrics(&mut self, metrics: &Metrics) {
+    /// Prepares the per-location request counters and metric handles (hashing happens here,
+    /// not per request). A server equal to one of `previous` (same host, locations and backend
+    /// names) takes `previous`'s, so one change costs the servers it touched.
+    pub(crate) fn attach_metrics(&mut self, metrics: &Metrics, previous: Option<&Snapshot>) {
+        let carried = crate::snapshot_reuse::Carried::match_servers(&self.table, previous);
         let mut by_name: HashMap<Arc<str>, RequestCounters> = HashMap::new();
-        self.counters = self
-            .ingress
-            .iter()
-            .map(|locations| {
-                let counters = locations.iter().map(|name| {
-                    by_name
-                        .entry(name.clone())
-                        .or_insert_with(|| metrics.request_counters(name))
-                        .clone()
-                });
-                counters.collect()
-            })
-            .collect();
+        let named = self.table.servers.len();
+        let mut counters = Vec::with_capacity(named + 1);
+        let mut handles = Vec::with_capacity(named + 1);
+        for (index, (server, names)) in servers(&self.table).zip(&self.ingress).enumerate() {
+            if let Some((c, h)) = carried.metrics(index) {
+                counters.push(c);
+                handles.push(h);
+                continue;
+            }
+            let server_counters = names.iter().map(|name| {
+                by_name
+                    .entry(name.clone())
+                    .or_insert_with(|| metrics.request_counters(name))
+                    .clone()
+            });
+            counters.push(server_counters.collect());
+            let defined = index < named;
+            handles.push(
+                crate::request_metrics::server_handles(
+                    &self.table,
+                    server,
+                    defined,
+                    metrics.requests(),
+                )
+                .into(),
+            );
+        }
+        self.counters = counters;
+        self.handles = handles;
         self.unrouted = Some(metrics.request_counters(""));
-        self.handles = crate::request_metrics::handles(&self.table, metrics.requests());
         crate::table_metrics::report(&self.table, &self.certs, metrics.controller());
+    }
+
+    /// The counters and handles of server `index` (the [`ServerId`] order), for carrying over.
+    pub(crate) fn server_metrics(
+        &self,
+        index: usize,
+    ) -> Option<crate::snapshot_reuse::ServerMetrics> {
+        Some((self.counters.get(index)?.clone(), self.handles.get(index)?.clone()))
     }
 
     /// The ingress-nginx metric handle of a location for a request `backend` served (`None`:

@@ -16,6 +16,10 @@ use crate::error::chain;
 pub(super) struct FileState {
     /// Hash of the bytes `entries` were parsed from; `None` after a read error (forces a re-parse).
     hash: Option<u64>,
+    /// The file's metadata when it was read: the same stamp again means the same bytes, and
+    /// the file is not even read (at 100,000 Ingresses reading and hashing every file costs
+    /// more than the change).
+    stamp: Option<scan::Stamp>,
     pub entries: Vec<Entry>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -34,6 +38,13 @@ impl FileState {
     /// previous objects; a new parse keeps the last good version of objects that turned bad.
     pub fn refresh(path: &Path, label: &str, previous: Option<FileState>) -> (FileState, Refresh) {
         let previous = previous.unwrap_or_default();
+        let stamp = scan::stamp(path);
+        if previous.hash.is_some() && stamp.is_some() && previous.stamp == stamp {
+            return (previous, Refresh::Unchanged);
+        }
+        // A file modified just now may be modified again within the timestamp granularity
+        // without its stamp changing: its stamp is trusted from a later read on (as git does).
+        let stamp = stamp.filter(|stamp| stamp.settled(std::time::SystemTime::now()));
         let contents = match scan::read(path) {
             Ok(contents) => contents,
             Err(error) => {
@@ -44,18 +55,19 @@ impl FileState {
                 tracing::debug!(file = label, %message, "manifest file not read");
                 let diagnostics = vec![Diagnostic::error(message).with_file(label)];
                 return (
-                    FileState { hash: None, entries: previous.entries, diagnostics },
+                    FileState { hash: None, stamp: None, entries: previous.entries, diagnostics },
                     Refresh::Unchanged,
                 );
             }
         };
         if previous.hash == Some(contents.hash) {
-            return (previous, Refresh::Unchanged);
+            return (FileState { stamp, ..previous }, Refresh::Unchanged);
         }
         tracing::debug!(file = label, "parsing manifest file");
         let parse = decode::parse(label, &contents.text, scan::is_json(path));
         let mut state = retain(parse, previous.entries);
         state.hash = Some(contents.hash);
+        state.stamp = stamp;
         (state, Refresh::Parsed)
     }
 }
@@ -97,5 +109,5 @@ fn retain(parse: FileParse, previous: Vec<Entry>) -> FileState {
         let message = &mut diagnostics[index].message;
         message.push_str(&format!("; keeping {kept_opaque} object(s) this file defined before"));
     }
-    FileState { hash: None, entries, diagnostics }
+    FileState { hash: None, stamp: None, entries, diagnostics }
 }

@@ -30,6 +30,58 @@ pub(super) struct Contents {
     pub hash: u64,
 }
 
+/// What identifies a file's version without reading it: size, modification and change times
+/// (nanoseconds) and inode. A rewrite, a rename over it or a `touch` changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+/// How old a modification must be for its stamp to identify the bytes: file timestamps tick
+/// coarsely (a jiffy on Linux, seconds on some file systems), so a younger file could be
+/// rewritten with the same size and times.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Stamp {
+    /// Modified at least [`SETTLE`] before `now` (known modification time only).
+    pub(super) fn settled(&self, now: std::time::SystemTime) -> bool {
+        let settled = |modified: std::time::SystemTime| {
+            now.duration_since(modified).is_ok_and(|age| age >= SETTLE)
+        };
+        #[cfg(unix)]
+        let changed = {
+            let (secs, nanos) = self.changed;
+            let since_epoch = u64::try_from(secs)
+                .ok()
+                .map(|secs| std::time::Duration::new(secs, u32::try_from(nanos).unwrap_or(0)));
+            since_epoch.and_then(|d| std::time::UNIX_EPOCH.checked_add(d)).is_some_and(settled)
+        };
+        #[cfg(not(unix))]
+        let changed = true;
+        self.modified.is_some_and(settled) && changed
+    }
+}
+
+/// The stamp of `path` (following symlinks), `None` when its metadata cannot be read.
+pub(super) fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    use std::os::unix::fs::MetadataExt;
+    Some(Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        #[cfg(unix)]
+        changed: (meta.ctime(), meta.ctime_nsec()),
+        #[cfg(unix)]
+        inode: (meta.dev(), meta.ino()),
+    })
+}
+
 /// Walks `dir` recursively (following symlinks, as Kubernetes volume mounts need).
 pub(super) fn list(dir: &Path) -> Listing {
     let mut listing = Listing::default();
