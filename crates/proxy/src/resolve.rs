@@ -13,7 +13,8 @@
 //!
 //! Invariants: at most one refresh task per name; a name is refreshed while the live table
 //! lists it ([`Resolver::track`]) or requests used it since the previous refresh, and dropped
-//! otherwise. When a lookup fails the last good addresses are served for
+//! otherwise (at most [`MAX_NAMES`] names are kept; past that, a name is looked up for each
+//! request, as it was before). When a lookup fails the last good addresses are served for
 //! [`DnsSettings::stale`] past their expiry, then requests fail with
 //! [`ProxyError::Resolve`] until a lookup succeeds again (ingress-nginx fails at once).
 
@@ -34,6 +35,9 @@ use portico_model::{Endpoint, RouteTable};
 use crate::error::ProxyError;
 
 use self::name::Name;
+
+/// Most names kept; each new one copies the map, and requests can bring names of their own.
+const MAX_NAMES: usize = 4096;
 
 /// Where names are resolved and how long answers are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,14 +120,20 @@ impl Resolver {
             }
             name.map(Arc::clone)
         };
-        let name = match known {
+        let ip = match known {
             Some(name) => {
                 self.inner.start(host, &name);
-                name
+                name.first_answer().await
             }
-            None => self.inner.add(host, false),
+            // Names from requests (a `mirror-target` with variables) must not grow the map
+            // without bound: past the cap they are looked up every time, as before.
+            None if self.inner.names.load().len() >= MAX_NAMES => {
+                refresh::lookup(&self.inner, host).await.and_then(|(ips, _)| {
+                    ips.first().copied().ok_or_else(|| "no addresses".to_string())
+                })
+            }
+            None => self.inner.add(host, false).first_answer().await,
         };
-        let ip = name.first_answer().await;
         ip.map(|ip| SocketAddr::new(ip, port))
             .map_err(|reason| ProxyError::Resolve { host: host.to_string(), reason })
     }

@@ -30,7 +30,7 @@ pub(super) async fn run(inner: Weak<Inner>, host: Box<str>, name: Weak<Name>) {
 }
 
 /// One lookup of `host`'s A (else AAAA) addresses, and how long they are valid.
-async fn lookup(inner: &Inner, host: &str) -> Outcome {
+pub(super) async fn lookup(inner: &Inner, host: &str) -> Outcome {
     let Some(dns) = &inner.dns else {
         return Err(inner.broken.clone().unwrap_or_default());
     };
