@@ -108,6 +108,11 @@ pub struct ServeArgs {
     /// nginx's `worker_processes`). 0: one per CPU the process may run on.
     #[arg(long, default_value = "0", value_name = "N")]
     pub workers: usize,
+    /// Name server for ExternalName Services (`IP:PORT`; repeat for more), instead of the
+    /// ones in /etc/resolv.conf. /etc/hosts is read either way. Answers are kept for their
+    /// TTL, between 1 s and 300 s.
+    #[arg(long, value_name = "IP:PORT")]
+    pub dns_resolver: Vec<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]

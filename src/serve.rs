@@ -53,6 +53,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             // ingress-nginx reports 443 for its HTTPS listener whatever port it binds.
             https_port: 443,
             workers,
+            dns: portico_proxy::DnsSettings {
+                nameservers: args.dns_resolver.clone(),
+                ..Default::default()
+            },
             ..ProxyConfig::default()
         },
         metrics.clone(),

@@ -12,6 +12,7 @@
 mod backend;
 mod client;
 mod conformance;
+mod dns;
 mod example;
 mod external;
 mod grpc;
@@ -27,6 +28,7 @@ mod tls_client;
 pub use backend::{refusing_addr, Backends};
 pub use client::{get, request, Conn, Reply};
 pub use conformance::{assert_proxied, assert_redirect, Case, Running};
+pub use dns::{Reply as DnsReply, StubDns};
 pub use example::{example, examples_dir};
 pub use external::{backend_ip, ingress_class, External};
 pub use grpc::{grpc_call, GrpcBackend};

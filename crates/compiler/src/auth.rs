@@ -82,7 +82,7 @@ fn resolve(
     Ok(BasicAuth {
         realm: request.realm.clone(),
         secret_version: secret_version(&key, sourced, &data),
-        users,
+        users: BasicAuth::users_from(users),
     })
 }
 

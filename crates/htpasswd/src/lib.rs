@@ -16,12 +16,14 @@
 //! ```
 //! use portico_htpasswd::{parse_basic_authorization, parse_htpasswd, verify, CredentialCache};
 //!
-//! let table = parse_htpasswd(b"alice:{PLAIN}secret\n"); // built once per Secret version
+//! let table = parse_htpasswd(b"alice:{PLAIN}secret\n"); // parsed once per Secret version
+//! // One user per name already (the first line wins): a map finds a user without a scan.
+//! let users: std::collections::HashMap<_, _> = table.users.into_iter().collect();
 //! let cache = CredentialCache::default(); // one per process
 //! let header = b"Basic YWxpY2U6c2VjcmV0"; // alice:secret
 //!
 //! let (user, password) = parse_basic_authorization(header).expect("401 if None");
-//! let hash = &table.users.iter().find(|(u, _)| *u == user).expect("401 if unknown").1;
+//! let hash = users.get(&user).expect("401 if unknown");
 //! let ok = if cache.check("ns/auth@7", &user, &password) {
 //!     true
 //! } else if verify(hash, &password) == Ok(true) {

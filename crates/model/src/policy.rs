@@ -1,5 +1,6 @@
 //! Per-location behaviour derived from annotations and ConfigMap defaults.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -82,8 +83,26 @@ pub struct BasicAuth {
     /// `<namespace>/<name>@<resourceVersion or content hash>`: changes whenever the Secret does,
     /// so verification caches never outlive it.
     pub secret_version: String,
-    /// `(user, hash)` pairs in file order; the first entry for a user wins.
-    pub users: Vec<(String, String)>,
+    /// User name → hash, built once per table so that a request finds its user by one lookup
+    /// instead of a scan. Invariant: for a name listed twice the first entry is kept (nginx's
+    /// `auth_basic_user_file` scan stops at the first line whose name matches); build it with
+    /// [`BasicAuth::users_from`].
+    pub users: HashMap<String, String>,
+}
+
+// === impl BasicAuth ===
+
+impl BasicAuth {
+    /// The user map of `(user, hash)` pairs in file order: the first pair for a name wins.
+    pub fn users_from(
+        pairs: impl IntoIterator<Item = (String, String)>,
+    ) -> HashMap<String, String> {
+        let mut users = HashMap::new();
+        for (user, hash) in pairs {
+            users.entry(user).or_insert(hash);
+        }
+        users
+    }
 }
 
 // === impl LocationPolicy ===

@@ -222,8 +222,11 @@ mod tests {
             req_status: 503,
             conn_status: 503,
         })));
-        let basic =
-            BasicAuth { realm: String::new(), secret_version: String::new(), users: vec![] };
+        let basic = BasicAuth {
+            realm: String::new(),
+            secret_version: String::new(),
+            users: Default::default(),
+        };
         policy.filters.set(Filter::BasicAuth(Arc::new(basic)));
         let location = Location {
             path: "/".into(),

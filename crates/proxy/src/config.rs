@@ -24,6 +24,8 @@ pub struct ProxyConfig {
     /// Data-plane workers ([`crate::workers`]) that will serve this proxy: one upstream pool
     /// each. 0 or 1 when the listeners are served on the caller's runtime (tests).
     pub workers: usize,
+    /// How ExternalName backends are resolved ([`crate::Resolver`]).
+    pub dns: crate::DnsSettings,
 }
 
 /// Facts about one accepted client connection, computed once per connection.
@@ -56,6 +58,7 @@ impl Default for ProxyConfig {
             shutdown_grace: Duration::from_secs(10),
             tls_handshake_timeout: Duration::from_secs(10),
             workers: 1,
+            dns: crate::DnsSettings::default(),
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct Proxy {
     /// first) for requests served on any other thread. A worker's connections are driven by
     /// its own runtime, so it never uses another worker's.
     pools: Vec<Arc<Pool>>,
+    /// ExternalName addresses (the pools share it), kept resolved for the live table.
+    resolver: Arc<crate::Resolver>,
     /// Basic-auth checks and their cache of successes, shared across tables.
     pub(crate) auth: Authenticator,
     /// External auth (`auth-url`): the client to auth services and the answer cache.
@@ -88,8 +90,10 @@ impl Proxy {
     pub fn new(config: ProxyConfig, metrics: Arc<Metrics>) -> Arc<Proxy> {
         let builder = ConnBuilder::new(&TlsSettings::default());
         let tracing = crate::telemetry::Tracing::new(&metrics);
+        let resolver = Arc::new(crate::Resolver::new(config.dns.clone()));
         Arc::new(Proxy {
-            pools: (0..=config.workers).map(|_| Arc::new(Pool::new())).collect(),
+            pools: (0..=config.workers).map(|_| Arc::new(Pool::new(resolver.clone()))).collect(),
+            resolver,
             config,
             auth: Authenticator::counted(metrics.auth_cache().basic),
             external_auth: ExternalAuthState::counted(metrics.auth_cache().external),
@@ -116,6 +120,7 @@ impl Proxy {
         snapshot.tracer = self.tracing.for_table(&snapshot.table);
         self.metrics.table_swapped(snapshot.generation);
         self.auth.retain(&snapshot.table);
+        self.resolver.track(&snapshot.table);
         self.tls.swap(&snapshot);
         let settings = &snapshot.table.global.tls;
         if !self.builder.load().serves(settings) {

@@ -213,7 +213,7 @@ async fn attempt(
     tls: Option<&Connector>,
     req: Outgoing,
 ) -> Attempted {
-    let addr = match resolve(endpoint).await {
+    let addr = match resolve(pool, endpoint).await {
         Ok(addr) => addr,
         Err(error) => return Err(Failed::NotSent(Box::new(req), error)),
     };
@@ -237,7 +237,7 @@ pub(crate) async fn send_once(
     tls: Option<&Connector>,
     req: Request<RequestBody>,
 ) -> Result<(Response<Incoming>, Option<Reuse>), ProxyError> {
-    let addr = resolve(endpoint).await?;
+    let addr = resolve(pool, endpoint).await?;
     let key = PoolKey { addr, tls: tls.map(|c| c.id) };
     match attempt_h1(pool, key, timeouts, keepalive, tls, req).await {
         Ok(Answer { response, reuse, .. }) => Ok((response, reuse)),
@@ -340,16 +340,11 @@ async fn attempt_h2(
     }
 }
 
-/// The socket address of an endpoint; ExternalName hosts are resolved now (first address).
-async fn resolve(endpoint: &Endpoint) -> Result<SocketAddr, ProxyError> {
+/// The socket address of an endpoint; ExternalName hosts from the resolver's cache (their
+/// addresses in turn), which waits for DNS only on a name's first use.
+async fn resolve(pool: &Pool, endpoint: &Endpoint) -> Result<SocketAddr, ProxyError> {
     match endpoint {
         Endpoint::Addr(addr) => Ok(*addr),
-        Endpoint::Dns { host, port } => {
-            let resolve_error = |reason: String| ProxyError::Resolve { host: host.clone(), reason };
-            let mut addrs = tokio::net::lookup_host((host.as_str(), *port))
-                .await
-                .map_err(|e| resolve_error(e.to_string()))?;
-            addrs.next().ok_or_else(|| resolve_error("no addresses".to_string()))
-        }
+        Endpoint::Dns { host, port } => pool.resolver.addr(host, *port).await,
     }
 }

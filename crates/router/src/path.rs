@@ -1,5 +1,6 @@
 //! Path matching within one server: nginx prefix/exact locations, or the host-wide regex mode.
 
+mod first_match;
 mod plain;
 mod regex_mode;
 
@@ -10,7 +11,7 @@ use portico_model::{Diagnostic, PathType, Server};
 use crate::PathMatch;
 
 use self::plain::PlainMatcher;
-use self::regex_mode::RegexMatcher;
+pub(crate) use self::regex_mode::RegexMatcher;
 
 pub(crate) use self::regex_mode::{
     compile, failures as regex_failures, regex_error_summary, REGEX_SIZE_LIMIT,

@@ -52,6 +52,7 @@ mod check_cluster;
 mod check_diagnostics;
 mod cluster;
 mod examples;
+mod external_name;
 mod hardening;
 mod headers;
 mod metrics_ingress_nginx;

@@ -1,5 +1,7 @@
 //! Basic auth resolution: users from auth-file and auth-map Secrets, and every denial.
 
+use std::collections::HashMap;
+
 use portico_model::{Location, Severity};
 
 use super::fixtures::{ingress, options, IngressBuilder, Port, World};
@@ -47,10 +49,11 @@ fn auth_file_users() {
     assert_eq!(auth.realm, "Private Area");
     assert_eq!(
         auth.users,
-        [
+        HashMap::from([
             ("foo".to_string(), "$apr1$x$y".to_string()),
             ("bar".to_string(), "{PLAIN}pw".to_string())
-        ]
+        ]),
+        "the first line for foo wins"
     );
     assert!(auth.secret_version.starts_with("default/basic@"), "{}", auth.secret_version);
     let root = server.locations.iter().find(|l| l.implicit).expect("root");
@@ -79,7 +82,10 @@ fn auth_map_users() {
     let auth = api.policy.filters.basic_auth().expect("auth");
     assert_eq!(
         auth.users,
-        [("bar".to_string(), "$2y$b".to_string()), ("foo".to_string(), "$apr1$a".to_string())]
+        HashMap::from([
+            ("bar".to_string(), "$2y$b".to_string()),
+            ("foo".to_string(), "$apr1$a".to_string())
+        ])
     );
 }
 

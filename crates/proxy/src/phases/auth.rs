@@ -1,5 +1,5 @@
 //! Phase 9, basic authentication (§2.4). Credentials are checked against the location's
-//! htpasswd users with `portico_htpasswd`; successes are cached per Secret version, so a
+//! htpasswd users with `portico_htpasswd` (the user found by one map lookup); successes are cached per Secret version, so a
 //! repeated request costs one keyed hash and a map lookup instead of a bcrypt run.
 //!
 //! Invariants: a hash is verified only off the async runtime (`spawn_blocking`) and at most
@@ -67,7 +67,7 @@ impl Authenticator {
         else {
             return Verdict::Deny;
         };
-        let Some(index) = auth.users.iter().position(|(name, _)| *name == user) else {
+        let Some(hash) = auth.users.get(user.as_str()) else {
             return Verdict::Deny;
         };
         let cached = self.cache.check(&auth.secret_version, &user, &password);
@@ -75,23 +75,24 @@ impl Authenticator {
         if cached {
             return Verdict::Allow;
         }
-        if auth.users[index].1.is_empty() {
+        if hash.is_empty() {
             return Verdict::Deny; // `user:` never matches; no need for a thread
         }
         let Ok(_permit) = self.permits.acquire().await else { return Verdict::Fail };
         let users = Arc::clone(auth);
         let checked = tokio::task::spawn_blocking(move || {
-            let outcome = verify(&users.users[index].1, &password);
-            (outcome, password)
+            // The table is immutable: the user found above is still there.
+            let outcome = users.users.get(user.as_str()).map(|hash| verify(hash, &password));
+            (outcome.unwrap_or(Ok(false)), user, password)
         })
         .await;
         match checked {
-            Ok((Ok(true), password)) => {
+            Ok((Ok(true), user, password)) => {
                 self.cache.insert(&auth.secret_version, &user, &password);
                 Verdict::Allow
             }
-            Ok((Ok(false), _)) => Verdict::Deny,
-            Ok((Err(error), _)) => unusable(auth, &user, &error),
+            Ok((Ok(false), ..)) => Verdict::Deny,
+            Ok((Err(error), user, _)) => unusable(auth, &user, &error),
             Err(error) => {
                 tracing::error!(%error, "password verification task failed");
                 Verdict::Fail

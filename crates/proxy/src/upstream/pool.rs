@@ -36,6 +36,8 @@ const MAX_RESPONSE_BUFFER: usize = 256 * 1024;
 pub(crate) struct Pool {
     shards: [Mutex<HashMap<PoolKey, Vec<Idle>>>; SHARDS],
     pub(crate) h2: super::h2::H2Pool,
+    /// ExternalName addresses, shared by every worker's pool.
+    pub(crate) resolver: Arc<crate::Resolver>,
 }
 
 /// What makes two upstream connections interchangeable: the address, and the TLS settings
@@ -71,10 +73,11 @@ struct Idle {
 // === impl Pool ===
 
 impl Pool {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(resolver: Arc<crate::Resolver>) -> Self {
         Self {
             shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
             h2: super::h2::H2Pool::default(),
+            resolver,
         }
     }
 

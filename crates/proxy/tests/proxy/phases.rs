@@ -74,7 +74,7 @@ async fn early_answers_follow_the_phase_order() {
     auth.filters.set(Filter::BasicAuth(Arc::new(BasicAuth {
         realm: "Zone".into(),
         secret_version: "v1".into(),
-        users: vec![("foo".into(), "{PLAIN}bar".into())],
+        users: BasicAuth::users_from([("foo".into(), "{PLAIN}bar".into())]),
     })));
     let backend0 = Target::Backend(BackendId(0));
     let locations = vec![

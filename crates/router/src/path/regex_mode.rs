@@ -17,6 +17,9 @@
 //! wins the tie). We compile both regexes rather than simplifying, so that arbitrary path text
 //! (the path is a regex source here) behaves exactly as nginx's pair would.
 //!
+//! Matching: all regexes of the host in one automaton that reports the first in emitted order
+//! that matches ([`FirstMatch`]), one pass over the path instead of one search per regex.
+//!
 //! Regexes: `regex::bytes` with Unicode off, the closest to nginx's PCRE without UTF mode
 //! (`.` is one byte, `(?i)` and `\w` are ASCII). PCRE-only syntax (look-around,
 //! back-references) does not compile: that location is left out with a diagnostic.
@@ -28,22 +31,19 @@ use std::collections::HashSet;
 use portico_model::{Diagnostic, Location, PathType};
 use regex::bytes::{Regex, RegexBuilder};
 
+use super::first_match::FirstMatch;
 use super::is_prefix;
 use crate::PathMatch;
 
 /// Compiled program size limit per regex.
 pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-/// Invariant: `entries` is in first-match order; `location` indexes `server.locations`.
-#[derive(Debug, Default)]
-pub(crate) struct RegexMatcher {
-    entries: Vec<Entry>,
-}
-
+/// Invariant: the regexes of `program` are in first-match order; regex `k` belongs to
+/// `locations[k]`, an index of `server.locations`.
 #[derive(Debug)]
-struct Entry {
-    regex: Regex,
-    location: usize,
+pub(crate) struct RegexMatcher {
+    program: FirstMatch,
+    locations: Vec<usize>,
 }
 
 // === impl RegexMatcher ===
@@ -54,37 +54,59 @@ impl RegexMatcher {
         locations: &[Location],
         diagnostics: &mut Vec<Diagnostic>,
     ) -> (Self, HashSet<usize>) {
+        Self::build_with(locations, diagnostics, true)
+    }
+
+    /// [`RegexMatcher::build`]; `set`: one automaton for all regexes (what the proxy uses),
+    /// else each regex tried in turn (the reference the automaton is tested against).
+    pub(crate) fn build_with(
+        locations: &[Location],
+        diagnostics: &mut Vec<Diagnostic>,
+        set: bool,
+    ) -> (Self, HashSet<usize>) {
         let mut order: Vec<usize> = (0..locations.len()).collect();
         // The compiler keeps locations in this order already; sorting again (stable) makes the
         // first-match order a property of the locations, not of how the table was built.
         order.sort_by_key(|&i| locations[i].precedence());
         let exact_paths = exact_paths(locations);
-        let mut matcher = Self::default();
+        let (mut patterns, mut regexes, mut owners) = (Vec::new(), Vec::new(), Vec::new());
         let mut failed = HashSet::new();
         for i in order {
             let location = &locations[i];
-            let compiled: Result<Vec<Regex>, regex::Error> = sources(location, &exact_paths)
-                .iter()
-                .map(|source| compile_anchored(source))
-                .collect();
+            let anchored: Vec<String> =
+                sources(location, &exact_paths).iter().map(|s| anchor(s)).collect();
+            let compiled: Result<Vec<Regex>, regex::Error> =
+                anchored.iter().map(|pattern| compile(pattern)).collect();
             match compiled {
-                Ok(regexes) => matcher
-                    .entries
-                    .extend(regexes.into_iter().map(|regex| Entry { regex, location: i })),
+                Ok(compiled) => {
+                    owners.extend(std::iter::repeat_n(i, compiled.len()));
+                    regexes.extend(compiled);
+                    patterns.extend(anchored);
+                }
                 Err(error) => {
                     diagnostics.push(regex_diagnostic(location, &error));
                     failed.insert(i);
                 }
             }
         }
-        (matcher, failed)
+        let program = match set {
+            true => FirstMatch::build(&patterns, regexes, REGEX_SIZE_LIMIT),
+            false => FirstMatch::Each(regexes),
+        };
+        (Self { program, locations: owners }, failed)
+    }
+
+    /// Whether all regexes run as one automaton (for tests).
+    #[cfg(test)]
+    pub(crate) fn is_one_pass(&self) -> bool {
+        matches!(self.program, FirstMatch::Set(_))
     }
 
     pub(crate) fn find(&self, path: &str) -> PathMatch {
-        self.entries
-            .iter()
-            .find(|entry| entry.regex.is_match(path.as_bytes()))
-            .map_or(PathMatch::NoMatch, |entry| PathMatch::Location(entry.location))
+        match self.program.find(path.as_bytes()).and_then(|k| self.locations.get(k)) {
+            Some(&location) => PathMatch::Location(location),
+            None => PathMatch::NoMatch,
+        }
     }
 }
 
@@ -94,7 +116,7 @@ pub(crate) fn failures(locations: &[Location]) -> Vec<(usize, Diagnostic)> {
     let exact_paths = exact_paths(locations);
     let failure = |(i, location): (usize, &Location)| {
         let sources = sources(location, &exact_paths);
-        let error = sources.iter().find_map(|source| compile_anchored(source).err())?;
+        let error = sources.iter().find_map(|source| compile(&anchor(source)).err())?;
         Some((i, regex_diagnostic(location, &error)))
     };
     locations.iter().enumerate().filter_map(failure).collect()
@@ -125,9 +147,9 @@ fn sources(location: &Location, exact_paths: &HashSet<&str>) -> Vec<String> {
     sources
 }
 
-/// `~* "^<source>"`.
-fn compile_anchored(source: &str) -> Result<Regex, regex::Error> {
-    compile(&format!("(?i)^{source}"))
+/// The pattern of `~* "^<source>"`.
+fn anchor(source: &str) -> String {
+    format!("(?i)^{source}")
 }
 
 /// Builds a regex with the options shared by locations and rewrites.

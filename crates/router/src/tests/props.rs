@@ -520,3 +520,39 @@ proptest! {
         }
     }
 }
+
+// --- regex mode: one automaton against trying each regex in turn ---
+
+/// Regex sources mixing anchored and unanchored alternatives (`/a|b` is `(^/a)|(b)` in nginx),
+/// classes, repetition, optional groups, `$` and escapes, so that every shape of pattern the
+/// one-pass matcher accepts or falls back on occurs.
+fn any_regex_source() -> impl Strategy<Value = String> {
+    let pieces = ["/", "a", "B", ".", ".*", "[ab]", "(a|b)", "(/a)?", "+", "$", "\\.", "|", "b"];
+    prop::collection::vec(prop::sample::select(pieces.to_vec()), 0..6)
+        .prop_map(|p| format!("/{}", p.concat()))
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// The proxy's matcher (one automaton when every regex is anchored) finds the same location
+    /// as the regexes tried one after the other, nginx's way.
+    #[test]
+    fn one_pass_regex_matching_agrees_with_trying_each_in_turn(
+        locations in prop::collection::vec(
+            (prop_oneof![regex_path(), any_regex_source()], path_type(), any::<bool>()),
+            1..12,
+        ),
+        requests in prop::collection::vec("/[abAB./x]{0,8}", 1..12),
+    ) {
+        let built: Vec<Location> = locations
+            .iter()
+            .map(|(p, t, r)| if *r { regex_loc(p, *t) } else { loc(p, *t) })
+            .collect();
+        let (set, _) = crate::path::RegexMatcher::build_with(&built, &mut Vec::new(), true);
+        let (each, _) = crate::path::RegexMatcher::build_with(&built, &mut Vec::new(), false);
+        for request in &requests {
+            prop_assert_eq!(set.find(request), each.find(request), "{:?} in {:?}", request, locations);
+        }
+    }
+}

@@ -197,3 +197,52 @@ fn router_rewrites_and_reports_redirects() {
     assert_eq!(router.rewrite(id, 2, "/plain"), None);
     assert_eq!(router.rewrite(id, 9, "/plain"), None);
 }
+
+#[test]
+fn fifty_anchored_paths_run_as_one_automaton_and_keep_first_match_order() {
+    let mut locations: Vec<Location> =
+        (0..50).map(|i| regex_loc(&format!("/svc{i}/items/[0-9]+"), Impl)).collect();
+    locations.push(regex_loc("/svc4.*", Impl));
+    let (matcher, failed) = crate::path::RegexMatcher::build(&locations, &mut Vec::new());
+    assert!(failed.is_empty());
+    assert!(matcher.is_one_pass());
+    // Sorted by length desc: `/svc49/items/[0-9]+` comes before `/svc4.*`.
+    assert_eq!(matcher.find("/svc49/items/12345"), L(49));
+    assert_eq!(matcher.find("/SVC49/items/1x"), L(49));
+    assert_eq!(matcher.find("/svc49/other"), L(50));
+    assert_eq!(matcher.find("/svc7/items/1"), L(7));
+    assert_eq!(matcher.find("/svc7/items/"), NoMatch);
+}
+
+#[test]
+fn an_unanchored_alternative_is_tried_in_turn_like_nginx() {
+    // `~* "^/a|/b"` is `(^/a)|(/b)`: the second branch matches anywhere, and wins over a later
+    // location even when that one matches at the start.
+    let locations = vec![regex_loc("/a|/b", Impl), regex_loc("/x", Impl)];
+    let (matcher, _) = crate::path::RegexMatcher::build(&locations, &mut Vec::new());
+    assert!(!matcher.is_one_pass());
+    assert_eq!(matcher.find("/x/b"), L(0));
+    assert_eq!(matcher.find("/x"), L(1));
+}
+
+/// Timing of the bench's `regex-50` host, one automaton against each regex in turn; run by
+/// hand: `cargo test --release -p portico-router regex_50_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn regex_50_timing() {
+    let locations: Vec<Location> =
+        (0..50).map(|i| regex_loc(&format!("/svc{i}/[a-z]+/[0-9]+"), Impl)).collect();
+    let (set, _) = crate::path::RegexMatcher::build_with(&locations, &mut Vec::new(), true);
+    let (each, _) = crate::path::RegexMatcher::build_with(&locations, &mut Vec::new(), false);
+    for path in ["/svc49/items/12345", "/svc0/items/12345", "/svc10/items/1", "/nothing/here"] {
+        for (what, matcher) in [("one pass", &set), ("in turn", &each)] {
+            let rounds = 200_000u32;
+            let started = std::time::Instant::now();
+            for _ in 0..rounds {
+                std::hint::black_box(matcher.find(std::hint::black_box(path)));
+            }
+            let per = started.elapsed() / rounds;
+            println!("{path:<20} {what:<9} {per:?} -> {:?}", matcher.find(path));
+        }
+    }
+}

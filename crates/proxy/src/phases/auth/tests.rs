@@ -12,7 +12,7 @@ fn auth(version: &str, users: &[(&str, &str)]) -> Arc<BasicAuth> {
     Arc::new(BasicAuth {
         realm: "Restricted".into(),
         secret_version: version.into(),
-        users: users.iter().map(|(u, h)| (u.to_string(), h.to_string())).collect(),
+        users: BasicAuth::users_from(users.iter().map(|(u, h)| (u.to_string(), h.to_string()))),
     })
 }
 
@@ -126,4 +126,22 @@ async fn verification_does_not_block_the_runtime() {
     let (verdict, took) = checking.await.unwrap();
     assert_eq!(verdict, Verdict::Allow);
     assert!(ticks >= 3, "the runtime kept running during a {took:?} check ({ticks} ticks)");
+}
+
+#[tokio::test]
+async fn a_user_is_found_among_many_and_the_first_line_of_a_name_wins() {
+    let a = Authenticator::new(CredentialCache::default(), 2);
+    let mut pairs: Vec<(String, String)> =
+        (0..1000).map(|i| (format!("user{i}"), format!("{{PLAIN}}pw{i}"))).collect();
+    pairs.push(("user7".into(), "{PLAIN}later".into()));
+    let many = Arc::new(BasicAuth {
+        realm: "Restricted".into(),
+        secret_version: "default/many@1".into(),
+        users: BasicAuth::users_from(pairs),
+    });
+    assert_eq!(many.users.len(), 1000);
+    assert_eq!(a.check(&many, Some(&basic("user999:pw999"))).await, Verdict::Allow);
+    assert_eq!(a.check(&many, Some(&basic("user7:pw7"))).await, Verdict::Allow);
+    assert_eq!(a.check(&many, Some(&basic("user7:later"))).await, Verdict::Deny, "first wins");
+    assert_eq!(a.check(&many, Some(&basic("user1000:pw1000"))).await, Verdict::Deny);
 }
