@@ -9,6 +9,7 @@
 //! `grpcio` (`e2e/grpc/`): `python3` with `grpcio` must be installed (`.ci/run` installs it).
 #![forbid(unsafe_code)]
 
+mod answering;
 mod backend;
 mod client;
 mod conformance;
@@ -25,6 +26,7 @@ mod site;
 mod tls_backend;
 mod tls_client;
 
+pub use answering::{serve as serve_answers, Answer};
 pub use backend::{refusing_addr, Backends};
 pub use client::{get, request, Conn, Reply};
 pub use conformance::{assert_proxied, assert_redirect, Case, Running};

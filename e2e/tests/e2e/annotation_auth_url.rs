@@ -4,7 +4,6 @@
 //! is present, 401 otherwise) in front of the echo backend.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,8 +12,6 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use portico_e2e::{eventually, metric, refusing_addr, request, start_site, Backends, Dir, Portico};
 
 /// What the auth service saw of one request.
@@ -35,28 +32,21 @@ struct AuthService {
 
 impl AuthService {
     async fn start() -> (Arc<AuthService>, SocketAddr) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(AuthService::default());
-        let shared = Arc::clone(&state);
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let state = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(state.answer(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let addr = portico_e2e::serve_answers(Arc::clone(&state)).await;
         (state, addr)
     }
 
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn last(&self) -> Seen {
+        self.seen.lock().unwrap().last().cloned().unwrap()
+    }
+}
+
+impl portico_e2e::Answer for AuthService {
     async fn answer(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let (parts, body) = req.into_parts();
@@ -87,14 +77,6 @@ impl AuthService {
             _ => response.status(404),
         };
         response.body(Full::new(Bytes::from_static(b"auth body"))).unwrap()
-    }
-
-    fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
-    }
-
-    fn last(&self) -> Seen {
-        self.seen.lock().unwrap().last().cloned().unwrap()
     }
 }
 

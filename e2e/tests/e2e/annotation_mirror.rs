@@ -6,7 +6,6 @@
 //! and counted.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,8 +14,6 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use portico_e2e::{eventually, get, refusing_addr, request, start_site, Backends, Dir, Portico};
 
 /// What the mirror saw of one copy.
@@ -36,39 +33,9 @@ struct Recorder {
 
 impl Recorder {
     async fn start() -> (Arc<Recorder>, SocketAddr) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Recorder::default());
-        let shared = Arc::clone(&state);
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let state = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(state.record(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let addr = portico_e2e::serve_answers(Arc::clone(&state)).await;
         (state, addr)
-    }
-
-    async fn record(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let (parts, body) = req.into_parts();
-        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        let seen = Seen {
-            method: parts.method.to_string(),
-            uri: parts.uri.to_string(),
-            headers: parts.headers,
-            body,
-        };
-        self.seen.lock().unwrap().push(seen);
-        Response::new(Full::new(Bytes::from_static(b"mirror answer, discarded")))
     }
 
     /// Waits for the `n`-th copy and returns it.
@@ -82,6 +49,21 @@ impl Recorder {
 
     fn count(&self) -> usize {
         self.seen.lock().unwrap().len()
+    }
+}
+
+impl portico_e2e::Answer for Recorder {
+    async fn answer(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let seen = Seen {
+            method: parts.method.to_string(),
+            uri: parts.uri.to_string(),
+            headers: parts.headers,
+            body,
+        };
+        self.seen.lock().unwrap().push(seen);
+        Response::new(Full::new(Bytes::from_static(b"mirror answer, discarded")))
     }
 }
 

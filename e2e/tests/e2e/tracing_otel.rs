@@ -4,7 +4,6 @@
 //! backend reports the `traceparent` it got, and an auth service the one of its subrequest.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -12,8 +11,6 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
@@ -42,28 +39,27 @@ struct Collector {
 
 impl Collector {
     async fn start() -> (Arc<Collector>, SocketAddr) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Collector::default());
-        let shared = Arc::clone(&state);
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let state = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, Infallible>(state.answer(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let addr = portico_e2e::serve_answers(Arc::clone(&state)).await;
         (state, addr)
     }
 
+    /// Waits for the spans of trace `trace_id` (hex) until `count` have arrived.
+    async fn trace(&self, trace_id: &str, count: usize) -> Vec<Got> {
+        let of_trace = || {
+            let spans = self.spans.lock().unwrap();
+            spans.iter().filter(|g| hex(&g.span.trace_id) == trace_id).cloned().collect::<Vec<_>>()
+        };
+        eventually(&format!("{count} spans of trace {trace_id}"), || {
+            let n = of_trace().len();
+            async move { n >= count }
+        })
+        .await;
+        of_trace()
+    }
+}
+
+impl portico_e2e::Answer for Collector {
     async fn answer(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         if req.uri().path() == "/auth" {
             let traceparent = req.headers().get("traceparent").and_then(|v| v.to_str().ok());
@@ -88,20 +84,6 @@ impl Collector {
             .header("content-type", "application/x-protobuf")
             .body(Full::default())
             .unwrap()
-    }
-
-    /// Waits for the spans of trace `trace_id` (hex) until `count` have arrived.
-    async fn trace(&self, trace_id: &str, count: usize) -> Vec<Got> {
-        let of_trace = || {
-            let spans = self.spans.lock().unwrap();
-            spans.iter().filter(|g| hex(&g.span.trace_id) == trace_id).cloned().collect::<Vec<_>>()
-        };
-        eventually(&format!("{count} spans of trace {trace_id}"), || {
-            let n = of_trace().len();
-            async move { n >= count }
-        })
-        .await;
-        of_trace()
     }
 }
 
