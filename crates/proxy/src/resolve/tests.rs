@@ -1,11 +1,24 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-mod stub;
-
-use stub::{Reply, StubDns};
+use portico_dns_testkit::{Reply, StubDns};
 
 use super::*;
+
+/// A table with one ExternalName backend: `host`, port 80.
+fn table_naming(host: &str) -> RouteTable {
+    let mut table = RouteTable::default();
+    table.backends.push(portico_model::Backend {
+        name: "default-ext-80".into(),
+        namespace: "default".into(),
+        service: "ext".into(),
+        endpoints: vec![Endpoint::Dns { host: host.into(), port: 80 }],
+        algorithm: Default::default(),
+        balancing: Default::default(),
+        unavailable: None,
+    });
+    table
+}
 
 fn settings(stub: &StubDns, stale: Duration) -> DnsSettings {
     DnsSettings {
@@ -81,17 +94,7 @@ async fn names_of_the_table_are_resolved_before_their_first_request() {
     let stub = StubDns::start().await;
     stub.set("listed.test", Reply::A(vec![v4(9)], 60));
     let resolver = Resolver::new(settings(&stub, Duration::from_secs(30)));
-    let mut table = RouteTable::default();
-    table.backends.push(portico_model::Backend {
-        name: "default-ext-80".into(),
-        namespace: "default".into(),
-        service: "ext".into(),
-        endpoints: vec![Endpoint::Dns { host: "listed.test".into(), port: 80 }],
-        algorithm: Default::default(),
-        balancing: Default::default(),
-        unavailable: None,
-    });
-    resolver.track(&table);
+    resolver.track(&table_naming("listed.test"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stub.queries(), 1);
     let name = Arc::clone(resolver.inner.names.load().get("listed.test").unwrap());
@@ -105,17 +108,7 @@ async fn unused_names_are_dropped_and_listed_ones_kept() {
     stub.set("listed.test", Reply::A(vec![v4(11)], 0));
     let resolver = Resolver::new(settings(&stub, Duration::from_secs(30)));
     ip(&resolver, "once.test").await.unwrap();
-    let mut table = RouteTable::default();
-    table.backends.push(portico_model::Backend {
-        name: "default-ext-80".into(),
-        namespace: "default".into(),
-        service: "ext".into(),
-        endpoints: vec![Endpoint::Dns { host: "listed.test".into(), port: 80 }],
-        algorithm: Default::default(),
-        balancing: Default::default(),
-        unavailable: None,
-    });
-    resolver.track(&table);
+    resolver.track(&table_naming("listed.test"));
     tokio::time::sleep(Duration::from_millis(800)).await;
     let names = resolver.inner.names.load();
     assert!(names.get("once.test").is_none(), "unused for a period: dropped");

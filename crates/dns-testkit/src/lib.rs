@@ -1,5 +1,7 @@
 //! A tiny DNS server on 127.0.0.1:0 for ExternalName tests: per name, A answers with a TTL, or
-//! SERVFAIL; unknown names get NXDOMAIN. Portico is pointed at it with `--dns-resolver`.
+//! SERVFAIL; unknown names get NXDOMAIN. The resolver's unit tests name it in their settings;
+//! the e2e tests point Portico at it with `--dns-resolver`.
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
