@@ -1,12 +1,15 @@
-//! ingress-nginx's request metrics on the proxy side: one [`Handle`] per location, prepared
-//! when a table is swapped in, and a [`Recorder`] per request that gathers what nginx's log
-//! phase knows (sizes, durations) and records it once, when the response body ends.
+//! ingress-nginx's request metrics on the proxy side: one [`Handle`] per location, made when
+//! the location serves its first request ([`LazyHandles`]), and a [`Recorder`] per request
+//! that gathers what nginx's log phase knows (sizes, durations) and records it once, when the
+//! response body ends.
 //!
 //! Per request this costs: summing the request's header lengths (no allocation), cloning one
 //! `Arc` (the location's handle), and at the end the lock-free record of
-//! [`Handle::record`](portico_metrics::Handle::record).
+//! [`Handle::record`](portico_metrics::Handle::record). Only a location's first request (per
+//! table that changed it) locks and allocates, to make the handle: a table of 100,000
+//! locations that mostly sit idle does not hold 100,000 label sets.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use http::{HeaderMap, Method, Request, Response, Uri};
@@ -93,20 +96,27 @@ impl LocationHandles {
     }
 }
 
-/// The handles of one server of `table`, one per location; `defined`: a named server (the
+/// A location's handles, made on its first request. Invariant: once made, they are what
+/// [`location_handles`] gives for the table and location they were made from, so a cell
+/// carried into the next table (its server unchanged) stays right.
+pub(crate) type LazyHandles = OnceLock<LocationHandles>;
+
+/// Empty cells for the locations of `server`, one per location.
+pub(crate) fn server_handles(server: &Server) -> Arc<[LazyHandles]> {
+    server.locations.iter().map(|_| OnceLock::new()).collect()
+}
+
+/// The handles of `server`'s location `location` of `table`; `defined`: a named server (the
 /// default server's requests have no host label).
-pub(crate) fn server_handles(
+pub(crate) fn handles_of(
     table: &RouteTable,
     server: &Server,
+    location: &Location,
     defined: bool,
     metrics: &RequestMetrics,
-) -> Vec<LocationHandles> {
+) -> LocationHandles {
     let host = if defined { server.host.to_string() } else { String::new() };
-    let locations = server
-        .locations
-        .iter()
-        .map(|location| location_handles(table, location, &host, defined, metrics));
-    locations.collect()
+    location_handles(table, location, &host, defined, metrics)
 }
 
 /// One location's handles. As ingress-nginx, `service` stays the main backend's for a canary

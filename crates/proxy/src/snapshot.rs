@@ -40,10 +40,12 @@ pub struct Snapshot {
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
-    /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]);
-    /// `None` where those requests are not recorded. Filled by [`Snapshot::attach_metrics`],
-    /// shared per server with the previous table like `counters`.
-    handles: Vec<Arc<[crate::request_metrics::LocationHandles]>>,
+    /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]),
+    /// each made on its location's first request. Filled (with empty cells) by
+    /// [`Snapshot::attach_metrics`], shared per server with the previous table like `counters`.
+    handles: Vec<Arc<[crate::request_metrics::LazyHandles]>>,
+    /// Where the handles are made (set by [`Snapshot::attach_metrics`]).
+    metrics: Option<Arc<Metrics>>,
     /// The `ssl-passthrough` hosts, read before the TLS handshake.
     pub(crate) passthrough: crate::passthrough::Hosts,
     /// `enable-opentelemetry`: the tracer, when some location traces and a collector is set;
@@ -94,6 +96,7 @@ impl Snapshot {
             limits: Vec::new(),
             unrouted: None,
             handles: Vec::new(),
+            metrics: None,
             tracer: None,
         };
         (snapshot, diagnostics)
@@ -135,10 +138,11 @@ impl Snapshot {
         }
     }
 
-    /// Prepares the per-location request counters and metric handles (hashing happens here,
-    /// not per request). A server equal to one of `previous` (same host, locations and backend
-    /// names) takes `previous`'s, so one change costs the servers it touched.
-    pub(crate) fn attach_metrics(&mut self, metrics: &Metrics, previous: Option<&Snapshot>) {
+    /// Prepares the per-location request counters (hashing happens here, not per request) and
+    /// the cells of the metric handles, which a location's first request fills (see
+    /// [`crate::request_metrics`]). A server equal to one of `previous` (same host, locations
+    /// and backend names) takes `previous`'s, so one change costs the servers it touched.
+    pub(crate) fn attach_metrics(&mut self, metrics: &Arc<Metrics>, previous: Option<&Snapshot>) {
         let carried = crate::snapshot_reuse::Carried::match_servers(&self.table, previous);
         let mut by_name: HashMap<Arc<str>, RequestCounters> = HashMap::new();
         let named = self.table.servers.len();
@@ -157,19 +161,28 @@ impl Snapshot {
                     .clone()
             });
             counters.push(server_counters.collect());
-            let defined = index < named;
-            handles.push(
-                crate::request_metrics::server_handles(
-                    &self.table,
-                    server,
-                    defined,
-                    metrics.requests(),
-                )
-                .into(),
-            );
+            let cells = crate::request_metrics::server_handles(server);
+            // A changed server's locations may have served under the previous table: their
+            // handles are taken now, while that table still holds them, so no scrape in between
+            // forgets (and resets) their series. Only the first table is made fully lazy.
+            if previous.is_some() {
+                let defined = index < named;
+                for (cell, location) in cells.iter().zip(&server.locations) {
+                    let table = &self.table;
+                    let made = || {
+                        let requests = metrics.requests();
+                        crate::request_metrics::handles_of(
+                            table, server, location, defined, requests,
+                        )
+                    };
+                    cell.get_or_init(made);
+                }
+            }
+            handles.push(cells);
         }
         self.counters = counters;
         self.handles = handles;
+        self.metrics = Some(Arc::clone(metrics));
         self.unrouted = Some(metrics.request_counters(""));
         crate::table_metrics::report(&self.table, &self.certs, metrics.controller());
     }
@@ -183,14 +196,34 @@ impl Snapshot {
     }
 
     /// The ingress-nginx metric handle of a location for a request `backend` served (`None`:
-    /// not recorded, or unrouted).
+    /// not recorded, or unrouted). The location's first request makes its handles.
     pub(crate) fn metric_handle(
         &self,
         location: Option<(ServerId, usize)>,
         backend: Option<portico_model::BackendId>,
     ) -> Option<Arc<Handle>> {
         let (server, index) = location?;
-        self.handles.get(server.0.min(self.table.servers.len()))?.get(index)?.get(backend)
+        let at = server.0.min(self.table.servers.len());
+        let cell = self.handles.get(at)?.get(index)?;
+        let handles = match cell.get() {
+            Some(handles) => handles,
+            None => {
+                let metrics = self.metrics.as_ref()?.requests();
+                let server = self.server(server);
+                let location = server.locations.get(index)?;
+                let defined = at < self.table.servers.len();
+                cell.get_or_init(|| {
+                    crate::request_metrics::handles_of(
+                        &self.table,
+                        server,
+                        location,
+                        defined,
+                        metrics,
+                    )
+                })
+            }
+        };
+        handles.get(backend)
     }
 
     /// Takes the limit zones of `zones` that this table still uses (Ingress and limit

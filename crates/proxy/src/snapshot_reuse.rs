@@ -10,7 +10,7 @@ use std::sync::Arc;
 use portico_metrics::RequestCounters;
 use portico_model::{HostPattern, RouteTable, Server, Target};
 
-use crate::request_metrics::LocationHandles;
+use crate::request_metrics::LazyHandles;
 use crate::snapshot::{servers, Snapshot};
 
 /// For each server of the new table (the [`portico_router::ServerId`] order), the index of an
@@ -21,7 +21,7 @@ pub(crate) struct Carried<'a> {
 }
 
 /// What a server's metrics are made of: counters and handles, one per location.
-pub(crate) type ServerMetrics = (Arc<[RequestCounters]>, Arc<[LocationHandles]>);
+pub(crate) type ServerMetrics = (Arc<[RequestCounters]>, Arc<[LazyHandles]>);
 
 // === impl Carried ===
 

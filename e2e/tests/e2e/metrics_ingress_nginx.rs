@@ -149,6 +149,45 @@ async fn requests_carry_ingress_nginx_labels_and_histograms() {
     assert_eq!(portico_own, Some(3.0), "Portico's own counter stays");
 }
 
+/// A location's handle is made on its first request; a change to its server must carry the
+/// series on, even when a scrape comes between the swap and the next request.
+#[tokio::test]
+async fn request_counts_survive_a_change_to_their_server() {
+    let web = Backends::start("web", 1).await;
+    let dir = Dir::new();
+    site(&dir, &web).await;
+    let portico = Portico::start(dir.path(), &[]).await;
+    for _ in 0..2 {
+        assert_eq!(get(portico.http, "m.test", "/").await.unwrap().status, 200);
+    }
+    let labels = [("ingress", "site"), ("host", "m.test"), ("status", "200")];
+    let admin = portico.admin;
+    let requests = "nginx_ingress_controller_requests";
+    eventually("2 GETs counted", || async move {
+        value(&scrape(admin).await, requests, &labels) == Some(2.0)
+    })
+    .await;
+    let c = [("controller_class", CLASS)];
+    let reloads = value(&scrape(admin).await, "nginx_ingress_controller_success", &c).unwrap();
+
+    // Same host, one more path: the server changes, its first location does not.
+    let site = ingress("site").annotation("ssl-redirect", "false").tls("m.test");
+    let site = site.path(Some("m.test"), "/", "Prefix", "web");
+    dir.write("ing.yaml", site.path(Some("m.test"), "/more", "Prefix", "web"));
+    eventually("the change is live", || async move {
+        let text = scrape(admin).await;
+        value(&text, "nginx_ingress_controller_success", &c) > Some(reloads)
+    })
+    .await;
+    let text = scrape(admin).await;
+    assert_eq!(value(&text, requests, &labels), Some(2.0), "kept across the swap:\n{text}");
+    assert_eq!(get(portico.http, "m.test", "/").await.unwrap().status, 200);
+    eventually("the third GET adds to the same series", || async move {
+        value(&scrape(admin).await, requests, &labels) == Some(3.0)
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn ssl_expiry_is_reported_for_a_tls_host() {
     let web = Backends::start("web", 1).await;
