@@ -27,6 +27,10 @@ pub(crate) fn apply(
     prefix: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Arc<LocationPolicy> {
+    let annotations = &ingress.annotations;
+    if annotations.auth_proxy_set_headers.is_none() && annotations.auth.is_none() {
+        return Arc::clone(&ingress.policy);
+    }
     let mut policy = ingress.annotations.policy.clone();
     if let Some(name) = &ingress.annotations.auth_proxy_set_headers {
         proxy_headers::apply(ingress, name, &mut policy, objects, global, prefix, diagnostics);

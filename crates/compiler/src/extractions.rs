@@ -6,21 +6,41 @@
 //! objects without events), so "same `Arc`, same file, same global config" means "same
 //! extraction, diagnostics included". Invariant: a build with the cache gives exactly what a
 //! build without it gives.
+//!
+//! Parsed annotations are shared too ([`SharedParse`]): parsing depends only on the annotation
+//! map (and the prefix and global config), so Ingresses with equal maps, typically none or a
+//! chart's fixed set, hold one `Arc` of the parse instead of a kilobyte each.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use k8s_openapi::api::networking::v1::Ingress;
-use portico_model::GlobalConfig;
+use portico_annotations::IngressAnnotations;
+use portico_model::{Diagnostic, GlobalConfig, LocationPolicy};
 use portico_store::{ObjectKey, Sourced};
 
 use crate::ingress::Extraction;
+
+/// Raw annotations, as on the object.
+type RawAnnotations = BTreeMap<String, String>;
+
+/// One parse of an annotation map, shared by every Ingress carrying an equal map.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedParse {
+    pub annotations: Arc<IngressAnnotations>,
+    /// `annotations.policy`, shared as the locations hold it.
+    pub policy: Arc<LocationPolicy>,
+    /// Without an object attached (the extraction attaches each Ingress's).
+    pub diagnostics: Vec<Diagnostic>,
+    pub fatal: bool,
+}
 
 /// The extractions of the previous build, and the global config they were made under.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     global: Option<GlobalConfig>,
     entries: HashMap<ObjectKey, Entry>,
+    parses: HashMap<RawAnnotations, SharedParse>,
 }
 
 /// One build's use of the cache: hits are taken from the previous build's entries, and
@@ -29,6 +49,14 @@ pub(crate) struct Build {
     previous: HashMap<ObjectKey, Entry>,
     next: HashMap<ObjectKey, Entry>,
     global: GlobalConfig,
+    /// The parses of the previous build and of this one (only maps still in use are kept).
+    parses: Parses,
+}
+
+/// Annotation parses by map: the previous build's, and this build's so far.
+pub(crate) struct Parses {
+    previous: HashMap<RawAnnotations, SharedParse>,
+    next: HashMap<RawAnnotations, SharedParse>,
 }
 
 #[derive(Debug)]
@@ -44,15 +72,23 @@ impl Cache {
     /// Starts a build under `global`; a different global config empties the cache.
     pub(crate) fn start(&mut self, global: &GlobalConfig) -> Build {
         let mut previous = std::mem::take(&mut self.entries);
+        let mut parses = std::mem::take(&mut self.parses);
         if self.global.as_ref() != Some(global) {
             previous.clear();
+            parses.clear();
         }
-        Build { next: HashMap::with_capacity(previous.len()), previous, global: global.clone() }
+        Build {
+            next: HashMap::with_capacity(previous.len()),
+            previous,
+            global: global.clone(),
+            parses: Parses { previous: parses, next: HashMap::new() },
+        }
     }
 
     /// Keeps what `build` extracted for the next build (Ingresses it did not see are dropped).
     pub(crate) fn finish(&mut self, build: Build) {
         self.entries = build.next;
+        self.parses = build.parses.next;
         self.global = Some(build.global);
     }
 }
@@ -66,7 +102,7 @@ impl Build {
         &mut self,
         key: &ObjectKey,
         sourced: &Sourced<Ingress>,
-        extract: impl FnOnce(&ObjectKey, &Sourced<Ingress>) -> Extraction,
+        extract: impl FnOnce(&ObjectKey, &Sourced<Ingress>, &mut Parses) -> Extraction,
     ) -> Extraction {
         let hit = self
             .previous
@@ -75,10 +111,29 @@ impl Build {
         let entry = hit.unwrap_or_else(|| Entry {
             object: Arc::clone(&sourced.object),
             file: sourced.file.clone(),
-            extraction: extract(key, sourced),
+            extraction: extract(key, sourced, &mut self.parses),
         });
         let extraction = entry.extraction.clone();
         self.next.insert(key.clone(), entry);
         extraction
+    }
+}
+
+// === impl Parses ===
+
+impl Parses {
+    /// The parse of `raw`: this build's or the previous build's when an Ingress had an equal
+    /// map, else `parse`'s.
+    pub(crate) fn get(
+        &mut self,
+        raw: &RawAnnotations,
+        parse: impl FnOnce(&RawAnnotations) -> SharedParse,
+    ) -> SharedParse {
+        if let Some(shared) = self.next.get(raw) {
+            return shared.clone();
+        }
+        let shared = self.previous.remove(raw).unwrap_or_else(|| parse(raw));
+        self.next.insert(raw.clone(), shared.clone());
+        shared
     }
 }

@@ -14,6 +14,8 @@ use portico_annotations::IngressAnnotations;
 use portico_model::{Diagnostic, GlobalConfig, HostPattern, ObjectRef, PathType};
 use portico_store::{ObjectKey, Sourced};
 
+use crate::extractions::{Parses, SharedParse};
+
 /// One Ingress reduced to what routing needs. Rules with invalid hosts and unusable paths are
 /// already dropped (each with a diagnostic).
 #[derive(Debug, Clone)]
@@ -24,7 +26,11 @@ pub(crate) struct Extracted {
     /// `metadata.creationTimestamp`; `None` (typical for hand-written manifests) sorts as the
     /// oldest, like Go's zero time in ingress-nginx.
     pub created: Option<Time>,
-    pub annotations: IngressAnnotations,
+    /// Shared with the Ingresses whose annotation maps are equal ([`crate::extractions`]).
+    pub annotations: Arc<IngressAnnotations>,
+    /// `annotations.policy` as an `Arc`, shared like `annotations`: the policy of the
+    /// Ingress's locations when nothing in it is resolved from other objects ([`crate::auth`]).
+    pub policy: Arc<portico_model::LocationPolicy>,
     /// `spec.defaultBackend`, when it is a Service backend.
     pub default_backend: Option<ServiceRef>,
     /// `spec.rules` was empty: with a default backend this Ingress is a catch-all (§4.3).
@@ -85,12 +91,18 @@ pub(crate) fn extract(
     sourced: &Sourced<Ingress>,
     prefix: &str,
     global: &GlobalConfig,
+    parses: &mut Parses,
 ) -> Extraction {
     let ingress = &sourced.object;
     let object = ObjectRef::new("Ingress", &key.namespace, &key.name);
     let empty = BTreeMap::new();
     let raw_annotations = ingress.metadata.annotations.as_ref().unwrap_or(&empty);
-    let parsed = portico_annotations::parse_ingress(raw_annotations, prefix, global);
+    let parsed = parses.get(raw_annotations, |raw| {
+        let parsed = portico_annotations::parse_ingress(raw, prefix, global);
+        let policy = Arc::new(parsed.annotations.policy.clone());
+        let annotations = Arc::new(parsed.annotations);
+        SharedParse { annotations, policy, diagnostics: parsed.diagnostics, fatal: parsed.fatal }
+    });
     let mut diagnostics = parsed.diagnostics;
     let no_spec = IngressSpec::default();
     let spec = ingress.spec.as_ref().unwrap_or(&no_spec);
@@ -110,9 +122,15 @@ pub(crate) fn extract(
         return Extraction { extracted: None, diagnostics };
     }
     let mut annotations = parsed.annotations;
-    if let Some(mirror) = &mut annotations.policy.mirror {
+    let mut policy = parsed.policy;
+    if annotations.policy.mirror.is_some() {
+        // The mirror's source is this Ingress's own: its parse is no longer shared.
         let uid = ingress.metadata.uid.as_deref().filter(|uid| is_uid(uid)).unwrap_or_default();
-        Arc::make_mut(mirror).source = portico_model::Mirror::source_for(uid);
+        let own = Arc::make_mut(&mut annotations);
+        if let Some(mirror) = &mut own.policy.mirror {
+            Arc::make_mut(mirror).source = portico_model::Mirror::source_for(uid);
+        }
+        policy = Arc::new(own.policy.clone());
     }
     let extracted = Extracted {
         key: key.clone(),
@@ -120,6 +138,7 @@ pub(crate) fn extract(
         file: sourced.file.clone(),
         created: ingress.metadata.creation_timestamp.clone(),
         annotations,
+        policy,
         default_backend,
         no_rules: spec.rules.as_ref().is_none_or(Vec::is_empty),
         has_tls: spec.tls.as_ref().is_some_and(|tls| !tls.is_empty()),

@@ -257,8 +257,8 @@ impl Compiler {
                 continue;
             }
             let Extraction { extracted, diagnostics: found } =
-                extractions.get(key, sourced, |key, sourced| {
-                    ingress::extract(key, sourced, prefix, global)
+                extractions.get(key, sourced, |key, sourced, parses| {
+                    ingress::extract(key, sourced, prefix, global, parses)
                 });
             diagnostics.extend(found);
             let extracted = match extracted {

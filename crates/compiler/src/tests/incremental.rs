@@ -109,3 +109,33 @@ proptest! {
         }
     }
 }
+
+/// Ingresses with equal annotation maps share one parse and their locations one policy; an
+/// Ingress whose parse holds something of its own (a mirror's source) does not.
+#[test]
+fn equal_annotations_share_one_parse_and_policy() {
+    use std::sync::Arc;
+    let mut world = World::new();
+    world.backend("default", "a", "10.0.0.1");
+    let rule = [("/", "Prefix", "a", Port::N(80))];
+    for i in 0..2 {
+        world.ingress(ingress("default", &format!("plain{i}")).rule(&format!("p{i}.io"), &rule));
+        let rewritten = ingress("default", &format!("rw{i}")).nginx("rewrite-target", "/x");
+        world.ingress(rewritten.rule(&format!("r{i}.io"), &rule));
+        let mirrored = ingress("default", &format!("m{i}")).nginx("mirror-target", "http://m/");
+        world.ingress(mirrored.rule(&format!("m{i}.io"), &rule));
+    }
+    let mut compiler = Compiler::new(options());
+    let compiled = compiler.compile(&world.objects);
+    let extracted = |name: &str| compiler.last_good[&ObjectKey::new("default", name)].clone();
+    let shared = |a: &str, b: &str| {
+        let (a, b) = (extracted(a), extracted(b));
+        (Arc::ptr_eq(&a.annotations, &b.annotations), Arc::ptr_eq(&a.policy, &b.policy))
+    };
+    assert_eq!(shared("plain0", "plain1"), (true, true));
+    assert_eq!(shared("rw0", "rw1"), (true, true));
+    assert_eq!(shared("plain0", "rw0"), (false, false));
+    assert_eq!(shared("m0", "m1"), (false, false), "a mirror's source is per Ingress");
+    let root = |host: &str| Arc::clone(&super::server(&compiled, host).locations[0].policy);
+    assert!(Arc::ptr_eq(&root("p0.io"), &root("p1.io")), "the locations share the policy");
+}
