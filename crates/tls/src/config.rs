@@ -6,7 +6,7 @@ use std::sync::Arc;
 use portico_model::TlsSettings;
 use rustls::crypto::CryptoProvider;
 use rustls::server::danger::ClientCertVerifier;
-use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache};
+use rustls::server::NoServerSessionStorage;
 use rustls::{ServerConfig, SupportedCipherSuite};
 
 use crate::error::Error;
@@ -68,7 +68,7 @@ pub(crate) fn build_server_config(
         false => vec![b"http/1.1".to_vec()],
     };
     if settings.session_cache {
-        config.session_storage = ServerSessionMemoryCache::new(sessions);
+        config.session_storage = Arc::new(crate::sessions::SessionCache::new(sessions));
     } else {
         config.session_storage = Arc::new(NoServerSessionStorage {});
         config.send_tls13_tickets = 0;

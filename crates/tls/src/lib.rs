@@ -27,6 +27,7 @@ mod host_configs;
 mod names;
 mod resolver;
 mod secret;
+mod sessions;
 mod sni_map;
 mod store;
 mod upstream;

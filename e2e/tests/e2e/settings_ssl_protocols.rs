@@ -150,3 +150,46 @@ async fn session_tickets_follow_the_configmap_and_early_data_stays_off() {
     let check = portico.check();
     assert!(check.contains("ssl-early-data") && check.contains("0-RTT"), "{check}");
 }
+
+/// `openssl s_client` sending one `Connection: close` request and reading to the end, so a
+/// TLS 1.3 ticket (sent after the handshake) is received: its report.
+async fn s_client_request(addr: SocketAddr, args: &[&str]) -> String {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-ign_eof", "-connect", &addr.to_string()])
+        .args(["-servername", "site.test"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    let request = b"GET / HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n";
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(request).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.expect("openssl");
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// The server-side session cache (`ssl-session-cache`, on by default): a TLS 1.2 session ID
+/// and a TLS 1.3 stateful ticket both resume; with the cache off, neither does.
+#[tokio::test]
+async fn sessions_resume_from_the_server_cache_unless_it_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let resumes = |portico: SocketAddr, version: &'static str, n: usize| {
+        let file = dir.path().join(format!("{version}-{n}.pem")).display().to_string();
+        async move {
+            let text = s_client_request(portico, &[version, "-sess_out", &file]).await;
+            assert!(text.contains("New, TLSv1"), "first handshake: {text}");
+            let text = s_client_request(portico, &[version, "-sess_in", &file]).await;
+            text.contains("Reused, TLSv1")
+        }
+    };
+    let (_web, _dir, portico) = site("").await;
+    assert!(resumes(portico.https, "-tls1_2", 0).await, "TLS 1.2 session ID");
+    assert!(resumes(portico.https, "-tls1_3", 0).await, "TLS 1.3 stateful ticket");
+    let (_web, _dir, portico) = site("  ssl-session-cache: \"false\"\n").await;
+    assert!(!resumes(portico.https, "-tls1_2", 1).await, "no cache: a full handshake");
+    assert!(!resumes(portico.https, "-tls1_3", 1).await, "no cache, no tickets");
+}
