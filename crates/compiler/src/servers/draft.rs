@@ -87,6 +87,8 @@ impl ServerDraft {
     pub(crate) fn finish(self) -> Server {
         let mut locations = self.locations;
         locations.sort_by(|a, b| a.precedence().cmp(&b.precedence()));
+        // Served as is until the next change: no room kept for growth.
+        locations.shrink_to_fit();
         let regex_mode =
             locations.iter().any(|l| l.policy.use_regex || l.policy.filters.rewrite().is_some());
         Server {

@@ -20,11 +20,18 @@ pub(super) struct FileParse {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// YAML documents parsed and decoded together: a file's JSON values (several times the size
+/// of its text) exist for one batch at a time, not for the whole file.
+const BATCH_DOCUMENTS: usize = 256;
+
 /// Decodes every document of a file; `file` is only used to label diagnostics. Large files are
 /// decoded in parallel runs of documents, joined in order: the result is the same either way.
 pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
+    if !json {
+        return parse_yaml(file, text, BATCH_DOCUMENTS);
+    }
     let mut documents = Vec::new();
-    if json {
+    {
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         for (index, value) in stream.enumerate() {
             let at = Loc { doc: index + 1, line: None, error_at: None, items: String::new() };
@@ -36,8 +43,19 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
                 }
             }
         }
-    } else {
-        for document in yaml::documents(text) {
+    }
+    decode(file, documents)
+}
+
+/// [`parse`] of a YAML file, `batch` chunks at a time (the result does not depend on it).
+fn parse_yaml(file: &str, text: &str, batch: usize) -> FileParse {
+    let mut out = FileParse::default();
+    let mut chunks = yaml::chunks(text).into_iter().peekable();
+    let mut before = 0;
+    while chunks.peek().is_some() {
+        let parsed = yaml::documents_of(chunks.by_ref().take(batch.max(1)).collect(), before);
+        before += parsed.len();
+        let documents = parsed.into_iter().map(|document| {
             let mut at = Loc {
                 doc: document.index,
                 line: Some(document.line),
@@ -51,9 +69,15 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
                 }
                 None => format!("invalid YAML: {error}"),
             });
-            documents.push((value, at));
-        }
+            (value, at)
+        });
+        out = out.append(decode(file, documents.collect()));
     }
+    out
+}
+
+/// Decodes parsed documents, in parallel runs joined in order.
+fn decode(file: &str, documents: Vec<(Result<Value, String>, Loc)>) -> FileParse {
     let runs = par::map_runs(documents, |run| {
         let mut decoder = Decoder { file, out: FileParse::default() };
         for (value, at) in run {

@@ -19,8 +19,16 @@ pub(super) struct Document {
 
 /// Parses every document of `text` (chunks in parallel on large files; the result is the same
 /// as parsing in order). Empty documents come out as `Value::Null`.
+#[cfg(test)]
 pub(super) fn documents(text: &str) -> Vec<Document> {
-    let parsed = super::par::map_runs(chunks(text), |run| {
+    documents_of(chunks(text), 0)
+}
+
+/// Parses the documents of `chunks` (from [`chunks`], in order), numbering them from
+/// `before + 1`: callers parse a file's chunks a batch at a time, so a large file is never
+/// held as JSON values all at once.
+pub(super) fn documents_of(chunks: Vec<(usize, &str)>, before: usize) -> Vec<Document> {
+    let parsed = super::par::map_runs(chunks, |run| {
         run.into_iter()
             .map(|(line, chunk)| (line, chunk_documents(chunk, line)))
             .collect::<Vec<_>>()
@@ -28,7 +36,7 @@ pub(super) fn documents(text: &str) -> Vec<Document> {
     let mut out = Vec::new();
     for (line, values) in parsed.into_iter().flatten() {
         for value in values {
-            out.push(Document { index: out.len() + 1, line: line + 1, value });
+            out.push(Document { index: before + out.len() + 1, line: line + 1, value });
         }
     }
     out
@@ -36,7 +44,7 @@ pub(super) fn documents(text: &str) -> Vec<Document> {
 
 /// Splits on document-start lines (`---` at column 0 is always a marker in YAML), keeping
 /// leading comments and directives with the document they precede. Yields (0-based line, text).
-fn chunks(text: &str) -> Vec<(usize, &str)> {
+pub(super) fn chunks(text: &str) -> Vec<(usize, &str)> {
     let mut chunks = Vec::new();
     let (mut start, mut start_line, mut has_content) = (0, 0, false);
     let mut offset = 0;

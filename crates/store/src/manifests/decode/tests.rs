@@ -177,6 +177,18 @@ fn mixed_document(i: usize) -> String {
 }
 
 #[test]
+fn batched_parse_equals_whole_file_parse() {
+    let docs: Vec<String> = (0..403).map(mixed_document).collect();
+    let text = docs.join("---\n");
+    let whole = super::parse_yaml("big", &text, usize::MAX);
+    assert!(whole.entries.len() > 100 && whole.diagnostics.len() > 40);
+    for batch in [1, 7, 256] {
+        let batched = super::parse_yaml("big", &text, batch);
+        assert_eq!(format!("{batched:?}"), format!("{whole:?}"), "batches of {batch}");
+    }
+}
+
+#[test]
 fn parallel_parse_equals_sequential_parse() {
     let docs: Vec<String> = (0..403).map(mixed_document).collect();
     let text = docs.join("---\n");
