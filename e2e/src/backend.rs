@@ -37,8 +37,14 @@ impl Backends {
     }
 }
 
-/// An address that refuses connections: a port that was bound and released.
+/// An address that refuses connections: a port bound by a socket that never listens, held
+/// until the test process ends. (A port bound and released could be taken by another test's
+/// listener meanwhile, which would then answer.)
 pub async fn refusing_addr() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    listener.local_addr().expect("addr")
+    static HELD: std::sync::Mutex<Vec<tokio::net::TcpSocket>> = std::sync::Mutex::new(Vec::new());
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).expect("bind");
+    let addr = socket.local_addr().expect("addr");
+    HELD.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(socket);
+    addr
 }
