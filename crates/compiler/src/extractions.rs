@@ -40,7 +40,7 @@ pub(crate) struct SharedParse {
 pub(crate) struct Cache {
     global: Option<GlobalConfig>,
     entries: HashMap<ObjectKey, Entry>,
-    parses: HashMap<RawAnnotations, SharedParse>,
+    parses: Parses,
 }
 
 /// One build's use of the cache: hits are taken from the previous build's entries, and
@@ -49,15 +49,13 @@ pub(crate) struct Build {
     previous: HashMap<ObjectKey, Entry>,
     next: HashMap<ObjectKey, Entry>,
     global: GlobalConfig,
-    /// The parses of the previous build and of this one (only maps still in use are kept).
     parses: Parses,
 }
 
-/// Annotation parses by map: the previous build's, and this build's so far.
-pub(crate) struct Parses {
-    previous: HashMap<RawAnnotations, SharedParse>,
-    next: HashMap<RawAnnotations, SharedParse>,
-}
+/// Annotation parses by map. Between builds it keeps only the parses an extraction still
+/// holds (so a map stays shared however many builds pass without a change to it).
+#[derive(Debug, Default)]
+pub(crate) struct Parses(HashMap<RawAnnotations, SharedParse>);
 
 #[derive(Debug)]
 struct Entry {
@@ -75,20 +73,22 @@ impl Cache {
         let mut parses = std::mem::take(&mut self.parses);
         if self.global.as_ref() != Some(global) {
             previous.clear();
-            parses.clear();
+            parses.0.clear();
         }
         Build {
             next: HashMap::with_capacity(previous.len()),
             previous,
             global: global.clone(),
-            parses: Parses { previous: parses, next: HashMap::new() },
+            parses,
         }
     }
 
     /// Keeps what `build` extracted for the next build (Ingresses it did not see are dropped).
     pub(crate) fn finish(&mut self, build: Build) {
         self.entries = build.next;
-        self.parses = build.parses.next;
+        let mut parses = build.parses;
+        parses.0.retain(|_, shared| Arc::strong_count(&shared.annotations) > 1);
+        self.parses = parses;
         self.global = Some(build.global);
     }
 }
@@ -122,18 +122,17 @@ impl Build {
 // === impl Parses ===
 
 impl Parses {
-    /// The parse of `raw`: this build's or the previous build's when an Ingress had an equal
-    /// map, else `parse`'s.
+    /// The parse of `raw`: the one made for an equal map, else `parse`'s.
     pub(crate) fn get(
         &mut self,
         raw: &RawAnnotations,
         parse: impl FnOnce(&RawAnnotations) -> SharedParse,
     ) -> SharedParse {
-        if let Some(shared) = self.next.get(raw) {
+        if let Some(shared) = self.0.get(raw) {
             return shared.clone();
         }
-        let shared = self.previous.remove(raw).unwrap_or_else(|| parse(raw));
-        self.next.insert(raw.clone(), shared.clone());
+        let shared = parse(raw);
+        self.0.insert(raw.clone(), shared.clone());
         shared
     }
 }

@@ -138,4 +138,14 @@ fn equal_annotations_share_one_parse_and_policy() {
     assert_eq!(shared("m0", "m1"), (false, false), "a mirror's source is per Ingress");
     let root = |host: &str| Arc::clone(&super::server(&compiled, host).locations[0].policy);
     assert!(Arc::ptr_eq(&root("p0.io"), &root("p1.io")), "the locations share the policy");
+
+    // A build with nothing to extract, then a change to one of them: it shares again.
+    compiler.compile(&world.objects);
+    world.ingress(ingress("default", "plain1").rule("p1-moved.io", &rule));
+    compiler.compile(&world.objects);
+    let (a, b) = (
+        &compiler.last_good[&ObjectKey::new("default", "plain0")],
+        &compiler.last_good[&ObjectKey::new("default", "plain1")],
+    );
+    assert!(Arc::ptr_eq(&a.annotations, &b.annotations), "shared across builds");
 }
