@@ -148,6 +148,7 @@ impl Snapshot {
         let named = self.table.servers.len();
         let mut counters = Vec::with_capacity(named + 1);
         let mut handles = Vec::with_capacity(named + 1);
+        let mut changed = Vec::new();
         for (index, (server, names)) in servers(&self.table).zip(&self.ingress).enumerate() {
             if let Some((c, h)) = carried.metrics(index) {
                 counters.push(c);
@@ -161,28 +162,23 @@ impl Snapshot {
                     .clone()
             });
             counters.push(server_counters.collect());
-            let cells = crate::request_metrics::server_handles(server);
-            // A changed server's locations may have served under the previous table: their
-            // handles are taken now, while that table still holds them, so no scrape in between
-            // forgets (and resets) their series. Only the first table is made fully lazy.
-            if previous.is_some() {
-                let defined = index < named;
-                for (cell, location) in cells.iter().zip(&server.locations) {
-                    let table = &self.table;
-                    let made = || {
-                        let requests = metrics.requests();
-                        crate::request_metrics::handles_of(
-                            table, server, location, defined, requests,
-                        )
-                    };
-                    cell.get_or_init(made);
-                }
-            }
-            handles.push(cells);
+            handles.push(crate::request_metrics::server_handles(server));
+            changed.push(index);
         }
         self.counters = counters;
         self.handles = handles;
         self.metrics = Some(Arc::clone(metrics));
+        // A changed server's locations may have served under the previous table: their
+        // handles are taken now, while that table still holds them, so no scrape in between
+        // forgets (and resets) their series. Only the first table is made fully lazy.
+        if previous.is_some() {
+            for at in changed {
+                let locations = self.handles.get(at).map_or(0, |cells| cells.len());
+                for index in 0..locations {
+                    self.handles_at(at, index);
+                }
+            }
+        }
         self.unrouted = Some(metrics.request_counters(""));
         crate::table_metrics::report(&self.table, &self.certs, metrics.controller());
     }
@@ -203,27 +199,28 @@ impl Snapshot {
         backend: Option<portico_model::BackendId>,
     ) -> Option<Arc<Handle>> {
         let (server, index) = location?;
-        let at = server.0.min(self.table.servers.len());
+        self.handles_at(server.0.min(self.table.servers.len()), index)?.get(backend)
+    }
+
+    /// The handles of location `index` of server `at` (the [`ServerId`] order), made on first
+    /// use.
+    fn handles_at(
+        &self,
+        at: usize,
+        index: usize,
+    ) -> Option<&crate::request_metrics::LocationHandles> {
         let cell = self.handles.get(at)?.get(index)?;
-        let handles = match cell.get() {
-            Some(handles) => handles,
-            None => {
-                let metrics = self.metrics.as_ref()?.requests();
-                let server = self.server(server);
-                let location = server.locations.get(index)?;
-                let defined = at < self.table.servers.len();
-                cell.get_or_init(|| {
-                    crate::request_metrics::handles_of(
-                        &self.table,
-                        server,
-                        location,
-                        defined,
-                        metrics,
-                    )
-                })
-            }
-        };
-        handles.get(backend)
+        if let Some(handles) = cell.get() {
+            return Some(handles);
+        }
+        let metrics = self.metrics.as_ref()?.requests();
+        let server = self.server(ServerId(at));
+        let location = server.locations.get(index)?;
+        let defined = at < self.table.servers.len();
+        let table = &self.table;
+        Some(cell.get_or_init(|| {
+            crate::request_metrics::handles_of(table, server, location, defined, metrics)
+        }))
     }
 
     /// Takes the limit zones of `zones` that this table still uses (Ingress and limit

@@ -31,16 +31,14 @@ pub(super) fn parse(file: &str, text: &str, json: bool) -> FileParse {
         return parse_yaml(file, text, BATCH_DOCUMENTS);
     }
     let mut documents = Vec::new();
-    {
-        let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-        for (index, value) in stream.enumerate() {
-            let at = Loc { doc: index + 1, line: None, error_at: None, items: String::new() };
-            match value {
-                Ok(value) => documents.push((Ok(value), at)),
-                Err(error) => {
-                    documents.push((Err(format!("invalid JSON: {error}")), at));
-                    break;
-                }
+    let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    for (index, value) in stream.enumerate() {
+        let at = Loc { doc: index + 1, line: None, error_at: None, items: String::new() };
+        match value {
+            Ok(value) => documents.push((Ok(value), at)),
+            Err(error) => {
+                documents.push((Err(format!("invalid JSON: {error}")), at));
+                break;
             }
         }
     }
