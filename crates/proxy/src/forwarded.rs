@@ -26,6 +26,20 @@ const PROXY: HeaderName = HeaderName::from_static("proxy");
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
+/// Hop-by-hop and framing request headers (§5.2): never passed on as the client sent them,
+/// whether to the backend or in a subrequest (auth, mirror). Tokens listed in `Connection` are
+/// not stripped, as in nginx.
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    KEEP_ALIVE,
+    PROXY_CONNECTION,
+    header::TE,
+    // Portico frames what it forwards: the client's Transfer-Encoding never goes through.
+    header::TRANSFER_ENCODING,
+    header::EXPECT,
+    header::UPGRADE,
+];
+
 /// The client as Portico believes it, after `use-forwarded-headers` (§1.4 step 2, §1.8).
 /// Values are Bytes-backed clones of the request's own headers where possible.
 #[derive(Debug, Clone)]
@@ -126,21 +140,9 @@ pub(crate) fn upstream_headers(
     let incoming_xff = headers.remove(X_FORWARDED_FOR);
     let incoming_xfh = headers.remove(X_FORWARDED_HOST);
     let upgrade = if plan.upgrade { headers.remove(header::UPGRADE) } else { None };
-    // §5.2: hop-by-hop headers and httpoxy; tokens listed in Connection are not stripped.
-    for name in [
-        header::CONNECTION,
-        KEEP_ALIVE,
-        PROXY_CONNECTION,
-        header::TE,
-        // Portico frames what it forwards: the client's Transfer-Encoding never goes through.
-        header::TRANSFER_ENCODING,
-        header::EXPECT,
-        header::UPGRADE,
-        PROXY,
-        X_ORIGINAL_FORWARDED_FOR,
-        X_ORIGINAL_FORWARDED_HOST,
-        X_FORWARDED_PREFIX,
-    ] {
+    // §5.2: hop-by-hop headers, httpoxy, and the headers Portico sets itself.
+    let own = [PROXY, X_ORIGINAL_FORWARDED_FOR, X_ORIGINAL_FORWARDED_HOST, X_FORWARDED_PREFIX];
+    for name in HOP_BY_HOP.into_iter().chain(own) {
         headers.remove(name);
     }
     drop_underscore_headers(headers);
@@ -188,6 +190,18 @@ pub(crate) fn append_peer(incoming: &HeaderValue, peer: &HeaderValue) -> HeaderV
     joined.extend_from_slice(b", ");
     joined.extend_from_slice(peer.as_bytes());
     HeaderValue::from_bytes(&joined).unwrap_or_else(|_| peer.clone())
+}
+
+/// The client's headers as a subrequest (external auth, mirror) starts from: without the
+/// hop-by-hop and framing ones (the subrequest has its own body, or none) and without names
+/// containing `_`.
+pub(crate) fn subrequest_headers(client: &HeaderMap) -> HeaderMap {
+    let mut headers = client.clone();
+    for name in HOP_BY_HOP.into_iter().chain([header::CONTENT_LENGTH]) {
+        headers.remove(name);
+    }
+    drop_underscore_headers(&mut headers);
+    headers
 }
 
 /// nginx drops request headers whose name contains `_` (`ignore-invalid-headers`).

@@ -25,7 +25,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use http::header::{self, HeaderName};
+use http::header;
 use http::uri::{Authority, PathAndQuery};
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use http_body::Body as _;
@@ -233,20 +233,7 @@ fn request_target(uri_part: &str, expanded: bool, mirror: &Mirror, query: Option
 /// The client's headers as the mirror gets them: hop-by-hop and framing ones and those with
 /// underscores removed, `Host` replaced.
 fn copy_headers(client: &HeaderMap, host: HeaderValue) -> HeaderMap {
-    let mut headers = client.clone();
-    for name in [
-        header::CONNECTION,
-        HeaderName::from_static("keep-alive"),
-        HeaderName::from_static("proxy-connection"),
-        header::TE,
-        header::TRANSFER_ENCODING,
-        header::EXPECT,
-        header::UPGRADE,
-        header::CONTENT_LENGTH,
-    ] {
-        headers.remove(name);
-    }
-    forwarded::drop_underscore_headers(&mut headers);
+    let mut headers = forwarded::subrequest_headers(client);
     headers.insert(header::HOST, host);
     headers
 }

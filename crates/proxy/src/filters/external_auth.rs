@@ -223,21 +223,8 @@ fn build_request(
     url: Uri,
     req: &FilterRequest<'_>,
 ) -> Result<Request<Empty<Bytes>>, AuthError> {
-    let mut headers = req.headers.clone();
-    for name in [
-        header::CONNECTION,
-        HeaderName::from_static("keep-alive"),
-        HeaderName::from_static("proxy-connection"),
-        header::TE,
-        header::TRANSFER_ENCODING,
-        header::EXPECT,
-        header::UPGRADE,
-        header::CONTENT_LENGTH,
-        X_FORWARDED_PROTO,
-    ] {
-        headers.remove(name);
-    }
-    forwarded::drop_underscore_headers(&mut headers);
+    let mut headers = forwarded::subrequest_headers(req.headers);
+    headers.remove(X_FORWARDED_PROTO);
     let host = url.host().ok_or_else(|| AuthError::Url(url.to_string()))?;
     let value =
         |text: &str| HeaderValue::from_str(text).map_err(|_| AuthError::Url(url.to_string()));
