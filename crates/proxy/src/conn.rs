@@ -39,6 +39,8 @@ pub struct ConnShared {
     inflight: AtomicU32,
     /// Requests started on this connection.
     requests: AtomicU64,
+    /// Requests whose response body has been dropped.
+    finished: AtomicU64,
     /// Waiting for the client's next request with nothing in flight (eviction candidate).
     idle: AtomicBool,
     /// Asked to close as soon as it is idle (descriptor exhaustion).
@@ -55,9 +57,34 @@ pub struct ConnShared {
 #[derive(Debug)]
 pub(crate) struct InFlight(Arc<ConnShared>);
 
+/// How long an HTTP/1.1 connection waits for its next request before it gives its hyper
+/// state up ([`crate::rounds`]). Busy connections keep theirs: a round costs a hyper
+/// connection's set-up, and under load the next request comes within milliseconds.
+pub(crate) const RELEASE_AFTER: Duration = Duration::from_millis(250);
+
+/// Whether an HTTP/1.1 connection gives its hyper state up when it goes idle (see
+/// [`crate::rounds`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Release {
+    /// Reads wait as usual.
+    Off,
+    /// A read that has waited [`RELEASE_AFTER`] between requests, with nothing in flight,
+    /// ends hyper's connection (end of stream), without closing the stream.
+    Armed,
+    /// That happened: shutting down is a no-op until the stream is served again.
+    Released,
+}
+
 /// The client's byte stream as hyper sees it, guarded (module docs).
 pub(crate) struct Guarded<I> {
     io: I,
+    /// Bytes already read and scanned, returned before anything else (the first bytes of the
+    /// next request, read while no hyper connection existed).
+    unread: Option<bytes::Bytes>,
+    release: Release,
+    /// Bytes were written since the last successful flush (hyper flushes the stream only once
+    /// its own buffer is empty).
+    unflushed: bool,
     peer: std::net::SocketAddr,
     scanner: HeadScanner,
     shared: Arc<ConnShared>,
@@ -114,6 +141,7 @@ impl ConnShared {
 impl Drop for InFlight {
     fn drop(&mut self) {
         let shared = &self.0;
+        shared.finished.fetch_add(1, Ordering::AcqRel);
         if shared.inflight.fetch_sub(1, Ordering::AcqRel) == 1
             && shared.parked_busy.swap(false, Ordering::AcqRel)
         {
@@ -137,6 +165,9 @@ impl<I> Guarded<I> {
         let now = Instant::now();
         Self {
             io,
+            unread: None,
+            release: Release::Off,
+            unflushed: false,
             peer,
             scanner: HeadScanner::new(head),
             shared,
@@ -158,6 +189,27 @@ impl<I> Guarded<I> {
         self
     }
 
+    /// Bytes to return before reading again: they were read (and scanned) through this guard.
+    pub(crate) fn unread(&mut self, bytes: bytes::Bytes) {
+        if !bytes.is_empty() {
+            self.unread = Some(bytes);
+        }
+    }
+
+    /// A wait of [`RELEASE_AFTER`] between HTTP/1.1 requests ends the stream for hyper (see
+    /// [`Release`]).
+    pub(crate) fn arm_release(&mut self) {
+        self.release = Release::Armed;
+    }
+
+    /// Whether hyper's connection ended because the stream went idle (the stream is still
+    /// open); reads and shutdown behave as usual again from here.
+    pub(crate) fn take_released(&mut self) -> bool {
+        let released = self.release == Release::Released;
+        self.release = Release::Off;
+        released
+    }
+
     /// `use-http2: false`: answers an HTTP/2 preface (h2c, or h2 without ALPN) with 400.
     pub(crate) fn refuse_http2(mut self) -> Self {
         self.scanner.refuse_http2();
@@ -172,6 +224,14 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if let Some(unread) = this.unread.as_mut() {
+            let n = unread.len().min(buf.remaining());
+            buf.put_slice(&unread.split_to(n));
+            if unread.is_empty() {
+                this.unread = None;
+            }
+            return Poll::Ready(Ok(()));
+        }
         if let Some(rejecting) = this.reject.as_mut() {
             return rejecting.poll(Pin::new(&mut this.io), cx);
         }
@@ -217,7 +277,20 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {
 }
 
 impl<I> Guarded<I> {
-    /// The read would wait: arms the deadline of the current state, or fails once it passed.
+    /// An armed release applies: between HTTP/1.1 requests (no byte of the next one read),
+    /// every request read answered to its end and flushed, not refusing anything.
+    fn releases_now(&self) -> bool {
+        self.release == Release::Armed
+            && self.scanner.is_idle()
+            && !self.unflushed
+            && self.scanner.heads() == self.shared.finished.load(Ordering::Acquire)
+            && self.reject.is_none()
+            && !self.shared.busy()
+            && !self.shared.upgraded.load(Ordering::Acquire)
+    }
+
+    /// The read would wait: arms the deadline of the current state, or fails once it passed;
+    /// an armed release ends the stream for hyper once idle for [`RELEASE_AFTER`].
     fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let Some(deadline) = self.current_deadline() else {
             if (self.scanner.is_idle() || self.scanner.is_http2()) && self.shared.busy() {
@@ -232,16 +305,26 @@ impl<I> Guarded<I> {
         if self.shared.is_idle() {
             self.shared.waker.register(cx.waker());
         }
+        let release = match self.releases_now() {
+            true => self.idle_since.map(|since| since + RELEASE_AFTER),
+            false => None,
+        };
+        let wake_at = release.map_or(deadline, |at| at.min(deadline));
         loop {
-            if self.timer_at.is_none_or(|at| at > deadline) {
-                self.timer.as_mut().reset(deadline);
-                self.timer_at = Some(deadline);
+            if self.timer_at.is_none_or(|at| at > wake_at) {
+                self.timer.as_mut().reset(wake_at);
+                self.timer_at = Some(wake_at);
             }
             if self.timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
             self.timer_at = None;
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if release.is_some_and(|at| now >= at) {
+                self.release = Release::Released;
+                return Poll::Ready(Ok(())); // end of stream: hyper's connection ends, idle
+            }
+            if now >= deadline {
                 let what = match self.scanner.in_head() || self.shared.requests() == 0 {
                     true => "client-header-timeout",
                     false => "keep-alive timeout",
@@ -290,6 +373,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<I> {
         if this.reject.is_some() {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
+        this.unflushed = true;
         Pin::new(&mut this.io).poll_write(cx, buf)
     }
 
@@ -302,6 +386,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<I> {
         if this.reject.is_some() {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
+        this.unflushed = true;
         Pin::new(&mut this.io).poll_write_vectored(cx, bufs)
     }
 
@@ -310,11 +395,20 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<I> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        let flushed = Pin::new(&mut this.io).poll_flush(cx);
+        if let Poll::Ready(Ok(())) = flushed {
+            this.unflushed = false;
+        }
+        flushed
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+        let this = self.get_mut();
+        if this.release == Release::Released {
+            return Poll::Ready(Ok(())); // hyper ends its side; the stream stays open
+        }
+        Pin::new(&mut this.io).poll_shutdown(cx)
     }
 }
 

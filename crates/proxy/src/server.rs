@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use portico_metrics::Metrics;
 use portico_model::TlsSettings;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -21,6 +20,7 @@ use crate::config::{ConnInfo, ProxyConfig};
 use crate::conn::evict::Registry;
 use crate::conn::proxy_protocol::{self, Prefixed};
 use crate::conn::Guarded;
+use crate::drain::{Drain, DrainWatch};
 use crate::filters::external_auth::ExternalAuthState;
 use crate::forwarded::is_trusted;
 use crate::phases::Authenticator;
@@ -79,9 +79,12 @@ pub struct Proxy {
 }
 
 /// hyper's server side of one client connection, with the HTTP/2 settings it was built for.
-struct ConnBuilder {
-    hyper: auto::Builder<TokioExecutor>,
-    settings: TlsSettings,
+pub(crate) struct ConnBuilder {
+    /// HTTP/1.1, one connection per round ([`crate::rounds`]).
+    pub(crate) h1: http1::Builder,
+    /// HTTP/2 after its preface (used only when `settings.http2`).
+    pub(crate) h2: http2::Builder<TokioExecutor>,
+    pub(crate) settings: TlsSettings,
 }
 
 // === impl Proxy ===
@@ -233,10 +236,10 @@ impl Proxy {
         what: &str,
         mut serve: F,
     ) where
-        F: FnMut(TcpStream, SocketAddr, Watcher) -> S,
+        F: FnMut(TcpStream, SocketAddr, DrainWatch) -> S,
         S: Future<Output = ()> + Send + 'static,
     {
-        let graceful = GracefulShutdown::new();
+        let graceful = Drain::new();
         let mut shutdown = std::pin::pin!(shutdown);
         let mut failures = AcceptFailures::default();
         loop {
@@ -299,18 +302,18 @@ impl Proxy {
 
     /// Serves one client connection over any byte stream (plain TCP now, TLS later), watched
     /// by `watcher` for graceful shutdown. The returned future ends with the connection.
-    pub fn serve_connection<I>(
+    pub(crate) fn serve_connection<I>(
         self: &Arc<Self>,
         io: I,
         conn: ConnInfo,
-        watcher: Watcher,
+        watcher: DrainWatch,
     ) -> impl Future<Output = ()> + Send + 'static
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let proxy = Arc::clone(self);
         let registration = self.conns.register(&conn.shared);
-        let builder = self.builder.load();
+        let builder = self.builder.load_full();
         let mut io =
             Guarded::new(io, conn.peer, &conn.limits, Arc::clone(&conn.shared), Some(registration));
         if !builder.settings.http2 {
@@ -324,14 +327,7 @@ impl Proxy {
             let conn = Arc::clone(&conn);
             async move { Ok::<_, Infallible>(proxy.handle(req, conn).await) }
         });
-        let connection =
-            builder.hyper.serve_connection_with_upgrades(TokioIo::new(io), service).into_owned();
-        let connection = watcher.watch(connection);
-        async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%peer, %error, "client connection ended with an error");
-            }
-        }
+        crate::rounds::serve(io, service, builder, watcher, peer)
     }
 }
 
@@ -341,24 +337,18 @@ impl ConnBuilder {
     /// HTTP/1.1 always; HTTP/2 (h2 after ALPN, h2c by preface) unless `use-http2: false`, with
     /// `http2-max-concurrent-streams`.
     fn new(settings: &TlsSettings) -> Self {
-        let mut hyper = auto::Builder::new(TokioExecutor::new());
+        let mut h1 = http1::Builder::new();
         // Head timeouts and limits are the guard's (crate::conn); hyper's would add a timer
         // per request and answer 431 where nginx answers 400 or 414.
-        hyper
-            .http1()
-            .timer(TokioTimer::new())
+        h1.timer(TokioTimer::new())
             .header_read_timeout(None)
             .max_buf_size(MAX_READ_BUFFER)
             .max_headers(MAX_REQUEST_HEADERS);
-        hyper
-            .http2()
-            .timer(TokioTimer::new())
+        let mut h2 = http2::Builder::new(TokioExecutor::new());
+        h2.timer(TokioTimer::new())
             .max_header_list_size(MAX_H2_HEADER_LIST)
             .max_concurrent_streams(settings.http2_max_concurrent_streams);
-        if !settings.http2 {
-            hyper = hyper.http1_only();
-        }
-        Self { hyper, settings: settings.clone() }
+        Self { h1, h2, settings: settings.clone() }
     }
 
     /// Whether this builder already has `settings`' HTTP/2 behaviour.

@@ -43,6 +43,8 @@ pub(crate) struct HeadLimits {
 pub(crate) struct HeadScanner {
     limits: HeadLimits,
     state: State,
+    /// Request heads completed so far (every one of them gets a response or closes).
+    heads: u64,
     /// No request has started on this connection yet (h2c prior-knowledge detection).
     first: bool,
     /// `use-http2: false`: an HTTP/2 preface is refused (400) instead of passed to hyper.
@@ -118,6 +120,7 @@ impl HeadScanner {
         Self {
             limits,
             state: State::Idle,
+            heads: 0,
             first: true,
             refuse_h2: false,
             line: Line::new(),
@@ -134,6 +137,11 @@ impl HeadScanner {
     /// the client's bytes go).
     pub(crate) fn is_idle(&self) -> bool {
         self.state == State::Idle
+    }
+
+    /// Request heads seen complete so far.
+    pub(crate) fn heads(&self) -> u64 {
+        self.heads
     }
 
     /// Inside a request head (its timeout applies).
@@ -289,6 +297,7 @@ impl HeadScanner {
         if head.http11 && !head.host && !head.absolute_form {
             return Err(Reject::BadRequest("HTTP/1.1 request without Host"));
         }
+        self.heads += 1;
         self.state = if head.tunnel {
             State::Opaque
         } else if head.chunked {

@@ -243,3 +243,5 @@ fn an_http2_preface_is_refused_when_http2_is_off() {
     http1.refuse_http2();
     assert!(http1.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").is_ok(), "HTTP/1.1 unaffected");
 }
+
+mod release;

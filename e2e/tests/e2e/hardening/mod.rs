@@ -3,6 +3,7 @@
 //! graceful shutdown of WebSockets. Raw sockets where the point is the bytes on the wire.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+mod between_requests;
 mod exhaustion;
 mod framing;
 mod limits;
