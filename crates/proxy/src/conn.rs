@@ -277,8 +277,9 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncRead for Guarded<I> {
 }
 
 impl<I> Guarded<I> {
-    /// An armed release applies: between HTTP/1.1 requests (no byte of the next one read),
-    /// every request read answered to its end and flushed, not refusing anything.
+    /// An armed release applies: between HTTP/1.1 requests (no byte of the next one read; an
+    /// upgraded stream is opaque, never idle), every request read answered to its end and
+    /// flushed, not refusing anything.
     fn releases_now(&self) -> bool {
         self.release == Release::Armed
             && self.scanner.is_idle()
@@ -286,7 +287,6 @@ impl<I> Guarded<I> {
             && self.scanner.heads() == self.shared.finished.load(Ordering::Acquire)
             && self.reject.is_none()
             && !self.shared.busy()
-            && !self.shared.upgraded.load(Ordering::Acquire)
     }
 
     /// The read would wait: arms the deadline of the current state, or fails once it passed;

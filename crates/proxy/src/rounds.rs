@@ -61,8 +61,9 @@ pub(crate) async fn serve<I, S>(
             Ok(bytes) if first && builder.settings.http2 && bytes.starts_with(H2_PREFACE) => {
                 io.unread(bytes);
                 let conn = builder.h2.serve_connection(TokioIo::new(io), service);
-                return finish(std::pin::pin!(conn), &mut drain, peer, |c| c.graceful_shutdown())
-                    .await;
+                let conn = std::pin::pin!(conn);
+                let _ = finish(conn, &mut drain, peer, |c| c.graceful_shutdown()).await;
+                return;
             }
             Ok(bytes) => io.unread(bytes),
             Err(error) => {
@@ -75,21 +76,9 @@ pub(crate) async fn serve<I, S>(
         // Boxed: freed when the round ends, so an idle connection's task does not keep it.
         let mut conn =
             Box::new(builder.h1.serve_connection(TokioIo::new(io), service).with_upgrades());
-        let drained = tokio::select! {
-            biased;
-            result = &mut *conn => {
-                if let Err(error) = result {
-                    tracing::debug!(%peer, %error, "client connection ended with an error");
-                    return;
-                }
-                false
-            }
-            () = drain.signaled() => true,
-        };
-        if drained {
-            finish(std::pin::Pin::new(&mut *conn), &mut drain, peer, |c| c.graceful_shutdown())
-                .await;
-            return;
+        let round = std::pin::Pin::new(&mut *conn);
+        if finish(round, &mut drain, peer, |c| c.graceful_shutdown()).await != Some(false) {
+            return; // failed, or shutting down
         }
         let Some(parts) = conn.into_parts() else { return }; // upgraded: the tunnel has it
         io = parts.io.into_inner();
@@ -102,29 +91,32 @@ pub(crate) async fn serve<I, S>(
 }
 
 /// Drives a connection to its end; on shutdown, asks it to finish gracefully first.
+/// `Some(drained)` when it ended without error (`true`: because of shutdown); errors are
+/// logged.
 async fn finish<C, E>(
     mut conn: std::pin::Pin<&mut C>,
     drain: &mut DrainWatch,
     peer: std::net::SocketAddr,
     graceful: impl FnOnce(std::pin::Pin<&mut C>),
-) where
+) -> Option<bool>
+where
     C: Future<Output = Result<(), E>>,
     E: std::fmt::Display,
 {
-    let result = tokio::select! {
+    let (result, drained) = tokio::select! {
         biased;
-        result = conn.as_mut() => Some(result),
-        () = drain.signaled() => None,
-    };
-    let result = match result {
-        Some(result) => result,
-        None => {
+        result = conn.as_mut() => (result, false),
+        () = drain.signaled() => {
             graceful(conn.as_mut());
-            conn.await
+            (conn.await, true)
         }
     };
-    if let Err(error) = result {
-        tracing::debug!(%peer, %error, "client connection ended with an error");
+    match result {
+        Ok(()) => Some(drained),
+        Err(error) => {
+            tracing::debug!(%peer, %error, "client connection ended with an error");
+            None
+        }
     }
 }
 
@@ -159,13 +151,8 @@ where
     std::future::poll_fn(|cx| {
         let mut room = [0u8; FIRST_READ];
         let mut buf = ReadBuf::new(&mut room);
-        match std::pin::Pin::new(&mut *io).poll_read(cx, &mut buf) {
-            std::task::Poll::Ready(Ok(())) => {
-                std::task::Poll::Ready(Ok(Bytes::copy_from_slice(buf.filled())))
-            }
-            std::task::Poll::Ready(Err(error)) => std::task::Poll::Ready(Err(error)),
-            std::task::Poll::Pending => std::task::Poll::Pending,
-        }
+        let read = std::pin::Pin::new(&mut *io).poll_read(cx, &mut buf);
+        read.map_ok(|()| Bytes::copy_from_slice(buf.filled()))
     })
     .await
 }

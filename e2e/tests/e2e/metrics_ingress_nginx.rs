@@ -94,6 +94,15 @@ fn tls_secret(name: &str, host: &str) -> String {
     )
 }
 
+/// [`site`] served: its backend, its manifests and Portico (keep all three alive).
+async fn serve_site() -> (Backends, Dir, Portico) {
+    let web = Backends::start("web", 1).await;
+    let dir = Dir::new();
+    site(&dir, &web).await;
+    let portico = Portico::start(dir.path(), &[]).await;
+    (web, dir, portico)
+}
+
 /// One Ingress `site` for `m.test` (TLS, Secret `site-tls`, plain HTTP served too) to Service
 /// `web`.
 async fn site(dir: &Dir, web: &Backends) {
@@ -105,10 +114,7 @@ async fn site(dir: &Dir, web: &Backends) {
 
 #[tokio::test]
 async fn requests_carry_ingress_nginx_labels_and_histograms() {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    site(&dir, &web).await;
-    let portico = Portico::start(dir.path(), &[]).await;
+    let (_web, _dir, portico) = serve_site().await;
     for _ in 0..3 {
         assert_eq!(get(portico.http, "m.test", "/").await.unwrap().status, 200);
     }
@@ -153,10 +159,7 @@ async fn requests_carry_ingress_nginx_labels_and_histograms() {
 /// series on, even when a scrape comes between the swap and the next request.
 #[tokio::test]
 async fn request_counts_survive_a_change_to_their_server() {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    site(&dir, &web).await;
-    let portico = Portico::start(dir.path(), &[]).await;
+    let (_web, dir, portico) = serve_site().await;
     for _ in 0..2 {
         assert_eq!(get(portico.http, "m.test", "/").await.unwrap().status, 200);
     }
@@ -190,10 +193,7 @@ async fn request_counts_survive_a_change_to_their_server() {
 
 #[tokio::test]
 async fn ssl_expiry_is_reported_for_a_tls_host() {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    site(&dir, &web).await;
-    let portico = Portico::start(dir.path(), &[]).await;
+    let (_web, _dir, portico) = serve_site().await;
     let text = scrape(portico.admin).await;
     let want = [("host", "m.test"), ("secret_name", "site-tls"), ("namespace", "default")];
     let expiry = value(&text, "nginx_ingress_controller_ssl_expire_time_seconds", &want)
@@ -204,10 +204,7 @@ async fn ssl_expiry_is_reported_for_a_tls_host() {
 
 #[tokio::test]
 async fn reload_metrics_follow_a_good_then_a_bad_then_a_good_change() {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    site(&dir, &web).await;
-    let portico = Portico::start(dir.path(), &[]).await;
+    let (_web, dir, portico) = serve_site().await;
     let admin = portico.admin;
     let c = [("controller_class", CLASS)];
     let text = scrape(admin).await;
@@ -370,10 +367,7 @@ fn shipped_queries() -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_metric_the_dashboards_and_the_rules_query_is_exported() {
-    let web = Backends::start("web", 1).await;
-    let dir = Dir::new();
-    site(&dir, &web).await;
-    let portico = Portico::start(dir.path(), &[]).await;
+    let (_web, _dir, portico) = serve_site().await;
     assert_eq!(get(portico.http, "m.test", "/").await.unwrap().status, 200);
     let admin = portico.admin;
     eventually("the request recorded", || async move {
