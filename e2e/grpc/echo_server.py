@@ -43,22 +43,26 @@ def fail(request, context):
 
 
 def wait_for_end(request, context):
+    """An event set when the call ends; the end is reported from grpcio's termination callback,
+    which runs even when grpcio stops pulling a cancelled stream's generator before it resumes."""
     ended = threading.Event()
-    context.add_callback(ended.set)
+
+    def on_end():
+        emit(event="ended", name=request.decode())
+        ended.set()
+
+    context.add_callback(on_end)
     return ended
 
 
 def slow(request, context):
     ended = wait_for_end(request, context)
     yield b"first"
-    if ended.wait(PATIENCE_SECS):
-        emit(event="ended", name=request.decode())
+    ended.wait(PATIENCE_SECS)
 
 
 def slow_unary(request, context):
-    ended = wait_for_end(request, context)
-    if ended.wait(PATIENCE_SECS):
-        emit(event="ended", name=request.decode())
+    wait_for_end(request, context).wait(PATIENCE_SECS)
     return b"late"
 
 
