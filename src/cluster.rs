@@ -61,10 +61,10 @@ impl Cluster {
         metrics: Arc<Metrics>,
         stop: watch::Receiver<bool>,
     ) {
-        // Compiling is CPU work: the runtime worker hands its other tasks over first.
+        // Compiling is CPU work, done off the runtime.
         let rebuild = move |objects: &portico_store::Objects| {
             let started = std::time::Instant::now();
-            tokio::task::block_in_place(|| pipeline.rebuild(objects, Vec::new(), started))
+            crate::pipeline::off_thread(|| pipeline.rebuild(objects, Vec::new(), started))
         };
         portico_cluster::run(self.client, self.config, metrics, rebuild, stop).await;
     }

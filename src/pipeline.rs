@@ -73,6 +73,21 @@ impl Pipeline {
     }
 }
 
+/// Runs one build's CPU work (parsing, compiling, the snapshot) on a thread of its own, made
+/// for this build and ended with it, and waits for it; the caller's runtime worker hands its
+/// other tasks over first. Why a thread: the allocator keeps a thread's freed pages for reuse
+/// and returns them to the system only while that thread allocates again, so the transient
+/// memory of a build (parse trees, the previous table) stayed resident on a long-lived
+/// thread; a thread that ends returns it at once.
+pub fn off_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| match scope.spawn(work).join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+    })
+}
+
 /// Whole milliseconds from `from` to `to`, for the reload log line.
 fn millis(from: Instant, to: Instant) -> u64 {
     u64::try_from(to.duration_since(from).as_millis()).unwrap_or(u64::MAX)

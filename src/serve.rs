@@ -159,9 +159,9 @@ fn manifests(
 
 /// Reads the directory and swaps in a new table, unless no file was added, removed or
 /// re-parsed (a touched or rewritten-as-is file rebuilds nothing). Parsing and compiling are
-/// CPU work: the runtime worker hands its other tasks over first.
+/// CPU work, done off the runtime ([`crate::pipeline::off_thread`]).
 fn reload(source: &mut ManifestSource, pipeline: &mut Pipeline) {
-    tokio::task::block_in_place(|| {
+    crate::pipeline::off_thread(|| {
         let started = std::time::Instant::now();
         let loaded = source.load();
         if !loaded.changed {

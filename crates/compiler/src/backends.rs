@@ -24,7 +24,10 @@ pub(crate) const DEFAULT_BACKEND_NAME: &str = "upstream-default-backend";
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     slots: Vec<Slot>,
-    by_key: HashMap<(String, String, PortRef), BackendId>,
+    /// By `namespace\0service\0port` ([`Registry::key`]): looked up without allocating.
+    by_key: HashMap<String, BackendId>,
+    /// The key being looked up, reused across lookups.
+    scratch: String,
     /// `(main, canary)`: the canary backend takes the main backend's cookie affinity once
     /// both are merged (ingress-nginx `mergeAlternativeBackend`, `affinity-canary-behavior`
     /// other than `legacy`).
@@ -36,8 +39,16 @@ pub(crate) struct Registry {
 pub(crate) struct Use {
     pub object: ObjectRef,
     pub file: Option<String>,
-    /// The referencing `...backend.service` field.
-    pub field: String,
+    /// Where the reference is written (its `...backend.service` field).
+    pub at: crate::ingress::Spot,
+}
+
+/// A [`Use`] borrowed from its Ingress: copied only when the backend keeps it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UseOf<'a> {
+    pub object: &'a ObjectRef,
+    pub file: &'a Option<String>,
+    pub at: crate::ingress::Spot,
 }
 
 #[derive(Debug)]
@@ -67,28 +78,52 @@ impl Registry {
         namespace: &str,
         service: &ServiceRef,
         wanted: Wanted<'_>,
-        user: Use,
+        user: UseOf<'_>,
     ) -> BackendId {
-        let key = (namespace.to_string(), service.service.clone(), service.port.clone());
-        let id = *self.by_key.entry(key).or_insert_with(|| {
-            self.slots.push(Slot::Service {
-                namespace: namespace.to_string(),
-                service: service.service.clone(),
-                port: service.port.clone(),
-                balancing: balancing::Draft::new(&wanted),
-                uses: Vec::new(),
-            });
-            BackendId(self.slots.len() - 1)
-        });
+        Self::key(&mut self.scratch, namespace, service);
+        let id = match self.by_key.get(self.scratch.as_str()) {
+            Some(id) => *id,
+            None => {
+                self.slots.push(Slot::Service {
+                    namespace: namespace.to_string(),
+                    service: service.service.clone(),
+                    port: service.port.clone(),
+                    balancing: balancing::Draft::new(&wanted),
+                    uses: Vec::new(),
+                });
+                let id = BackendId(self.slots.len() - 1);
+                self.by_key.insert(self.scratch.clone(), id);
+                id
+            }
+        };
         if let Some(Slot::Service { uses, balancing, .. }) = self.slots.get_mut(id.0) {
-            balancing.add(&user.object, &wanted);
+            balancing.add(user.object, &wanted);
             // Uses of one Ingress are registered together: comparing with the last one is
             // enough to keep one per Ingress.
-            if uses.last().is_none_or(|last| last.object != user.object) {
-                uses.push(user);
+            if uses.last().is_none_or(|last| last.object != *user.object) {
+                uses.push(Use {
+                    object: user.object.clone(),
+                    file: user.file.clone(),
+                    at: user.at,
+                });
             }
         }
         id
+    }
+
+    /// Writes the lookup key of a Service port into `out` (NUL cannot occur in names).
+    fn key(out: &mut String, namespace: &str, service: &ServiceRef) {
+        use std::fmt::Write;
+        out.clear();
+        out.push_str(namespace);
+        out.push('\0');
+        out.push_str(&service.service);
+        out.push('\0');
+        // Writing to a String cannot fail.
+        let _ = match &service.port {
+            PortRef::Number(n) => write!(out, "{n}"),
+            PortRef::Name(name) => write!(out, "name:{name}"),
+        };
     }
 
     /// Adds an already resolved backend.
@@ -185,7 +220,7 @@ fn cluster_ip(
             let warnings = uses.iter().map(|user| {
                 let mut d = Diagnostic::warning(message.clone())
                     .with_object(user.object.clone())
-                    .with_field(user.field.clone());
+                    .with_field(user.at.service_field());
                 d.file = user.file.clone();
                 d
             });
@@ -202,9 +237,11 @@ fn problem_diagnostic(problem: &service::Problem, user: &Use) -> Diagnostic {
             Diagnostic::warning(format!("{}; requests answer 503", problem.message))
         }
     };
-    let mut d = d
-        .with_object(user.object.clone())
-        .with_field(format!("{}{}", user.field, problem.field_suffix));
+    let mut d = d.with_object(user.object.clone()).with_field(format!(
+        "{}{}",
+        user.at.service_field(),
+        problem.field_suffix
+    ));
     d.file = user.file.clone();
     d
 }

@@ -40,12 +40,12 @@ pub(crate) struct Inputs<'a> {
 /// `table.backends`.
 pub(crate) fn apply(table: &mut RouteTable, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>) {
     let by_object: HashMap<&ObjectRef, &Prepared> =
-        inputs.prepared.iter().map(|p| (&p.ingress.object, p)).collect();
+        inputs.prepared.iter().map(|p| (&*p.ingress.object, p)).collect();
     let mut custom: HashMap<ObjectKey, Option<BackendId>> = HashMap::new();
     let mut servers = std::mem::take(&mut table.servers);
     for server in servers.iter_mut().chain(std::iter::once(&mut table.default_server)) {
         for location in &mut server.locations {
-            let prepared = location.ingress.as_ref().and_then(|o| by_object.get(o)).copied();
+            let prepared = location.ingress.as_ref().and_then(|o| by_object.get(&**o)).copied();
             let backend = prepared
                 .and_then(|p| custom_backend(p, inputs, &mut table.backends, &mut custom, out));
             adjust(location, prepared, backend, inputs.default_target, &table.backends);

@@ -21,7 +21,7 @@ use crate::extractions::{Parses, SharedParse};
 #[derive(Debug, Clone)]
 pub(crate) struct Extracted {
     pub key: ObjectKey,
-    pub object: ObjectRef,
+    pub object: Arc<ObjectRef>,
     pub file: Option<String>,
     /// `metadata.creationTimestamp`; `None` (typical for hand-written manifests) sorts as the
     /// oldest, like Go's zero time in ingress-nginx.
@@ -57,8 +57,18 @@ pub(crate) struct PathRule {
     pub path: String,
     pub path_type: PathType,
     pub backend: ServiceRef,
-    /// `spec.rules[i].http.paths[j]`, for diagnostics.
-    pub field: String,
+    /// Where it was written; displays as `spec.rules[i].http.paths[j]`.
+    pub field: Spot,
+}
+
+/// Where in an Ingress a path or a backend was written, for diagnostics. Indices, not text:
+/// an extraction lives as long as its Ingress, and the text is only needed for a diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Spot {
+    /// `spec.rules[rule].http.paths[path]`.
+    Path { rule: u32, path: u32 },
+    /// `spec.defaultBackend`.
+    DefaultBackend,
 }
 
 /// A Service backend reference: `service.name` and `service.port`.
@@ -66,8 +76,35 @@ pub(crate) struct PathRule {
 pub(crate) struct ServiceRef {
     pub service: String,
     pub port: PortRef,
-    /// The `...backend.service` field path, for diagnostics.
-    pub field: String,
+    /// The path (or `spec.defaultBackend`) holding the reference.
+    pub at: Spot,
+}
+
+// === impl Spot ===
+
+impl Spot {
+    /// `spec.rules[i].http.paths[j]` of the `i`-th rule's `j`-th path (indices saturate).
+    pub fn path(rule: usize, path: usize) -> Self {
+        let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        Spot::Path { rule: index(rule), path: index(path) }
+    }
+
+    /// The `...backend.service` field of the Service reference written here.
+    pub fn service_field(self) -> String {
+        match self {
+            Spot::Path { .. } => format!("{self}.backend.service"),
+            Spot::DefaultBackend => format!("{self}.service"),
+        }
+    }
+}
+
+impl std::fmt::Display for Spot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Spot::Path { rule, path } => write!(f, "spec.rules[{rule}].http.paths[{path}]"),
+            Spot::DefaultBackend => f.write_str("spec.defaultBackend"),
+        }
+    }
 }
 
 /// `service.port.number` or `service.port.name`.
@@ -115,7 +152,7 @@ pub(crate) fn extract(
     let default_backend = spec
         .default_backend
         .as_ref()
-        .and_then(|b| rules::service_ref(b, "spec.defaultBackend", &mut diagnostics));
+        .and_then(|b| rules::service_ref(b, Spot::DefaultBackend, &mut diagnostics));
     let diagnostics =
         diagnostics.into_iter().map(|d| attach(d, &object, sourced.file.as_deref())).collect();
     if parsed.fatal {
@@ -134,7 +171,7 @@ pub(crate) fn extract(
     }
     let extracted = Extracted {
         key: key.clone(),
-        object,
+        object: Arc::new(object),
         file: sourced.file.clone(),
         created: ingress.metadata.creation_timestamp.clone(),
         annotations,

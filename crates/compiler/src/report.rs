@@ -131,7 +131,7 @@ fn standing(
     }
     let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
     let denied = servers.flat_map(|s| &s.locations).any(|location| {
-        location.ingress.as_ref() == Some(object) && location.policy.denied.is_some()
+        location.ingress.as_deref() == Some(object) && location.policy.denied.is_some()
     });
     if denied {
         return Standing::Denied;

@@ -15,7 +15,7 @@ use portico_model::{
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use crate::backends::{Registry, Use, Wanted};
+use crate::backends::{Registry, UseOf, Wanted};
 use crate::ingress::{Extracted, PathRule, ServiceRef};
 use crate::policy;
 use draft::{PathKey, ServerDraft};
@@ -73,7 +73,7 @@ pub(crate) fn build<'a>(
     diagnostics: &'a mut Vec<Diagnostic>,
 ) -> Servers {
     let created =
-        ingresses.iter().map(|p| (&p.ingress.object, p.ingress.created.as_ref())).collect();
+        ingresses.iter().map(|p| (&*p.ingress.object, p.ingress.created.as_ref())).collect();
     let mut merge = Merge {
         created,
         global,
@@ -208,7 +208,7 @@ impl Merge<'_> {
         }
         // ingress-nginx sets the server's flag where the Ingress's location is added.
         if prepared.ingress.annotations.from_to_www_redirect && server.from_to_www.is_none() {
-            server.from_to_www = Some(prepared.ingress.object.clone());
+            server.from_to_www = Some(ObjectRef::clone(&prepared.ingress.object));
         }
     }
 
@@ -226,13 +226,13 @@ impl Merge<'_> {
         prepared: &Prepared,
         host: &HostPattern,
         path: &PathRule,
-        owner: Option<ObjectRef>,
+        owner: Option<Arc<ObjectRef>>,
     ) {
         let ingress = &prepared.ingress;
         let owner = match owner {
-            Some(owner) if owner == ingress.object => "earlier in this Ingress".to_string(),
+            Some(owner) if *owner == *ingress.object => "earlier in this Ingress".to_string(),
             Some(owner) => {
-                let why = precedence(self.created.get(&owner).copied().flatten(), ingress);
+                let why = precedence(self.created.get(&*owner).copied().flatten(), ingress);
                 format!("by {owner} ({why})")
             }
             None => "already".to_string(),
@@ -265,10 +265,6 @@ pub(crate) fn register(
 ) -> Target {
     let ingress = &prepared.ingress;
     let wanted = Wanted::of(&ingress.annotations, global.load_balance);
-    let user = Use {
-        object: ingress.object.clone(),
-        file: ingress.file.clone(),
-        field: backend.field.clone(),
-    };
+    let user = UseOf { object: &ingress.object, file: &ingress.file, at: backend.at };
     Target::Backend(registry.service(&ingress.key.namespace, backend, wanted, user))
 }

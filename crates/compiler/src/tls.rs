@@ -172,7 +172,7 @@ impl Secrets<'_> {
                 Settled::Unusable(ReadError::NotFound) => {
                     // Reported per referencing Ingress (below), not cached as a Secret problem.
                     // A warning, as ingress-nginx: usual while cert-manager has not issued yet.
-                    let reported = (ingress.object.clone(), entry.field.clone());
+                    let reported = (ObjectRef::clone(&ingress.object), entry.field.clone());
                     if self.reported.insert(reported) {
                         let d = Diagnostic::warning(format!(
                             "Secret {key} not found; its hosts are served the default \

@@ -18,6 +18,13 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+impl From<std::sync::Arc<ObjectRef>> for ObjectRef {
+    /// The shared reference's value (moved out when it was the last holder).
+    fn from(shared: std::sync::Arc<ObjectRef>) -> Self {
+        std::sync::Arc::unwrap_or_clone(shared)
+    }
+}
+
 /// One problem found while loading or compiling input. Never fatal to anything but its object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -70,8 +77,9 @@ impl Diagnostic {
         Self { severity: Severity::Warning, ..Self::error(message) }
     }
 
-    pub fn with_object(mut self, object: ObjectRef) -> Self {
-        self.object = Some(object);
+    /// Names the object the diagnostic is about (an [`ObjectRef`], or a shared one).
+    pub fn with_object(mut self, object: impl Into<ObjectRef>) -> Self {
+        self.object = Some(object.into());
         self
     }
 

@@ -7,6 +7,8 @@
 //! precedence order ([`RequestMatch::precedence`], stable for equal precedence), so the first
 //! rule whose match holds decides.
 
+use std::sync::Arc;
+
 use crate::{HeaderName, ObjectRef, Target};
 
 /// The targets of a location and how one is chosen per request.
@@ -23,7 +25,7 @@ pub struct WeightedTarget {
     /// Relative weight; all zero means the primary takes everything.
     pub weight: u32,
     /// The Ingress that added this target (a canary); `None` for the primary.
-    pub ingress: Option<ObjectRef>,
+    pub ingress: Option<Arc<ObjectRef>>,
 }
 
 /// "When the request matches, send it to `targets[choose]`."

@@ -101,8 +101,9 @@ pub struct Location {
     /// (canaries).
     pub backends: Backends,
     pub policy: Arc<LocationPolicy>,
-    /// The Ingress this location came from; `None` for the synthetic default location.
-    pub ingress: Option<ObjectRef>,
+    /// The Ingress this location came from; `None` for the synthetic default location. Shared
+    /// by every location of that Ingress.
+    pub ingress: Option<Arc<ObjectRef>>,
     /// The implicit `Prefix /` location of §4.3 (created by the first Ingress of the host).
     pub implicit: bool,
     /// Insertion order within its server (the implicit root first; a location taking over the

@@ -100,7 +100,7 @@ impl RewriteRule {
 
 fn located(diagnostic: Diagnostic, location: &Location) -> Diagnostic {
     match &location.ingress {
-        Some(ingress) => diagnostic.with_object(ingress.clone()),
+        Some(ingress) => diagnostic.with_object(portico_model::ObjectRef::clone(ingress)),
         None => diagnostic,
     }
 }

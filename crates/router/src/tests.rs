@@ -19,7 +19,11 @@ fn loc(path: &str, path_type: PathType) -> Location {
         path_type,
         backends: portico_model::Backends::single(Target::NotFound),
         policy: Arc::new(LocationPolicy::default()),
-        ingress: Some(ObjectRef::new("Ingress", "default", format!("ing{path}"))),
+        ingress: Some(std::sync::Arc::new(ObjectRef::new(
+            "Ingress",
+            "default",
+            format!("ing{path}"),
+        ))),
         implicit: false,
         order: 0,
     }

@@ -11,6 +11,7 @@ use portico_model::Diagnostic;
 use crate::error::chain;
 use crate::Objects;
 
+mod compact;
 mod convert;
 mod decode;
 mod entry;

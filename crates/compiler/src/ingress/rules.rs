@@ -3,7 +3,7 @@
 use k8s_openapi::api::networking::v1::{IngressBackend, IngressRule};
 use portico_model::{Diagnostic, PathType};
 
-use super::{PathRule, PortRef, Rule, ServiceRef};
+use super::{PathRule, PortRef, Rule, ServiceRef, Spot};
 use crate::host::parse_rule_host;
 
 /// Extracts every rule whose host is valid, and every usable path of it. `use_regex` (the
@@ -29,15 +29,13 @@ pub(super) fn extract_rules(
             },
         };
         let http_paths = rule.http.as_ref().map(|http| http.paths.as_slice()).unwrap_or_default();
-        let paths = http_paths
-            .iter()
-            .enumerate()
-            .filter_map(|(j, p)| {
-                let field = format!("spec.rules[{i}].http.paths[{j}]");
-                let path = p.path.as_deref().filter(|p| !p.is_empty()).unwrap_or("/");
-                extract_path(path, &p.path_type, &p.backend, use_regex, field, diagnostics)
-            })
-            .collect();
+        // Sized up front: `collect` over `filter_map` would grow to 4, 8, 16... and the
+        // extraction lives as long as the Ingress is loaded.
+        let mut paths = Vec::with_capacity(http_paths.len());
+        paths.extend(http_paths.iter().enumerate().filter_map(|(j, p)| {
+            let path = p.path.as_deref().filter(|p| !p.is_empty()).unwrap_or("/");
+            extract_path(path, &p.path_type, &p.backend, use_regex, Spot::path(i, j), diagnostics)
+        }));
         out.push(Rule { host, paths });
     }
     out
@@ -49,7 +47,7 @@ fn extract_path(
     path_type: &str,
     backend: &IngressBackend,
     use_regex: bool,
-    field: String,
+    field: Spot,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<PathRule> {
     let path_type = match path_type {
@@ -74,20 +72,23 @@ fn extract_path(
         );
         return None;
     }
-    let backend = service_ref(backend, &format!("{field}.backend"), diagnostics)?;
+    let backend = service_ref(backend, field, diagnostics)?;
     Some(PathRule { path: path.to_string(), path_type, backend, field })
 }
 
-/// The Service reference of `backend` (at field path `field`), or `None` with a diagnostic:
-/// `resource:` backends are not supported, and a Service needs a name and a port.
+/// The Service reference of `backend` (of the path or default backend `at`), or `None` with a
+/// diagnostic: `resource:` backends are not supported, and a Service needs a name and a port.
 pub(super) fn service_ref(
     backend: &IngressBackend,
-    field: &str,
+    at: Spot,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<ServiceRef> {
     let mut fail = |message: &str, suffix: &str| {
-        diagnostics
-            .push(Diagnostic::error(message.to_string()).with_field(format!("{field}{suffix}")));
+        let field = match at {
+            Spot::Path { .. } => format!("{at}.backend{suffix}"),
+            Spot::DefaultBackend => format!("{at}{suffix}"),
+        };
+        diagnostics.push(Diagnostic::error(message.to_string()).with_field(field));
         None
     };
     if backend.service.is_none() && backend.resource.is_some() {
@@ -111,5 +112,5 @@ pub(super) fn service_ref(
         (None, Some(name)) if !name.is_empty() => PortRef::Name(name.to_string()),
         _ => return fail("backend service needs port.number or port.name", ".service.port"),
     };
-    Some(ServiceRef { service: service.name.clone(), port, field: format!("{field}.service") })
+    Some(ServiceRef { service: service.name.clone(), port, at })
 }

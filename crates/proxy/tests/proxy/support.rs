@@ -124,7 +124,9 @@ pub fn location(
         path_type,
         backends: portico_model::Backends::single(target),
         policy: Arc::new(policy),
-        ingress: Some(portico_model::ObjectRef::new("Ingress", "default", "web")),
+        ingress: Some(std::sync::Arc::new(portico_model::ObjectRef::new(
+            "Ingress", "default", "web",
+        ))),
         implicit: false,
         order: 0,
     }

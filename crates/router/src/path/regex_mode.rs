@@ -166,7 +166,7 @@ pub(crate) fn regex_diagnostic(location: &Location, error: &regex::Error) -> Dia
     ))
     .with_field("path");
     if let Some(ingress) = &location.ingress {
-        diagnostic = diagnostic.with_object(ingress.clone());
+        diagnostic = diagnostic.with_object(portico_model::ObjectRef::clone(ingress));
     }
     diagnostic
 }

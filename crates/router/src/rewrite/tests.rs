@@ -17,7 +17,7 @@ fn rule(path: &str, target: &str) -> (Option<RewriteRule>, Vec<Diagnostic>) {
             policy.filters.set(portico_model::Filter::Rewrite(Arc::new(rewrite)));
             policy
         }),
-        ingress: Some(ObjectRef::new("Ingress", "ns", "rw")),
+        ingress: Some(std::sync::Arc::new(ObjectRef::new("Ingress", "ns", "rw"))),
         implicit: false,
         order: 0,
     };

@@ -8,7 +8,7 @@ use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::convert;
+use super::{compact, convert};
 use crate::AnyObject;
 use crate::ObjectKey;
 
@@ -58,7 +58,11 @@ pub(super) fn decode(
     let key = || ObjectKey::new(ns, name);
     let one = |object| Ok(vec![(key(), object)]);
     match kind {
-        Kind::Ingress => one(AnyObject::Ingress(Arc::new(typed::<Ingress>(value)?))),
+        Kind::Ingress => {
+            let mut ingress = typed::<Ingress>(value)?;
+            compact::ingress(&mut ingress);
+            one(AnyObject::Ingress(Arc::new(ingress)))
+        }
         Kind::IngressClass => one(AnyObject::IngressClass(Arc::new(typed::<IngressClass>(value)?))),
         Kind::Service => one(AnyObject::Service(Arc::new(typed::<Service>(value)?))),
         Kind::EndpointSlice => {
