@@ -35,8 +35,9 @@ pub struct Snapshot {
     /// Same shape as `ingress`; filled by [`Snapshot::attach_metrics`] when swapped in. Per
     /// server an `Arc`, shared with the previous table where the server did not change.
     counters: Vec<Arc<[RequestCounters]>>,
-    /// Same shape as `ingress`: the limit zones of the locations with limits; filled by
-    /// [`Snapshot::attach_limits`] when swapped in.
+    /// Like `ingress`, but each server's list ends at its last location with limits: the
+    /// limit zones of the locations with limits; filled by [`Snapshot::attach_limits`] when
+    /// swapped in.
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
@@ -67,14 +68,16 @@ impl Snapshot {
         let hsts = hsts.and_then(|value| HeaderValue::try_from(value).ok());
         let balancers = table.backends.iter().map(|b| Arc::new(Balancer::for_backend(b))).collect();
         let empty: Arc<str> = Arc::from("");
-        let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        // By the address of the Ingress's shared ObjectRef (one per Ingress in a table): the
+        // name is formatted once per Ingress, not once per location.
+        let mut names: HashMap<*const portico_model::ObjectRef, Arc<str>> = HashMap::new();
         let ingress = servers(&table)
             .map(|server| {
                 let locations = server.locations.iter().map(|location| match &location.ingress {
-                    Some(obj) => {
-                        let key = format!("{}/{}", obj.namespace, obj.name);
-                        names.entry(key).or_insert_with_key(|k| Arc::from(k.as_str())).clone()
-                    }
+                    Some(obj) => names
+                        .entry(Arc::as_ptr(obj))
+                        .or_insert_with(|| Arc::from(format!("{}/{}", obj.namespace, obj.name)))
+                        .clone(),
                     None => empty.clone(),
                 });
                 locations.collect()
@@ -239,7 +242,11 @@ impl Snapshot {
                         .or_insert_with(|| metrics.limit_rejections(name));
                     Some(zones.attach((name, counters), limits, &mut next))
                 });
-                locations.collect()
+                // Most servers have no limits: their list stays empty (reads past it are None).
+                let mut cells: Vec<Option<LimitState>> = locations.collect();
+                cells.truncate(cells.iter().rposition(Option::is_some).map_or(0, |at| at + 1));
+                cells.shrink_to_fit();
+                cells
             })
             .collect();
         self.limits = limits;

@@ -55,9 +55,11 @@ pub struct Router {
 #[derive(Debug)]
 struct ServerRoutes {
     paths: PathMatcher,
-    /// Indexed like `server.locations`; `Some` for locations that rewrite.
+    /// Indexed like `server.locations`; `Some` for locations that rewrite. Ends at the last
+    /// `Some` ([`trimmed`]): empty for a server without rewrites.
     rewrites: Vec<Option<RewriteRule>>,
-    /// Indexed like `server.locations`; `Some` for locations with more than one target.
+    /// Indexed like `server.locations`; `Some` for locations with more than one target. Ends
+    /// at the last `Some`, like `rewrites`.
     choosers: Vec<Option<Chooser>>,
 }
 
@@ -152,8 +154,17 @@ impl ServerRoutes {
             .collect();
         let choosers =
             server.locations.iter().map(|l| Chooser::build(&l.backends, diagnostics)).collect();
-        Self { paths, rewrites, choosers }
+        Self { paths, rewrites: trimmed(rewrites), choosers: trimmed(choosers) }
     }
+}
+
+/// `cells` without its trailing `None`s and spare capacity: most servers have no rewrite and
+/// no canary, and a lookup past the end reads as `None` anyway.
+fn trimmed<T>(mut cells: Vec<Option<T>>) -> Vec<Option<T>> {
+    let used = cells.iter().rposition(Option::is_some).map_or(0, |last| last + 1);
+    cells.truncate(used);
+    cells.shrink_to_fit();
+    cells
 }
 
 /// The locations of `server` that regex mode leaves out because their regex does not compile,
