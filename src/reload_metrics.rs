@@ -10,21 +10,26 @@ use portico_model::{Diagnostic, RouteTable};
 
 /// Reports one rebuild of `table` with `diagnostics`.
 pub fn report(metrics: &Metrics, table: &RouteTable, diagnostics: &[Diagnostic]) {
-    let mut ingresses: BTreeMap<(String, String), bool> = BTreeMap::new();
+    // Borrowed keys: a location's Ingress is usually already in the map.
+    let mut ingresses: BTreeMap<(&str, &str), bool> = BTreeMap::new();
     let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
     for ingress in servers.flat_map(|s| &s.locations).filter_map(|l| l.ingress.as_ref()) {
-        ingresses.entry((ingress.namespace.clone(), ingress.name.clone())).or_insert(false);
+        ingresses.entry((&ingress.namespace, &ingress.name)).or_insert(false);
     }
     for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {
         if let Some(object) = diagnostic.object.as_ref().filter(|o| o.kind == "Ingress") {
-            ingresses.insert((object.namespace.clone(), object.name.clone()), true);
+            ingresses.insert((&object.namespace, &object.name), true);
         }
     }
     let checks: Vec<IngressCheck> = ingresses
         .into_iter()
-        .map(|((namespace, name), failed)| IngressCheck { namespace, name, failed })
+        .map(|((namespace, name), failed)| IngressCheck {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            failed,
+        })
         .collect();
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    metrics.controller().reloaded(ok, now, &checks);
+    metrics.controller().reloaded(ok, now, checks);
 }

@@ -101,7 +101,6 @@ fn adjust(
     default_target: Target,
     backends: &[Backend],
 ) {
-    let names = Names::of(location, prepared, backends);
     let empty = |id: BackendId| backends.get(id.0).is_none_or(|b| b.endpoints.is_empty());
     let swap = match (location.target(), custom) {
         (Target::Backend(id), Some(custom)) if empty(id) => Some(custom),
@@ -111,6 +110,8 @@ fn adjust(
     if swap.is_none() && errors.is_none() {
         return;
     }
+    // Only now: most locations have neither, and the names are five strings.
+    let names = Names::of(location, prepared, backends);
     let mut policy = LocationPolicy::clone(&location.policy);
     if let Some(errors) = errors {
         let target = custom.map_or(default_target, Target::Backend);

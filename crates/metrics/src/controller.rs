@@ -98,7 +98,7 @@ impl ControllerMetrics {
     /// One table rebuild ("reload"): successful when it reported no error diagnostic (the
     /// table is swapped in either way; the objects in error were skipped). `checks`: every
     /// Ingress compiled.
-    pub fn reloaded(&self, ok: bool, now_secs: u64, checks: &[IngressCheck]) {
+    pub fn reloaded(&self, ok: bool, now_secs: u64, checks: Vec<IngressCheck>) {
         self.reloads.fetch_add(1, Ordering::Relaxed);
         if ok {
             self.last_ok_secs.store(now_secs, Ordering::Relaxed);
@@ -108,8 +108,7 @@ impl ControllerMetrics {
         self.last_ok.store(ok, Ordering::Relaxed);
         let mut state = self.state.lock();
         for check in checks {
-            let key = (check.namespace.clone(), check.name.clone());
-            let entry = state.checks.entry(key).or_default();
+            let entry = state.checks.entry((check.namespace, check.name)).or_default();
             if check.failed {
                 entry.1 += 1;
             } else {
@@ -223,8 +222,8 @@ mod tests {
         let labels = ControllerLabels { class: "c".into(), namespace: "n".into(), pod: "p".into() };
         let m = ControllerMetrics::new(&labels);
         let good = IngressCheck { namespace: "default".into(), name: "web".into(), failed: false };
-        m.reloaded(true, 1700, std::slice::from_ref(&good));
-        m.reloaded(false, 1800, &[IngressCheck { failed: true, ..good }]);
+        m.reloaded(true, 1700, vec![good.clone()]);
+        m.reloaded(false, 1800, vec![IngressCheck { failed: true, ..good }]);
         let cert = CertificateExpiry {
             host: "a.example".into(),
             secret_namespace: "default".into(),
