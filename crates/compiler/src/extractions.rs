@@ -19,7 +19,7 @@ use portico_annotations::IngressAnnotations;
 use portico_model::{Diagnostic, GlobalConfig, LocationPolicy};
 use portico_store::{ObjectKey, Sourced};
 
-use crate::ingress::Extraction;
+use crate::ingress::{Extracted, Extraction};
 
 /// Raw annotations, as on the object.
 type RawAnnotations = BTreeMap<String, String>;
@@ -35,7 +35,8 @@ pub(crate) struct SharedParse {
     pub fatal: bool,
 }
 
-/// The extractions of the previous build, and the global config they were made under.
+/// The extractions of the previous build, and the global config they were made under. Also
+/// the last good extraction of each Ingress, which outlives a change of the global config.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
     global: Option<GlobalConfig>,
@@ -44,12 +45,23 @@ pub(crate) struct Cache {
 }
 
 /// One build's use of the cache: hits are taken from the previous build's entries, and
-/// everything this build extracted (or reused) becomes the next build's cache.
+/// everything this build extracted (or reused) becomes the next build's cache. Keys move
+/// from one map to the other: a build allocates no key for an Ingress it saw before.
 pub(crate) struct Build {
     previous: HashMap<ObjectKey, Entry>,
     next: HashMap<ObjectKey, Entry>,
+    /// The global config changed: no previous extraction is reused (last good ones are).
+    stale: bool,
     global: GlobalConfig,
     parses: Parses,
+}
+
+/// What [`Build::get`] found for one Ingress.
+pub(crate) struct Got {
+    /// This build's extraction (fresh or reused).
+    pub extraction: Extraction,
+    /// The last good extraction before this build: what keeps serving when this one failed.
+    pub last_good: Option<Arc<Extracted>>,
 }
 
 /// Annotation parses by map. Between builds it keeps only the parses an extraction still
@@ -62,22 +74,26 @@ struct Entry {
     object: Arc<Ingress>,
     file: Option<String>,
     extraction: Extraction,
+    /// The last extraction of this Ingress that loaded: `extraction`'s when it did.
+    last_good: Option<Arc<Extracted>>,
 }
 
 // === impl Cache ===
 
 impl Cache {
-    /// Starts a build under `global`; a different global config empties the cache.
+    /// Starts a build under `global`; under a different global config nothing extracted
+    /// before is reused.
     pub(crate) fn start(&mut self, global: &GlobalConfig) -> Build {
-        let mut previous = std::mem::take(&mut self.entries);
+        let previous = std::mem::take(&mut self.entries);
         let mut parses = std::mem::take(&mut self.parses);
-        if self.global.as_ref() != Some(global) {
-            previous.clear();
+        let stale = self.global.as_ref() != Some(global);
+        if stale {
             parses.0.clear();
         }
         Build {
             next: HashMap::with_capacity(previous.len()),
             previous,
+            stale,
             global: global.clone(),
             parses,
         }
@@ -93,29 +109,51 @@ impl Cache {
     }
 }
 
+#[cfg(test)]
+impl Cache {
+    /// The last good extraction of `key` after the last build.
+    pub(crate) fn last_good(&self, key: &ObjectKey) -> Option<&Arc<Extracted>> {
+        self.entries.get(key)?.last_good.as_ref()
+    }
+
+    /// The next build extracts every Ingress again, as if the global config had changed
+    /// (last good extractions are kept).
+    pub(crate) fn forget_extractions(&mut self) {
+        self.global = None;
+    }
+}
+
 // === impl Build ===
 
 impl Build {
     /// The extraction of `sourced`: the previous build's when the object and file are the
-    /// same, else `extract`'s.
+    /// same (and the global config is), else `extract`'s; with the last good one before it.
     pub(crate) fn get(
         &mut self,
         key: &ObjectKey,
         sourced: &Sourced<Ingress>,
         extract: impl FnOnce(&ObjectKey, &Sourced<Ingress>, &mut Parses) -> Extraction,
-    ) -> Extraction {
-        let hit = self
-            .previous
-            .remove(key)
-            .filter(|e| Arc::ptr_eq(&e.object, &sourced.object) && e.file == sourced.file);
-        let entry = hit.unwrap_or_else(|| Entry {
-            object: Arc::clone(&sourced.object),
-            file: sourced.file.clone(),
-            extraction: extract(key, sourced, &mut self.parses),
+    ) -> Got {
+        let (key, previous) = match self.previous.remove_entry(key) {
+            Some((key, entry)) => (key, Some(entry)),
+            None => (key.clone(), None),
+        };
+        let last_good = previous.as_ref().and_then(|e| e.last_good.clone());
+        let same = |e: &Entry| Arc::ptr_eq(&e.object, &sourced.object) && e.file == sourced.file;
+        let hit = previous.filter(|e| !self.stale && same(e));
+        let entry = hit.unwrap_or_else(|| {
+            let extraction = extract(&key, sourced, &mut self.parses);
+            let good = extraction.extracted.clone().or_else(|| last_good.clone());
+            Entry {
+                object: Arc::clone(&sourced.object),
+                file: sourced.file.clone(),
+                extraction,
+                last_good: good,
+            }
         });
         let extraction = entry.extraction.clone();
-        self.next.insert(key.clone(), entry);
-        extraction
+        self.next.insert(key, entry);
+        Got { extraction, last_good }
     }
 }
 

@@ -37,7 +37,6 @@ mod www;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use portico_model::{Diagnostic, GlobalConfig, RouteTable, Server, Target};
@@ -108,9 +107,8 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct Compiler {
     options: Options,
-    /// Last good extraction of every Ingress that was ours in the previous build.
-    last_good: HashMap<ObjectKey, Arc<Extracted>>,
-    /// This and the previous build's extractions, by Ingress.
+    /// The previous build's extractions and the last good one of every Ingress that was ours
+    /// in it, by Ingress.
     extractions: extractions::Cache,
     /// Last good version of every TLS Secret the previous build served.
     last_good_tls: tls::LastGood,
@@ -122,7 +120,6 @@ impl Compiler {
     pub fn new(options: Options) -> Self {
         Self {
             options,
-            last_good: HashMap::new(),
             extractions: extractions::Cache::default(),
             last_good_tls: tls::LastGood::default(),
         }
@@ -237,8 +234,8 @@ impl Compiler {
         Compiled { table, diagnostics, stats, not_loaded }
     }
 
-    /// Our Ingresses, each extracted now or, when invalid, its last good extraction. Replaces
-    /// the last-good store with this build's (so deleted or foreign Ingresses are forgotten).
+    /// Our Ingresses, each extracted now or, when invalid, its last good extraction. The cache
+    /// keeps this build's Ingresses only (so deleted or foreign ones are forgotten).
     fn ingresses(
         &mut self,
         objects: &Objects,
@@ -248,7 +245,6 @@ impl Compiler {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Vec<Arc<Extracted>> {
         let mut out = Vec::with_capacity(objects.ingresses.len());
-        let mut last_good = HashMap::with_capacity(objects.ingresses.len());
         let prefix = &self.options.annotations_prefix;
         let mut extractions = self.extractions.start(global);
         for (key, sourced) in &objects.ingresses {
@@ -256,10 +252,10 @@ impl Compiler {
                 stats.ingresses_ignored += 1;
                 continue;
             }
-            let Extraction { extracted, diagnostics: found } =
-                extractions.get(key, sourced, |key, sourced, parses| {
-                    ingress::extract(key, sourced, prefix, global, parses)
-                });
+            let got = extractions.get(key, sourced, |key, sourced, parses| {
+                ingress::extract(key, sourced, prefix, global, parses)
+            });
+            let Extraction { extracted, diagnostics: found } = got.extraction;
             diagnostics.extend(found);
             let extracted = match extracted {
                 Some(extracted) => {
@@ -267,7 +263,7 @@ impl Compiler {
                     extracted
                 }
                 None => {
-                    let previous = self.last_good.get(key).cloned();
+                    let previous = got.last_good;
                     let message = match previous {
                         Some(_) => "invalid annotations: this version is not loaded; the last good version keeps serving",
                         None => "invalid annotations: the Ingress is not loaded",
@@ -285,10 +281,8 @@ impl Compiler {
                     previous
                 }
             };
-            last_good.insert(key.clone(), Arc::clone(&extracted));
             out.push(extracted);
         }
-        self.last_good = last_good;
         self.extractions.finish(extractions);
         out
     }

@@ -9,7 +9,7 @@ use portico_store::{ObjectKey, Sourced};
 use proptest::prelude::*;
 
 use super::fixtures::{ingress, options, Port, World};
-use crate::{extractions, Compiler, Options};
+use crate::{Compiler, Options};
 
 /// One change to the objects.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ proptest! {
         for change in &changes {
             apply(&mut world, change);
             let got = incremental.compile(&world.objects);
-            full.extractions = extractions::Cache::default();
+            full.extractions.forget_extractions();
             let want = full.compile(&world.objects);
             prop_assert_eq!(&got.table, &want.table, "after {:?}", change);
             prop_assert_eq!(&got.diagnostics, &want.diagnostics);
@@ -127,7 +127,10 @@ fn equal_annotations_share_one_parse_and_policy() {
     }
     let mut compiler = Compiler::new(options());
     let compiled = compiler.compile(&world.objects);
-    let extracted = |name: &str| compiler.last_good[&ObjectKey::new("default", name)].clone();
+    let extracted = |name: &str| {
+        let key = ObjectKey::new("default", name);
+        compiler.extractions.last_good(&key).cloned().expect("loaded")
+    };
     let shared = |a: &str, b: &str| {
         let (a, b) = (extracted(a), extracted(b));
         (Arc::ptr_eq(&a.annotations, &b.annotations), Arc::ptr_eq(&a.policy, &b.policy))
@@ -143,9 +146,10 @@ fn equal_annotations_share_one_parse_and_policy() {
     compiler.compile(&world.objects);
     world.ingress(ingress("default", "plain1").rule("p1-moved.io", &rule));
     compiler.compile(&world.objects);
-    let (a, b) = (
-        &compiler.last_good[&ObjectKey::new("default", "plain0")],
-        &compiler.last_good[&ObjectKey::new("default", "plain1")],
-    );
+    let good = |name: &str| {
+        let key = ObjectKey::new("default", name);
+        compiler.extractions.last_good(&key).cloned().expect("loaded")
+    };
+    let (a, b) = (good("plain0"), good("plain1"));
     assert!(Arc::ptr_eq(&a.annotations, &b.annotations), "shared across builds");
 }
