@@ -10,10 +10,16 @@ use portico_model::{Diagnostic, RouteTable};
 
 /// Reports one rebuild of `table` with `diagnostics`.
 pub fn report(metrics: &Metrics, table: &RouteTable, diagnostics: &[Diagnostic]) {
-    // Borrowed keys: a location's Ingress is usually already in the map.
+    // Borrowed keys; the locations of one Ingress share one `ObjectRef` and mostly come
+    // together, so a location of the same Ingress as the one before is skipped unsearched.
     let mut ingresses: BTreeMap<(&str, &str), bool> = BTreeMap::new();
     let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
+    let mut last = None;
     for ingress in servers.flat_map(|s| &s.locations).filter_map(|l| l.ingress.as_ref()) {
+        if last.is_some_and(|last| std::sync::Arc::ptr_eq(last, ingress)) {
+            continue;
+        }
+        last = Some(ingress);
         ingresses.entry((&ingress.namespace, &ingress.name)).or_insert(false);
     }
     for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {

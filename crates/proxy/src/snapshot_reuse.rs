@@ -33,6 +33,7 @@ impl<'a> Carried<'a> {
         let by_host: HashMap<&HostPattern, usize> =
             prev.table.servers.iter().enumerate().map(|(i, s)| (&s.host, i)).collect();
         let named = table.servers.len();
+        let same_ids = same_backend_ids(&prev.table, table);
         let equal = servers(table)
             .enumerate()
             .map(|(index, server)| {
@@ -41,7 +42,7 @@ impl<'a> Carried<'a> {
                     false => prev.table.servers.len(),
                 };
                 let old_server = portico_router::server(&prev.table, portico_router::ServerId(old));
-                let same = old_server == server && same_backends(&prev.table, table, server);
+                let same = old_server == server && same_backends(&same_ids, server);
                 same.then_some(old)
             })
             .collect();
@@ -55,15 +56,21 @@ impl<'a> Carried<'a> {
     }
 }
 
-/// Every backend `server` targets has the same name and Service in both tables (ids are
-/// indexes, which move when backends are added or removed).
-fn same_backends(old: &RouteTable, new: &RouteTable, server: &Server) -> bool {
+/// Per backend id of `new`: whether `old` has a backend of the same name and Service at that
+/// id (ids are indexes, which move when backends are added or removed). Compared once per
+/// backend, not once per location using it.
+fn same_backend_ids(old: &RouteTable, new: &RouteTable) -> Vec<bool> {
+    let same_at = |id: usize, b: &portico_model::Backend| {
+        old.backends.get(id).is_some_and(|a| a.name == b.name && a.service == b.service)
+    };
+    new.backends.iter().enumerate().map(|(id, b)| same_at(id, b)).collect()
+}
+
+/// Every backend `server` targets is the same in both tables ([`same_backend_ids`]).
+fn same_backends(same_ids: &[bool], server: &Server) -> bool {
     let ids = server.locations.iter().flat_map(|l| l.backends.targets().iter().map(|t| t.target));
     ids.chain(server.passthrough.map(Target::Backend)).all(|target| match target {
-        Target::Backend(id) => {
-            let (a, b) = (old.backend(id), new.backend(id));
-            a.map(|a| (&a.name, &a.service)) == b.map(|b| (&b.name, &b.service))
-        }
+        Target::Backend(id) => same_ids.get(id.0).copied().unwrap_or(false),
         Target::NotFound => true,
     })
 }
