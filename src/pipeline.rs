@@ -75,11 +75,20 @@ impl Pipeline {
 
 /// Runs one build's CPU work (parsing, compiling, the snapshot) on a thread of its own, made
 /// for this build and ended with it, and waits for it; the caller's runtime worker hands its
-/// other tasks over first. Why a thread: the allocator keeps a thread's freed pages for reuse
-/// and returns them to the system only while that thread allocates again, so the transient
-/// memory of a build (parse trees, the previous table) stayed resident on a long-lived
-/// thread; a thread that ends returns it at once.
+/// other tasks over first. Why a thread: the allocator (mimalloc) keeps a thread's freed
+/// pages for that thread and releases them only while it keeps allocating, so the transient
+/// memory of a build (parse trees, the previous table) stayed resident on the long-lived
+/// control thread; an ending thread hands its pages back (1,000 Ingresses x 10 paths, RSS
+/// after five changes: 63 -> 50 MiB).
+///
+/// The thread runs inside the caller's runtime context: swapping a table in spawns tasks
+/// (the trace exporter, ExternalName resolution).
 pub fn off_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let runtime = tokio::runtime::Handle::current();
+    let work = move || {
+        let _context = runtime.enter();
+        work()
+    };
     tokio::task::block_in_place(|| {
         std::thread::scope(|scope| match scope.spawn(work).join() {
             Ok(value) => value,
