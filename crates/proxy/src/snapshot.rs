@@ -2,7 +2,7 @@
 //! balancers, metric handles). Immutable once swapped in; a request uses one to the end.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use http::HeaderValue;
 use portico_balance::Balancer;
@@ -13,6 +13,9 @@ use portico_tls::CertStore;
 
 use crate::filters::limits::{LimitState, Zones};
 use crate::upstream::Connectors;
+
+/// The request counters of one location, made on its first request.
+pub(crate) type LazyCounters = OnceLock<RequestCounters>;
 
 /// A routing table compiled for serving.
 #[derive(Debug)]
@@ -32,9 +35,12 @@ pub struct Snapshot {
     /// Per server (default server last), per location: the owning Ingress `namespace/name`
     /// (empty when none), shared by the access log and metrics.
     ingress: Vec<Vec<Arc<str>>>,
-    /// Same shape as `ingress`; filled by [`Snapshot::attach_metrics`] when swapped in. Per
-    /// server an `Arc`, shared with the previous table where the server did not change.
-    counters: Vec<Arc<[RequestCounters]>>,
+    /// Same shape as `ingress`: the `portico_requests_total` counters of each location's
+    /// Ingress, made on the location's first request (a table of 100,000 Ingresses would
+    /// otherwise register half a million series at swap time). Cells are made by
+    /// [`Snapshot::attach_metrics`] when swapped in; per server an `Arc`, shared with the
+    /// previous table where the server did not change.
+    counters: Vec<Arc<[LazyCounters]>>,
     /// Like `ingress`, but each server's list ends at its last location with limits: the
     /// limit zones of the locations with limits; filled by [`Snapshot::attach_limits`] when
     /// swapped in.
@@ -141,13 +147,12 @@ impl Snapshot {
         }
     }
 
-    /// Prepares the per-location request counters (hashing happens here, not per request) and
-    /// the cells of the metric handles, which a location's first request fills (see
+    /// Prepares the cells of the per-location request counters and metric handles, which a
+    /// location's first request fills (hashing happens then, once, not per request; see
     /// [`crate::request_metrics`]). A server equal to one of `previous` (same host, locations
     /// and backend names) takes `previous`'s, so one change costs the servers it touched.
     pub(crate) fn attach_metrics(&mut self, metrics: &Arc<Metrics>, previous: Option<&Snapshot>) {
         let carried = crate::snapshot_reuse::Carried::match_servers(&self.table, previous);
-        let mut by_name: HashMap<Arc<str>, RequestCounters> = HashMap::new();
         let named = self.table.servers.len();
         let mut counters = Vec::with_capacity(named + 1);
         let mut handles = Vec::with_capacity(named + 1);
@@ -158,13 +163,7 @@ impl Snapshot {
                 handles.push(h);
                 continue;
             }
-            let server_counters = names.iter().map(|name| {
-                by_name
-                    .entry(name.clone())
-                    .or_insert_with(|| metrics.request_counters(name))
-                    .clone()
-            });
-            counters.push(server_counters.collect());
+            counters.push(names.iter().map(|_| OnceLock::new()).collect());
             handles.push(crate::request_metrics::server_handles(server));
             changed.push(index);
         }
@@ -269,10 +268,17 @@ impl Snapshot {
     }
 
     /// Counts a request answered with `status` for a location (or unrouted when `None`).
+    /// The location's first request makes its counters.
     pub(crate) fn record(&self, location: Option<(ServerId, usize)>, status: u16) {
         let counters = location
             .and_then(|(server, index)| {
-                self.counters.get(server.0.min(self.table.servers.len()))?.get(index)
+                let at = server.0.min(self.table.servers.len());
+                let cell = self.counters.get(at)?.get(index)?;
+                if let Some(counters) = cell.get() {
+                    return Some(counters);
+                }
+                let (metrics, name) = (self.metrics.as_ref()?, self.ingress.get(at)?.get(index)?);
+                Some(cell.get_or_init(|| metrics.request_counters(name)))
             })
             .or(self.unrouted.as_ref());
         if let Some(counters) = counters {

@@ -7,11 +7,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use portico_metrics::RequestCounters;
 use portico_model::{HostPattern, RouteTable, Server, Target};
 
 use crate::request_metrics::LazyHandles;
-use crate::snapshot::{servers, Snapshot};
+use crate::snapshot::{servers, LazyCounters, Snapshot};
 
 /// For each server of the new table (the [`portico_router::ServerId`] order), the index of an
 /// equal server of the previous snapshot, if any.
@@ -21,7 +20,7 @@ pub(crate) struct Carried<'a> {
 }
 
 /// What a server's metrics are made of: counters and handles, one per location.
-pub(crate) type ServerMetrics = (Arc<[RequestCounters]>, Arc<[LazyHandles]>);
+pub(crate) type ServerMetrics = (Arc<[LazyCounters]>, Arc<[LazyHandles]>);
 
 // === impl Carried ===
 
