@@ -113,8 +113,7 @@ impl ManifestSource {
         let mut objects = Objects::default();
         let mut first_file: BTreeMap<(&'static str, &crate::ObjectKey), &Path> = BTreeMap::new();
         for (path, state) in &self.files {
-            // One string per file, shared by its objects.
-            let file: std::sync::Arc<str> = label(path).into();
+            let file = label(path);
             for entry in &state.entries {
                 let id = (entry.object.kind(), &entry.key);
                 if objects.contains(&entry.object, &entry.key) {
@@ -124,7 +123,7 @@ impl ManifestSource {
                         entry.object.kind(),
                         entry.key
                     ));
-                    diagnostics.push(d.with_object(entry.origin.clone()).with_file(&*file));
+                    diagnostics.push(d.with_object(entry.origin.clone()).with_file(file.clone()));
                     continue;
                 }
                 first_file.insert(id, path);

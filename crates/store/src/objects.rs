@@ -18,8 +18,7 @@ pub struct ObjectKey {
 #[derive(Debug, Clone)]
 pub struct Sourced<T> {
     pub object: Arc<T>,
-    /// Shared by every object of the file.
-    pub file: Option<Arc<str>>,
+    pub file: Option<String>,
 }
 
 /// Every object kind the compiler uses, keyed by `namespace/name`. Cheap to clone (`Arc`s).
@@ -86,13 +85,13 @@ impl Objects {
         &mut self,
         key: ObjectKey,
         object: AnyObject,
-        file: Option<Arc<str>>,
+        file: Option<String>,
     ) -> Option<AnyObject> {
         fn put<T>(
             map: &mut BTreeMap<ObjectKey, Sourced<T>>,
             key: ObjectKey,
             object: Arc<T>,
-            file: Option<Arc<str>>,
+            file: Option<String>,
         ) -> Option<Arc<T>> {
             map.insert(key, Sourced { object, file }).map(|old| old.object)
         }
@@ -142,7 +141,7 @@ impl AnyObject {
 
 impl<T> Sourced<T> {
     pub fn new(object: T, file: Option<String>) -> Self {
-        Self { object: Arc::new(object), file: file.map(Arc::from) }
+        Self { object: Arc::new(object), file }
     }
 }
 

@@ -49,7 +49,7 @@ pub(super) fn read(
             ))
             .with_object(object.clone())
             .with_field("type");
-            d.file = sourced.file.as_deref().map(str::to_owned);
+            d.file.clone_from(&sourced.file);
             diagnostics.push(d);
         }
         Some(other) => return Err(ReadError::WrongType(other.to_string())),
@@ -70,7 +70,7 @@ pub(super) fn read(
         secret: object,
         cert_pem: Arc::from(cert),
         key_pem: Arc::from(key_pem),
-        file: sourced.file.as_deref().map(str::to_owned),
+        file: sourced.file.clone(),
     }))
 }
 
