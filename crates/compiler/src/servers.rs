@@ -99,7 +99,7 @@ pub(crate) fn build<'a>(
     www.sort();
     let mut servers: Vec<Server> = merge.servers.into_values().map(ServerDraft::finish).collect();
     // ingress-nginx orders servers by host name; `*.a` sorts before `a.b` as in its template.
-    servers.sort_by(|a, b| a.host.cmp_displayed(&b.host));
+    servers.sort_by_cached_key(|server| server.host.to_string());
     Servers { servers, default_server: merge.default_server.finish(), www }
 }
 

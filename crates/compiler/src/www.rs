@@ -41,7 +41,7 @@ pub(crate) fn add_redirect_servers(
     }
     if !added.is_empty() {
         servers.extend(added);
-        servers.sort_by(|a, b| a.host.cmp_displayed(&b.host));
+        servers.sort_by_cached_key(|server| server.host.to_string());
     }
 }
 

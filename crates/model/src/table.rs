@@ -168,25 +168,6 @@ impl RouteTable {
 
 // === impl HostPattern ===
 
-impl HostPattern {
-    /// Orders patterns as their displayed names sort (`*.a` for a wildcard, `_` for the
-    /// default server): the order ingress-nginx gives servers. Compares without formatting.
-    pub fn cmp_displayed(&self, other: &Self) -> std::cmp::Ordering {
-        fn parts(host: &HostPattern) -> (&str, &str) {
-            match host {
-                HostPattern::Exact(host) => ("", host),
-                HostPattern::Wildcard(suffix) => ("*.", suffix),
-                HostPattern::CatchAll => ("_", ""),
-            }
-        }
-        let ((a0, a1), (b0, b1)) = (parts(self), parts(other));
-        if a0 == b0 {
-            return a1.cmp(b1);
-        }
-        a0.bytes().chain(a1.bytes()).cmp(b0.bytes().chain(b1.bytes()))
-    }
-}
-
 impl std::fmt::Display for HostPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -234,27 +215,5 @@ impl std::fmt::Debug for TlsSecret {
             .field("key_pem_bytes", &self.key_pem.len())
             .field("file", &self.file)
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::HostPattern;
-    use proptest::prelude::*;
-
-    fn pattern() -> impl Strategy<Value = HostPattern> {
-        prop_oneof![
-            "[a-z*._-]{0,6}".prop_map(HostPattern::Exact),
-            "[a-z*._-]{0,6}".prop_map(HostPattern::Wildcard),
-            Just(HostPattern::CatchAll),
-        ]
-    }
-
-    proptest! {
-        /// The comparison without formatting agrees with comparing the displayed names.
-        #[test]
-        fn cmp_displayed_is_the_order_of_the_names(a in pattern(), b in pattern()) {
-            prop_assert_eq!(a.cmp_displayed(&b), a.to_string().cmp(&b.to_string()));
-        }
     }
 }

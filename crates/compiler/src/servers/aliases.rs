@@ -28,7 +28,7 @@ pub(super) fn offer(server: &mut ServerDraft, prepared: &Prepared) {
 pub(super) fn settle(servers: &mut HashMap<HostPattern, ServerDraft>, out: &mut Vec<Diagnostic>) {
     let hosts: HashSet<String> = servers.keys().map(ToString::to_string).collect();
     let mut drafts: Vec<&mut ServerDraft> = servers.values_mut().collect();
-    drafts.sort_by(|a, b| a.host.cmp_displayed(&b.host));
+    drafts.sort_by_cached_key(|d| d.host.to_string());
     for draft in drafts {
         let Some(from) = draft.aliases_from.clone() else { continue };
         let host = draft.host.to_string();
