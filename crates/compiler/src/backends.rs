@@ -38,7 +38,7 @@ pub(crate) struct Registry {
 #[derive(Debug, Clone)]
 pub(crate) struct Use {
     pub object: ObjectRef,
-    pub file: Option<String>,
+    pub file: Option<std::sync::Arc<str>>,
     /// Where the reference is written (its `...backend.service` field).
     pub at: crate::ingress::Spot,
 }
@@ -47,7 +47,7 @@ pub(crate) struct Use {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UseOf<'a> {
     pub object: &'a ObjectRef,
-    pub file: &'a Option<String>,
+    pub file: &'a Option<std::sync::Arc<str>>,
     pub at: crate::ingress::Spot,
 }
 
@@ -221,7 +221,7 @@ fn cluster_ip(
                 let mut d = Diagnostic::warning(message.clone())
                     .with_object(user.object.clone())
                     .with_field(user.at.service_field());
-                d.file = user.file.clone();
+                d.file = user.file.as_deref().map(str::to_owned);
                 d
             });
             let warnings = warnings.collect();
@@ -242,7 +242,7 @@ fn problem_diagnostic(problem: &service::Problem, user: &Use) -> Diagnostic {
         user.at.service_field(),
         problem.field_suffix
     ));
-    d.file = user.file.clone();
+    d.file = user.file.as_deref().map(str::to_owned);
     d
 }
 

@@ -143,7 +143,7 @@ impl Merge<'_> {
         let mut d = Diagnostic::warning(message)
             .with_object(ingress.object.clone())
             .with_field(field.to_string());
-        d.file = ingress.file.clone();
+        d.file = ingress.file.as_deref().map(str::to_owned);
         self.diagnostics.push(d);
     }
 }

@@ -47,7 +47,7 @@ pub fn skipped(objects: &Objects, options: &Options) -> Vec<Skipped> {
         .filter(|(_, sourced)| !is_ours(&sourced.object, objects, options))
         .map(|(key, sourced)| Skipped {
             key: key.clone(),
-            file: sourced.file.clone(),
+            file: sourced.file.as_deref().map(str::to_owned),
             class: class_of(&sourced.object),
         })
         .collect()

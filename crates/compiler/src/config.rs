@@ -39,7 +39,7 @@ pub(crate) fn load(objects: &Objects, options: &Options) -> (GlobalConfig, Vec<D
         .map(|mut d| {
             d.object = Some(object.clone());
             if d.file.is_none() {
-                d.file = sourced.file.clone();
+                d.file = sourced.file.as_deref().map(str::to_owned);
             }
             d
         })

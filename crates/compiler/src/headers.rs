@@ -52,7 +52,7 @@ fn read(
                 let message = format!("{key}: {reason}; skipped");
                 let mut d = Diagnostic::warning(message).with_object(object.clone());
                 d.field = Some(format!("data[{name:?}]"));
-                d.file.clone_from(&sourced.file);
+                d.file = sourced.file.as_deref().map(str::to_owned);
                 out.push(d);
             }
         }

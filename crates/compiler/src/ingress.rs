@@ -22,7 +22,7 @@ use crate::extractions::{Parses, SharedParse};
 pub(crate) struct Extracted {
     pub key: ObjectKey,
     pub object: Arc<ObjectRef>,
-    pub file: Option<String>,
+    pub file: Option<Arc<str>>,
     /// `metadata.creationTimestamp`; `None` (typical for hand-written manifests) sorts as the
     /// oldest, like Go's zero time in ingress-nginx.
     pub created: Option<Time>,

@@ -25,7 +25,7 @@ pub(crate) fn drop_invalid<'a>(
             let Some(location) = server.locations.get(index) else { continue };
             if let Some(ingress) = owner(location, ingresses) {
                 d.field = field(ingress, &server.host, location).or(d.field);
-                d.file.clone_from(&ingress.file);
+                d.file = ingress.file.as_deref().map(str::to_owned);
             }
             diagnostics.push(d);
             dropped[index] = true;

@@ -245,7 +245,7 @@ impl Merge<'_> {
         let mut d = Diagnostic::warning(message)
             .with_object(ingress.object.clone())
             .with_field(format!("{}.path", path.field));
-        d.file = ingress.file.clone();
+        d.file = ingress.file.as_deref().map(str::to_owned);
         self.diagnostics.push(d);
     }
 

@@ -88,7 +88,7 @@ pub(crate) fn default_certificate(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Arc<TlsSecret>> {
     let key = key?;
-    let file = objects.secrets.get(key).and_then(|s| s.file.clone());
+    let file = objects.secrets.get(key).and_then(|s| s.file.as_deref().map(str::to_owned));
     let read = read(key, objects, diagnostics);
     match last_good.settle(key, read, file.as_deref()) {
         Settled::Current { tls, .. } => Some(tls),
@@ -161,7 +161,8 @@ impl Secrets<'_> {
         let name = entry.secret_name.as_deref()?;
         let key = ObjectKey::new(&ingress.key.namespace, name);
         if !self.loaded.contains_key(&key) {
-            let file = self.objects.secrets.get(&key).and_then(|s| s.file.clone());
+            let file =
+                self.objects.secrets.get(&key).and_then(|s| s.file.as_deref().map(str::to_owned));
             let read = read(&key, self.objects, diagnostics);
             let loaded = match self.last_good.settle(&key, read, file.as_deref()) {
                 Settled::Current { tls, names } => Loaded::Usable { tls, names: names.map(Ok) },

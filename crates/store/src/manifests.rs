@@ -113,7 +113,8 @@ impl ManifestSource {
         let mut objects = Objects::default();
         let mut first_file: BTreeMap<(&'static str, &crate::ObjectKey), &Path> = BTreeMap::new();
         for (path, state) in &self.files {
-            let file = label(path);
+            // One string per file, shared by its objects.
+            let file: std::sync::Arc<str> = label(path).into();
             for entry in &state.entries {
                 let id = (entry.object.kind(), &entry.key);
                 if objects.contains(&entry.object, &entry.key) {
@@ -123,7 +124,7 @@ impl ManifestSource {
                         entry.object.kind(),
                         entry.key
                     ));
-                    diagnostics.push(d.with_object(entry.origin.clone()).with_file(file.clone()));
+                    diagnostics.push(d.with_object(entry.origin.clone()).with_file(&*file));
                     continue;
                 }
                 first_file.insert(id, path);

@@ -18,7 +18,8 @@ pub struct ObjectKey {
 #[derive(Debug, Clone)]
 pub struct Sourced<T> {
     pub object: Arc<T>,
-    pub file: Option<String>,
+    /// Shared by every object of the file.
+    pub file: Option<Arc<str>>,
 }
 
 /// Every object kind the compiler uses, keyed by `namespace/name`. Cheap to clone (`Arc`s).
@@ -85,13 +86,13 @@ impl Objects {
         &mut self,
         key: ObjectKey,
         object: AnyObject,
-        file: Option<String>,
+        file: Option<Arc<str>>,
     ) -> Option<AnyObject> {
         fn put<T>(
             map: &mut BTreeMap<ObjectKey, Sourced<T>>,
             key: ObjectKey,
             object: Arc<T>,
-            file: Option<String>,
+            file: Option<Arc<str>>,
         ) -> Option<Arc<T>> {
             map.insert(key, Sourced { object, file }).map(|old| old.object)
         }
@@ -141,7 +142,7 @@ impl AnyObject {
 
 impl<T> Sourced<T> {
     pub fn new(object: T, file: Option<String>) -> Self {
-        Self { object: Arc::new(object), file }
+        Self { object: Arc::new(object), file: file.map(Arc::from) }
     }
 }
 

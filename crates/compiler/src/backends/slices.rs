@@ -80,7 +80,7 @@ fn parse_slice(
     let mut warn = |message: String, field: String| {
         let object = ObjectRef::new("EndpointSlice", &key.namespace, &key.name);
         let mut d = Diagnostic::warning(message).with_object(object).with_field(field);
-        d.file = sourced.file.clone();
+        d.file = sourced.file.as_deref().map(str::to_owned);
         diagnostics.push(d);
     };
     let ports = slice

@@ -49,7 +49,7 @@ pub(super) fn read(
             ))
             .with_object(object.clone())
             .with_field("type");
-            d.file.clone_from(&sourced.file);
+            d.file = sourced.file.as_deref().map(str::to_owned);
             diagnostics.push(d);
         }
         Some(other) => return Err(ReadError::WrongType(other.to_string())),
@@ -70,7 +70,7 @@ pub(super) fn read(
         secret: object,
         cert_pem: Arc::from(cert),
         key_pem: Arc::from(key_pem),
-        file: sourced.file.clone(),
+        file: sourced.file.as_deref().map(str::to_owned),
     }))
 }
 
