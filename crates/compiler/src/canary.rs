@@ -57,7 +57,7 @@ impl Merge<'_> {
         host: Option<&HostPattern>,
         path: &PathRule,
     ) {
-        let field = format!("{}.backend", path.field);
+        let field = path.field.backend_field();
         let Some(server) = server_mut(self.servers, host) else {
             let host = host.map_or_else(|| "_".to_string(), ToString::to_string);
             let why =

@@ -72,7 +72,7 @@ pub(crate) struct Parses(HashMap<RawAnnotations, SharedParse>);
 #[derive(Debug)]
 struct Entry {
     object: Arc<Ingress>,
-    file: Option<std::sync::Arc<str>>,
+    file: Option<Arc<str>>,
     extraction: Extraction,
     /// The last extraction of this Ingress that loaded: `extraction`'s when it did.
     last_good: Option<Arc<Extracted>>,

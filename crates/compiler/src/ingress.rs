@@ -89,12 +89,17 @@ impl Spot {
         Spot::Path { rule: index(rule), path: index(path) }
     }
 
+    /// The backend field written here: `...paths[j].backend`, or `spec.defaultBackend`.
+    pub fn backend_field(self) -> String {
+        match self {
+            Spot::Path { .. } => format!("{self}.backend"),
+            Spot::DefaultBackend => self.to_string(),
+        }
+    }
+
     /// The `...backend.service` field of the Service reference written here.
     pub fn service_field(self) -> String {
-        match self {
-            Spot::Path { .. } => format!("{self}.backend.service"),
-            Spot::DefaultBackend => format!("{self}.service"),
-        }
+        format!("{}.service", self.backend_field())
     }
 }
 

@@ -84,10 +84,7 @@ pub(super) fn service_ref(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<ServiceRef> {
     let mut fail = |message: &str, suffix: &str| {
-        let field = match at {
-            Spot::Path { .. } => format!("{at}.backend{suffix}"),
-            Spot::DefaultBackend => format!("{at}{suffix}"),
-        };
+        let field = format!("{}{suffix}", at.backend_field());
         diagnostics.push(Diagnostic::error(message.to_string()).with_field(field));
         None
     };
