@@ -24,6 +24,7 @@ mod request_id;
 mod request_metrics;
 mod resolve;
 mod response_rewrite;
+mod retire;
 mod rounds;
 mod server;
 mod snapshot;

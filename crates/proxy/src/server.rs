@@ -114,7 +114,8 @@ impl Proxy {
         })
     }
 
-    /// Makes `snapshot` the live table. Requests already running finish on the old one.
+    /// Makes `snapshot` the live table. Requests already running finish on the old one, which
+    /// is freed off the request path ([`crate::retire`]).
     pub fn swap(&self, mut snapshot: Snapshot) {
         snapshot.attach_metrics(&self.metrics, self.snapshot.load().as_deref());
         snapshot.attach_limits(&self.zones, &self.metrics);
@@ -133,7 +134,9 @@ impl Proxy {
         if !self.access.load().serves(access) {
             self.access.store(Arc::new(AccessOutput::new(access)));
         }
-        self.snapshot.store(Some(Arc::new(snapshot)));
+        if let Some(old) = self.snapshot.swap(Some(Arc::new(snapshot))) {
+            crate::retire::retire(old);
+        }
     }
 
     /// The upstream pool of the worker running this request (see [`Proxy::pools`]).
