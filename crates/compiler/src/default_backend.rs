@@ -39,6 +39,16 @@ pub(crate) struct Inputs<'a> {
 /// Applies both annotations to every location of `table`; custom backends are appended to
 /// `table.backends`.
 pub(crate) fn apply(table: &mut RouteTable, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>) {
+    // Most tables use neither: no map of every Ingress, no pass over locations by name.
+    let custom_backends =
+        inputs.prepared.iter().any(|p| p.ingress.annotations.default_backend.is_some());
+    let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
+    let custom_errors = servers
+        .flat_map(|s| &s.locations)
+        .any(|l| l.policy.filters.custom_errors().is_some_and(|e| !e.codes.is_empty()));
+    if !custom_backends && !custom_errors {
+        return;
+    }
     let by_object: HashMap<&ObjectRef, &Prepared> =
         inputs.prepared.iter().map(|p| (&*p.ingress.object, p)).collect();
     let mut custom: HashMap<ObjectKey, Option<BackendId>> = HashMap::new();

@@ -18,7 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use crate::backends::{Registry, UseOf, Wanted};
 use crate::ingress::{Extracted, PathRule, ServiceRef};
 use crate::policy;
-use draft::{PathKey, ServerDraft};
+use draft::ServerDraft;
 
 /// Why the owner of a path, merged before `loser` in age order ([`crate::ingress::age_order`]),
 /// keeps it: it is older, or (same creationTimestamp, or none on either) it sorts last by
@@ -56,10 +56,17 @@ struct Merge<'a> {
     registry: &'a mut Registry,
     /// The implicit root's target when the first Ingress of a host has no default backend.
     default_target: Target,
-    servers: HashMap<HostPattern, ServerDraft>,
+    /// Named servers in the order their hosts were first mentioned; [`Merge::by_host`] finds
+    /// them. Kept in place (a draft is ~250 bytes: a growing map of drafts moved them all).
+    drafts: Vec<ServerDraft>,
+    /// Draft index by host, borrowed from the Ingresses' rules.
+    by_host: HashMap<&'a HostPattern, usize>,
     default_server: ServerDraft,
-    /// Each Ingress's creationTimestamp, to say why an older path won.
-    created: HashMap<&'a ObjectRef, Option<&'a Time>>,
+    /// The Ingresses merged, to tell why an older path won ([`Merge::created`]).
+    ingresses: &'a [Prepared],
+    /// Each Ingress's creationTimestamp, made at the first duplicate path (most builds have
+    /// none).
+    created: Option<HashMap<&'a ObjectRef, Option<&'a Time>>>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -72,40 +79,50 @@ pub(crate) fn build<'a>(
     registry: &'a mut Registry,
     diagnostics: &'a mut Vec<Diagnostic>,
 ) -> Servers {
-    let created =
-        ingresses.iter().map(|p| (&*p.ingress.object, p.ingress.created.as_ref())).collect();
+    let rules = ingresses.iter().map(|p| p.ingress.rules.len()).sum();
     let mut merge = Merge {
-        created,
         global,
         registry,
         default_target,
-        servers: HashMap::new(),
+        drafts: Vec::with_capacity(rules),
+        by_host: HashMap::with_capacity(rules),
         default_server: ServerDraft::new(HostPattern::CatchAll),
+        ingresses,
+        created: None,
         diagnostics,
     };
     merge.default_root(ingresses);
     for prepared in ingresses {
         merge.ingress(prepared);
     }
-    aliases::settle(&mut merge.servers, merge.diagnostics);
-    let mut www: Vec<(String, ObjectRef)> = merge
-        .servers
-        .values_mut()
+    let Merge { drafts, default_server, diagnostics, .. } = merge;
+    let mut drafts = by_host_name(drafts);
+    aliases::settle(&mut drafts, diagnostics);
+    let mut www: Vec<(String, ObjectRef)> = drafts
+        .iter_mut()
         .filter_map(|draft| match (&draft.host, draft.from_to_www.take()) {
             (HostPattern::Exact(host), Some(by)) => Some((host.clone(), by)),
             _ => None,
         })
         .collect();
     www.sort();
-    let mut servers: Vec<Server> = merge.servers.into_values().map(ServerDraft::finish).collect();
-    // ingress-nginx orders servers by host name; `*.a` sorts before `a.b` as in its template.
-    servers.sort_by_cached_key(|server| server.host.to_string());
-    Servers { servers, default_server: merge.default_server.finish(), www }
+    let servers = drafts.into_iter().map(ServerDraft::finish).collect();
+    Servers { servers, default_server: default_server.finish(), www }
+}
+
+/// `drafts` sorted by host name, as ingress-nginx orders servers (`*.a` sorts before `a.b` as
+/// in its template: by the name as written). Indexes are sorted, so each draft moves once.
+fn by_host_name(drafts: Vec<ServerDraft>) -> Vec<ServerDraft> {
+    let mut order: Vec<usize> = (0..drafts.len()).collect();
+    // Hosts are unique: an unstable sort gives the one order.
+    order.sort_unstable_by(|&a, &b| drafts[a].host.cmp_written(&drafts[b].host));
+    let mut slots: Vec<Option<ServerDraft>> = drafts.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect()
 }
 
 // === impl Merge ===
 
-impl Merge<'_> {
+impl<'a> Merge<'a> {
     /// The default server's `/`: the first Ingress with a default backend and no rules (the
     /// catch-all, which host-less `/` rules cannot replace, as its location is set before any
     /// path in ingress-nginx), else the global default backend or 404.
@@ -136,16 +153,17 @@ impl Merge<'_> {
     }
 
     /// Adds every rule of one Ingress.
-    fn ingress(&mut self, prepared: &Prepared) {
+    fn ingress(&mut self, prepared: &'a Prepared) {
         let ingress = &prepared.ingress;
         for rule in &ingress.rules {
             let host = rule.host.as_ref();
             if let Some(host) = host {
-                if !self.servers.contains_key(host) {
+                if !self.by_host.contains_key(host) {
                     let root = self.implicit_root(prepared);
                     let mut draft = ServerDraft::new(host.clone());
                     draft.push(root);
-                    self.servers.insert(host.clone(), draft);
+                    self.by_host.insert(host, self.drafts.len());
+                    self.drafts.push(draft);
                 }
             }
             let Some(server) = self.server_mut(host) else { continue };
@@ -181,9 +199,8 @@ impl Merge<'_> {
 
     /// Adds one path: replaces the implicit root, or loses to an older identical path.
     fn path(&mut self, prepared: &Prepared, host: Option<&HostPattern>, path: &PathRule) {
-        let key = PathKey::of(&path.path, path.path_type);
         let Some(server) = self.server_mut(host) else { return };
-        let existing = server.find(&key);
+        let existing = server.find(&path.path, path.path_type);
         if let Some(current) = existing.and_then(|i| server.locations.get(i)) {
             if !current.implicit {
                 let owner = current.ingress.clone();
@@ -215,7 +232,7 @@ impl Merge<'_> {
     /// The draft of `host` (`None`: the default server).
     fn server_mut(&mut self, host: Option<&HostPattern>) -> Option<&mut ServerDraft> {
         match host {
-            Some(host) => self.servers.get_mut(host),
+            Some(host) => self.by_host.get(host).and_then(|&i| self.drafts.get_mut(i)),
             None => Some(&mut self.default_server),
         }
     }
@@ -232,7 +249,7 @@ impl Merge<'_> {
         let owner = match owner {
             Some(owner) if *owner == *ingress.object => "earlier in this Ingress".to_string(),
             Some(owner) => {
-                let why = precedence(self.created.get(&*owner).copied().flatten(), ingress);
+                let why = precedence(self.created(&owner), ingress);
                 format!("by {owner} ({why})")
             }
             None => "already".to_string(),
@@ -247,6 +264,15 @@ impl Merge<'_> {
             .with_field(format!("{}.path", path.field));
         d.file = ingress.file.as_deref().map(str::to_owned);
         self.diagnostics.push(d);
+    }
+
+    /// The creationTimestamp of Ingress `object`, one of those merged.
+    fn created(&mut self, object: &ObjectRef) -> Option<&'a Time> {
+        let ingresses = self.ingresses;
+        let created = self.created.get_or_insert_with(|| {
+            ingresses.iter().map(|p| (&*p.ingress.object, p.ingress.created.as_ref())).collect()
+        });
+        created.get(object).copied().flatten()
     }
 
     /// The backend of a Service reference of `prepared`.

@@ -15,6 +15,9 @@ pub(crate) fn add_redirect_servers(
     www: &[(String, ObjectRef)],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    if www.is_empty() {
+        return;
+    }
     let hosts: HashSet<String> = servers.iter().map(|s| s.host.to_string()).collect();
     let mut added = Vec::new();
     let mut done: HashSet<&str> = HashSet::new();

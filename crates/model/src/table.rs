@@ -168,6 +168,28 @@ impl RouteTable {
 
 // === impl HostPattern ===
 
+impl HostPattern {
+    /// The pattern as written ([`Display`](std::fmt::Display)), in two parts: a fixed prefix
+    /// and the name.
+    fn written(&self) -> (&'static str, &str) {
+        match self {
+            HostPattern::Exact(host) => ("", host),
+            HostPattern::Wildcard(suffix) => ("*.", suffix),
+            HostPattern::CatchAll => ("_", ""),
+        }
+    }
+
+    /// Orders patterns as their written forms (`to_string()`) order, without writing them:
+    /// the order of servers in ingress-nginx's template.
+    pub fn cmp_written(&self, other: &Self) -> std::cmp::Ordering {
+        let ((a_prefix, a), (b_prefix, b)) = (self.written(), other.written());
+        if a_prefix == b_prefix {
+            return a.cmp(b);
+        }
+        a_prefix.bytes().chain(a.bytes()).cmp(b_prefix.bytes().chain(b.bytes()))
+    }
+}
+
 impl std::fmt::Display for HostPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -215,5 +237,36 @@ impl std::fmt::Debug for TlsSecret {
             .field("key_pem_bytes", &self.key_pem.len())
             .field("file", &self.file)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostPattern;
+
+    /// `cmp_written` orders as the written names do, across kinds and shared prefixes.
+    #[test]
+    fn cmp_written_is_the_order_of_the_written_names() {
+        let exact = |h: &str| HostPattern::Exact(h.to_string());
+        let wild = |s: &str| HostPattern::Wildcard(s.to_string());
+        let patterns = [
+            exact("a.b"),
+            exact("*"),
+            exact("*.a"),
+            exact("*.a.b"),
+            exact("_"),
+            exact(""),
+            exact("z"),
+            wild("a"),
+            wild("a.b"),
+            wild(""),
+            wild("*"),
+            HostPattern::CatchAll,
+        ];
+        for a in &patterns {
+            for b in &patterns {
+                assert_eq!(a.cmp_written(b), a.to_string().cmp(&b.to_string()), "{a} vs {b}");
+            }
+        }
     }
 }

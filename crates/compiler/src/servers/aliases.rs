@@ -2,10 +2,10 @@
 //! order) with aliases for a host sets them, later ones are ignored; an alias
 //! equal to the host is dropped, one that is another server's host too (warning).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use portico_model::{Diagnostic, HostPattern};
+use portico_model::Diagnostic;
 
 use super::draft::ServerDraft;
 use super::Prepared;
@@ -24,11 +24,13 @@ pub(super) fn offer(server: &mut ServerDraft, prepared: &Prepared) {
 }
 
 /// Drops, once every host is known, each alias that is its own host or another server's, and
-/// warns the Ingress that asked.
-pub(super) fn settle(servers: &mut HashMap<HostPattern, ServerDraft>, out: &mut Vec<Diagnostic>) {
-    let hosts: HashSet<String> = servers.keys().map(ToString::to_string).collect();
-    let mut drafts: Vec<&mut ServerDraft> = servers.values_mut().collect();
-    drafts.sort_by_cached_key(|d| d.host.to_string());
+/// warns the Ingress that asked. `drafts` are sorted by host name (the order of warnings).
+pub(super) fn settle(drafts: &mut [ServerDraft], out: &mut Vec<Diagnostic>) {
+    // Most tables have no alias: no set of every host name.
+    if drafts.iter().all(|d| d.aliases_from.is_none()) {
+        return;
+    }
+    let hosts: HashSet<String> = drafts.iter().map(|d| d.host.to_string()).collect();
     for draft in drafts {
         let Some(from) = draft.aliases_from.clone() else { continue };
         let host = draft.host.to_string();

@@ -12,10 +12,14 @@ use crate::ingress::Extracted;
 /// `ImplementationSpecific` into `Prefix` before merging, so those three collide; `Exact`
 /// coexists with them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct PathKey {
+struct PathKey {
     path: String,
     exact: bool,
 }
+
+/// Up to this many locations a server's are searched by scan; above, [`ServerDraft::index`]
+/// finds them (most hosts have a few paths: no map, no key strings).
+const SCAN_LIMIT: usize = 8;
 
 /// Locations of one host so far, plus host-wide settings.
 #[derive(Debug)]
@@ -23,7 +27,8 @@ pub(crate) struct ServerDraft {
     pub host: HostPattern,
     /// In insertion order (implicit root first); sorted by [`ServerDraft::finish`].
     pub locations: Vec<Location>,
-    index: HashMap<PathKey, usize>,
+    /// Location indexes by identity, once there are more than [`SCAN_LIMIT`] locations.
+    index: Option<HashMap<PathKey, usize>>,
     /// From the oldest Ingress of the host that sets `app-root`.
     pub app_root: Option<String>,
     pub has_certificate: bool,
@@ -38,9 +43,15 @@ pub(crate) struct ServerDraft {
 // === impl PathKey ===
 
 impl PathKey {
-    pub(crate) fn of(path: &str, path_type: PathType) -> Self {
+    fn of(path: &str, path_type: PathType) -> Self {
         Self { path: path.to_string(), exact: path_type == PathType::Exact }
     }
+}
+
+/// Whether `location` has the identity of a path `path` of type `path_type` ([`PathKey`]).
+fn same_identity(location: &Location, path: &str, path_type: PathType) -> bool {
+    location.path == path
+        && (location.path_type == PathType::Exact) == (path_type == PathType::Exact)
 }
 
 // === impl ServerDraft ===
@@ -50,7 +61,7 @@ impl ServerDraft {
         Self {
             host,
             locations: Vec::new(),
-            index: HashMap::new(),
+            index: None,
             app_root: None,
             has_certificate: false,
             aliases: Vec::new(),
@@ -59,17 +70,35 @@ impl ServerDraft {
         }
     }
 
-    /// Index of the location with this identity, if any.
-    pub(crate) fn find(&self, key: &PathKey) -> Option<usize> {
-        self.index.get(key).copied()
+    /// Index of the location with the identity of path `path` of type `path_type`, if any.
+    pub(crate) fn find(&self, path: &str, path_type: PathType) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(&PathKey::of(path, path_type)).copied(),
+            None => self.locations.iter().position(|l| same_identity(l, path, path_type)),
+        }
     }
 
     /// Adds a location whose identity is not present yet.
     pub(crate) fn push(&mut self, mut location: Location) {
-        let key = PathKey::of(&location.path, location.path_type);
         location.order = u32::try_from(self.locations.len()).unwrap_or(u32::MAX);
-        self.index.insert(key, self.locations.len());
         self.locations.push(location);
+        let added = self.locations.len() - 1;
+        match &mut self.index {
+            Some(index) => {
+                let location = &self.locations[added];
+                index.insert(PathKey::of(&location.path, location.path_type), added);
+            }
+            None if self.locations.len() > SCAN_LIMIT => {
+                let keys = self.locations.iter().map(|l| PathKey::of(&l.path, l.path_type));
+                // First location wins a key, as scanning finds the first.
+                let mut index = HashMap::with_capacity(self.locations.len());
+                for (i, key) in keys.enumerate() {
+                    index.entry(key).or_insert(i);
+                }
+                self.index = Some(index);
+            }
+            None => {}
+        }
     }
 
     /// Replaces location `i` (the implicit root taken over by an explicit path) in place, as
