@@ -61,7 +61,8 @@ fn directory(dir: &Path) -> Input {
          file below this directory",
     )
     .with_file(dir.display().to_string());
-    Input { objects: loaded.objects, diagnostics: loaded.diagnostics, nothing }
+    let objects = std::sync::Arc::unwrap_or_clone(loaded.objects);
+    Input { objects, diagnostics: loaded.diagnostics, nothing }
 }
 
 /// Compiles, prints the report and returns the exit code.

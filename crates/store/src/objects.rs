@@ -109,6 +109,23 @@ impl Objects {
         }
     }
 
+    /// Removes the object under `key` from the map of `object`'s kind if it came from `file`.
+    pub fn remove_from(&mut self, object: &AnyObject, key: &ObjectKey, file: &str) {
+        fn take<T>(map: &mut BTreeMap<ObjectKey, Sourced<T>>, key: &ObjectKey, file: &str) {
+            if map.get(key).is_some_and(|s| s.file.as_deref() == Some(file)) {
+                map.remove(key);
+            }
+        }
+        match object {
+            AnyObject::Ingress(_) => take(&mut self.ingresses, key, file),
+            AnyObject::IngressClass(_) => take(&mut self.ingress_classes, key, file),
+            AnyObject::Service(_) => take(&mut self.services, key, file),
+            AnyObject::EndpointSlice(_) => take(&mut self.endpoint_slices, key, file),
+            AnyObject::Secret(_) => take(&mut self.secrets, key, file),
+            AnyObject::ConfigMap(_) => take(&mut self.config_maps, key, file),
+        }
+    }
+
     /// Whether the map of `object`'s kind already holds an object under `key`.
     pub fn contains(&self, object: &AnyObject, key: &ObjectKey) -> bool {
         match object {

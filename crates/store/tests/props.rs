@@ -296,3 +296,62 @@ proptest! {
         }
     }
 }
+
+/// One step of [`patched_loads_equal_fresh_loads`]: file `file` now defines these Services
+/// (name, port), or is removed (`None`).
+type Step = (usize, Option<Vec<(usize, i32)>>);
+
+fn step() -> impl Strategy<Value = Step> {
+    let services = prop::collection::vec((0..5usize, 1..4i32), 0..4);
+    (0..4usize, prop::option::weighted(0.8, services))
+}
+
+/// Services of a directory, by key: (port, file).
+fn services_of(loaded: &Loaded) -> BTreeMap<ObjectKey, (Option<i32>, Option<String>)> {
+    let port = |s: &k8s_openapi::api::core::v1::Service| {
+        s.spec.as_ref()?.ports.as_ref()?.first().map(|p| p.port)
+    };
+    let sourced = loaded.objects.services.iter();
+    sourced
+        .map(|(k, s)| (k.clone(), (port(&s.object), s.file.as_deref().map(str::to_owned))))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    /// A source kept across changes (which patches its last merge) holds the same objects and
+    /// reports the same diagnostics as a new source reading the directory once, whatever files
+    /// are written or removed, duplicates across files included.
+    #[test]
+    fn patched_loads_equal_fresh_loads(steps in prop::collection::vec(step(), 1..8)) {
+        let dir = tempfile::tempdir().map_err(fail)?;
+        let mut kept = ManifestSource::new(dir.path());
+        kept.load();
+        for (file, services) in steps {
+            let path = dir.path().join(format!("f{file}.yaml"));
+            match services {
+                Some(services) => {
+                    let docs: Vec<String> = services
+                        .iter()
+                        .map(|(name, port)| {
+                            format!(
+                                "apiVersion: v1\nkind: Service\nmetadata:\n  name: s{name}\n  \
+                                 namespace: default\nspec:\n  ports:\n  - port: {port}\n"
+                            )
+                        })
+                        .collect();
+                    std::fs::write(&path, docs.join("---\n")).map_err(fail)?;
+                }
+                None => {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+            let patched = kept.load();
+            let fresh = ManifestSource::new(dir.path()).load();
+            prop_assert_eq!(services_of(&patched), services_of(&fresh));
+            let shown = |l: &Loaded| l.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>();
+            prop_assert_eq!(shown(&patched), shown(&fresh));
+        }
+    }
+}

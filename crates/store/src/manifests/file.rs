@@ -34,12 +34,22 @@ pub(super) enum Refresh {
 // === impl FileState ===
 
 impl FileState {
+    /// Whether `path`'s metadata says the file still holds what it held when last parsed (so
+    /// [`FileState::refresh`] will not even read it).
+    pub fn is_unchanged(&self, path: &Path) -> bool {
+        self.is_current(scan::stamp(path).as_ref())
+    }
+
+    fn is_current(&self, stamp: Option<&scan::Stamp>) -> bool {
+        self.hash.is_some() && stamp.is_some() && self.stamp.as_ref() == stamp
+    }
+
     /// Reads `path` again. Unchanged bytes reuse `previous` as is; unreadable files keep the
     /// previous objects; a new parse keeps the last good version of objects that turned bad.
     pub fn refresh(path: &Path, label: &str, previous: Option<FileState>) -> (FileState, Refresh) {
         let previous = previous.unwrap_or_default();
         let stamp = scan::stamp(path);
-        if previous.hash.is_some() && stamp.is_some() && previous.stamp == stamp {
+        if previous.is_current(stamp.as_ref()) {
             return (previous, Refresh::Unchanged);
         }
         // A file modified just now may be modified again within the timestamp granularity
