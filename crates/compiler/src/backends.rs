@@ -5,7 +5,9 @@ mod balancing;
 mod service;
 mod slices;
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 
 use portico_model::{Backend, BackendId, Balancing, Diagnostic, LbAlgorithm, ObjectRef, Severity};
 use portico_store::{ObjectKey, Objects};
@@ -24,10 +26,10 @@ pub(crate) const DEFAULT_BACKEND_NAME: &str = "upstream-default-backend";
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     slots: Vec<Slot>,
-    /// By `namespace\0service\0port` ([`Registry::key`]): looked up without allocating.
-    by_key: HashMap<String, BackendId>,
-    /// The key being looked up, reused across lookups.
-    scratch: String,
+    /// The [`Slot::Service`] ids, hashed by (namespace, service, port) and compared with the
+    /// slot itself: a lookup writes no key.
+    by_key: HashTable<BackendId>,
+    hasher: RandomState,
     /// `(main, canary)`: the canary backend takes the main backend's cookie affinity once
     /// both are merged (ingress-nginx `mergeAlternativeBackend`, `affinity-canary-behavior`
     /// other than `legacy`).
@@ -37,7 +39,8 @@ pub(crate) struct Registry {
 /// Who referenced a backend: for diagnostics about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Use {
-    pub object: ObjectRef,
+    /// The Ingress's shared reference (one per Ingress: copying it is a count).
+    pub object: std::sync::Arc<ObjectRef>,
     pub file: Option<std::sync::Arc<str>>,
     /// Where the reference is written (its `...backend.service` field).
     pub at: crate::ingress::Spot,
@@ -46,7 +49,7 @@ pub(crate) struct Use {
 /// A [`Use`] borrowed from its Ingress: copied only when the backend keeps it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UseOf<'a> {
-    pub object: &'a ObjectRef,
+    pub object: &'a std::sync::Arc<ObjectRef>,
     pub file: &'a Option<std::sync::Arc<str>>,
     pub at: crate::ingress::Spot,
 }
@@ -66,6 +69,20 @@ enum Slot {
     Resolved(Backend),
 }
 
+// === impl Slot ===
+
+impl Slot {
+    /// Whether this is the backend of `service` in `namespace`.
+    fn is(&self, ns: &str, wanted: &ServiceRef) -> bool {
+        match self {
+            Slot::Service { namespace, service, port, .. } => {
+                namespace == ns && *service == wanted.service && *port == wanted.port
+            }
+            Slot::Resolved(_) => false,
+        }
+    }
+}
+
 // === impl Registry ===
 
 impl Registry {
@@ -80,8 +97,10 @@ impl Registry {
         wanted: Wanted<'_>,
         user: UseOf<'_>,
     ) -> BackendId {
-        Self::key(&mut self.scratch, namespace, service);
-        let id = match self.by_key.get(self.scratch.as_str()) {
+        let hash = self.hasher.hash_one((namespace, &service.service, &service.port));
+        let slots = &self.slots;
+        let same = |id: &BackendId| slots.get(id.0).is_some_and(|slot| slot.is(namespace, service));
+        let id = match self.by_key.find(hash, same) {
             Some(id) => *id,
             None => {
                 self.slots.push(Slot::Service {
@@ -92,7 +111,13 @@ impl Registry {
                     uses: Vec::new(),
                 });
                 let id = BackendId(self.slots.len() - 1);
-                self.by_key.insert(self.scratch.clone(), id);
+                let (slots, hasher) = (&self.slots, &self.hasher);
+                self.by_key.insert_unique(hash, id, |id| match slots.get(id.0) {
+                    Some(Slot::Service { namespace, service, port, .. }) => {
+                        hasher.hash_one((namespace.as_str(), service, port))
+                    }
+                    _ => 0,
+                });
                 id
             }
         };
@@ -100,30 +125,16 @@ impl Registry {
             balancing.add(user.object, &wanted);
             // Uses of one Ingress are registered together: comparing with the last one is
             // enough to keep one per Ingress.
+            // (`Arc`s of one Ingress compare by address first.)
             if uses.last().is_none_or(|last| last.object != *user.object) {
                 uses.push(Use {
-                    object: user.object.clone(),
+                    object: std::sync::Arc::clone(user.object),
                     file: user.file.clone(),
                     at: user.at,
                 });
             }
         }
         id
-    }
-
-    /// Writes the lookup key of a Service port into `out` (NUL cannot occur in names).
-    fn key(out: &mut String, namespace: &str, service: &ServiceRef) {
-        use std::fmt::Write;
-        out.clear();
-        out.push_str(namespace);
-        out.push('\0');
-        out.push_str(&service.service);
-        out.push('\0');
-        // Writing to a String cannot fail.
-        let _ = match &service.port {
-            PortRef::Number(n) => write!(out, "{n}"),
-            PortRef::Name(name) => write!(out, "name:{name}"),
-        };
     }
 
     /// Adds an already resolved backend.
