@@ -14,8 +14,16 @@ use portico_tls::CertStore;
 use crate::filters::limits::{LimitState, Zones};
 use crate::upstream::Connectors;
 
-/// The request counters of one location, made on its first request.
-pub(crate) type LazyCounters = OnceLock<RequestCounters>;
+/// What one location's requests are counted and logged under, made on its first request
+/// (nothing is written per location when a table is built or swapped in).
+#[derive(Debug, Default)]
+pub(crate) struct LazyCounters {
+    /// The owning Ingress as `namespace/name` (empty when none), for the access log and
+    /// metrics.
+    name: OnceLock<Arc<str>>,
+    /// Its `portico_requests_total` counters.
+    counters: OnceLock<RequestCounters>,
+}
 
 /// A routing table compiled for serving.
 #[derive(Debug)]
@@ -32,22 +40,19 @@ pub struct Snapshot {
     /// TLS toward backends: the rustls client configurations of this table's locations.
     pub(crate) upstream_tls: Connectors,
     pub generation: u64,
-    /// Per server (default server last), per location: the owning Ingress `namespace/name`
-    /// (empty when none), shared by the access log and metrics.
-    ingress: Vec<Vec<Arc<str>>>,
-    /// Same shape as `ingress`: the `portico_requests_total` counters of each location's
-    /// Ingress, made on the location's first request (a table of 100,000 Ingresses would
-    /// otherwise register half a million series at swap time). Cells are made by
-    /// [`Snapshot::attach_metrics`] when swapped in; per server an `Arc`, shared with the
-    /// previous table where the server did not change.
+    /// Per server (default server last), per location: the owning Ingress's name and
+    /// `portico_requests_total` counters, made on the location's first request (a table of
+    /// 100,000 Ingresses would otherwise write 100,000 names and register half a million
+    /// series at swap time). Cells are made by [`Snapshot::attach_metrics`] when swapped in;
+    /// per server an `Arc`, shared with the previous table where the server did not change.
     counters: Vec<Arc<[LazyCounters]>>,
-    /// Like `ingress`, but each server's list ends at its last location with limits: the
+    /// Like `counters`, but each server's list ends at its last location with limits: the
     /// limit zones of the locations with limits; filled by [`Snapshot::attach_limits`] when
     /// swapped in.
     limits: Vec<Vec<Option<LimitState>>>,
     /// Counters of requests that matched no location (ingress label `""`).
     unrouted: Option<RequestCounters>,
-    /// Same shape as `ingress`: the ingress-nginx metric handles ([`crate::request_metrics`]),
+    /// Same shape as `counters`: the ingress-nginx metric handles ([`crate::request_metrics`]),
     /// each made on its location's first request. Filled (with empty cells) by
     /// [`Snapshot::attach_metrics`], shared per server with the previous table like `counters`.
     handles: Vec<Arc<[crate::request_metrics::LazyHandles]>>,
@@ -73,22 +78,6 @@ impl Snapshot {
         let hsts = table.global.hsts.enabled.then(|| table.global.hsts.header_value());
         let hsts = hsts.and_then(|value| HeaderValue::try_from(value).ok());
         let balancers = table.backends.iter().map(|b| Arc::new(Balancer::for_backend(b))).collect();
-        let empty: Arc<str> = Arc::from("");
-        // By the address of the Ingress's shared ObjectRef (one per Ingress in a table): the
-        // name is formatted once per Ingress, not once per location.
-        let mut names: HashMap<*const portico_model::ObjectRef, Arc<str>> = HashMap::new();
-        let ingress = servers(&table)
-            .map(|server| {
-                let locations = server.locations.iter().map(|location| match &location.ingress {
-                    Some(obj) => names
-                        .entry(Arc::as_ptr(obj))
-                        .or_insert_with(|| Arc::from(format!("{}/{}", obj.namespace, obj.name)))
-                        .clone(),
-                    None => empty.clone(),
-                });
-                locations.collect()
-            })
-            .collect();
         let passthrough = crate::passthrough::Hosts::build(&table);
         let upstream_tls = Connectors::build(&table);
         let snapshot = Snapshot {
@@ -100,7 +89,6 @@ impl Snapshot {
             certs: Arc::new(certs),
             hsts,
             generation,
-            ingress,
             counters: Vec::new(),
             limits: Vec::new(),
             unrouted: None,
@@ -157,13 +145,13 @@ impl Snapshot {
         let mut counters = Vec::with_capacity(named + 1);
         let mut handles = Vec::with_capacity(named + 1);
         let mut changed = Vec::new();
-        for (index, (server, names)) in servers(&self.table).zip(&self.ingress).enumerate() {
+        for (index, server) in servers(&self.table).enumerate() {
             if let Some((c, h)) = carried.metrics(index) {
                 counters.push(c);
                 handles.push(h);
                 continue;
             }
-            counters.push(names.iter().map(|_| OnceLock::new()).collect());
+            counters.push(server.locations.iter().map(|_| LazyCounters::default()).collect());
             handles.push(crate::request_metrics::server_handles(server));
             changed.push(index);
         }
@@ -232,16 +220,20 @@ impl Snapshot {
         let mut next = HashMap::new();
         let mut rejected: HashMap<Arc<str>, LimitRejections> = HashMap::new();
         let limits = servers(&self.table)
-            .zip(&self.ingress)
-            .map(|(server, names)| {
-                let locations = server.locations.iter().zip(names).map(|(location, name)| {
+            .enumerate()
+            .map(|(at, server)| {
+                // Most servers have no limits: their list stays empty (reads past it are None).
+                if !server.locations.iter().any(|l| l.policy.filters.limits().is_some()) {
+                    return Vec::new();
+                }
+                let locations = server.locations.iter().enumerate().map(|(index, location)| {
                     let limits = location.policy.filters.limits()?;
+                    let name = self.name_at(at, index)?;
                     let counters = rejected
                         .entry(name.clone())
                         .or_insert_with(|| metrics.limit_rejections(name));
                     Some(zones.attach((name, counters), limits, &mut next))
                 });
-                // Most servers have no limits: their list stays empty (reads past it are None).
                 let mut cells: Vec<Option<LimitState>> = locations.collect();
                 cells.truncate(cells.iter().rposition(Option::is_some).map_or(0, |at| at + 1));
                 cells.shrink_to_fit();
@@ -262,9 +254,23 @@ impl Snapshot {
         portico_router::server(&self.table, id)
     }
 
-    /// The Ingress (`namespace/name`, or empty) owning a location.
+    /// The Ingress (`namespace/name`, or empty) owning a location; `None` before the
+    /// snapshot is swapped in.
     pub(crate) fn ingress(&self, server: ServerId, location: usize) -> Option<&Arc<str>> {
-        self.ingress.get(server.0.min(self.table.servers.len()))?.get(location)
+        self.name_at(server.0.min(self.table.servers.len()), location)
+    }
+
+    /// [`Snapshot::ingress`] by server index; written on first use.
+    fn name_at(&self, at: usize, index: usize) -> Option<&Arc<str>> {
+        let cell = &self.counters.get(at)?.get(index)?.name;
+        if let Some(name) = cell.get() {
+            return Some(name);
+        }
+        let location = self.server(ServerId(at)).locations.get(index)?;
+        Some(cell.get_or_init(|| match &location.ingress {
+            Some(obj) => Arc::from(format!("{}/{}", obj.namespace, obj.name)),
+            None => Arc::from(""),
+        }))
     }
 
     /// Counts a request answered with `status` for a location (or unrouted when `None`).
@@ -273,11 +279,11 @@ impl Snapshot {
         let counters = location
             .and_then(|(server, index)| {
                 let at = server.0.min(self.table.servers.len());
-                let cell = self.counters.get(at)?.get(index)?;
+                let cell = &self.counters.get(at)?.get(index)?.counters;
                 if let Some(counters) = cell.get() {
                     return Some(counters);
                 }
-                let (metrics, name) = (self.metrics.as_ref()?, self.ingress.get(at)?.get(index)?);
+                let (metrics, name) = (self.metrics.as_ref()?, self.name_at(at, index)?);
                 Some(cell.get_or_init(|| metrics.request_counters(name)))
             })
             .or(self.unrouted.as_ref());
