@@ -27,14 +27,11 @@ pub fn report(metrics: &Metrics, table: &RouteTable, diagnostics: &[Diagnostic])
             ingresses.insert((&object.namespace, &object.name), true);
         }
     }
-    let checks: Vec<IngressCheck> = ingresses
-        .into_iter()
-        .map(|((namespace, name), failed)| IngressCheck {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-            failed,
-        })
-        .collect();
+    let checks = ingresses.iter().map(|(&(namespace, name), &failed)| IngressCheck {
+        namespace,
+        name,
+        failed,
+    });
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     metrics.controller().reloaded(ok, now, checks);

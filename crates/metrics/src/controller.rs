@@ -46,8 +46,9 @@ pub struct ControllerMetrics {
 /// What a rebuild found about each Ingress and certificate.
 #[derive(Debug, Default)]
 struct State {
-    /// `(namespace, ingress)` → (checks without errors, checks with errors).
-    checks: BTreeMap<(String, String), (u64, u64)>,
+    /// namespace → ingress → (checks without errors, checks with errors). Nested so that a
+    /// rebuild finds an Ingress seen before by its borrowed names (no key copied per check).
+    checks: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
     /// `(host, secret namespace, secret name)` → not-after (Unix seconds).
     certificates: BTreeMap<(String, String, String), i64>,
     /// `(namespace, ingress, type)` of the orphaned Ingresses (`no-service`, `no-endpoint`).
@@ -57,10 +58,10 @@ struct State {
 }
 
 /// One Ingress's outcome in a rebuild.
-#[derive(Debug, Clone)]
-pub struct IngressCheck {
-    pub namespace: String,
-    pub name: String,
+#[derive(Debug, Clone, Copy)]
+pub struct IngressCheck<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
     /// The rebuild reported an error diagnostic about it.
     pub failed: bool,
 }
@@ -98,7 +99,12 @@ impl ControllerMetrics {
     /// One table rebuild ("reload"): successful when it reported no error diagnostic (the
     /// table is swapped in either way; the objects in error were skipped). `checks`: every
     /// Ingress compiled.
-    pub fn reloaded(&self, ok: bool, now_secs: u64, checks: Vec<IngressCheck>) {
+    pub fn reloaded<'a>(
+        &self,
+        ok: bool,
+        now_secs: u64,
+        checks: impl IntoIterator<Item = IngressCheck<'a>>,
+    ) {
         self.reloads.fetch_add(1, Ordering::Relaxed);
         if ok {
             self.last_ok_secs.store(now_secs, Ordering::Relaxed);
@@ -108,7 +114,14 @@ impl ControllerMetrics {
         self.last_ok.store(ok, Ordering::Relaxed);
         let mut state = self.state.lock();
         for check in checks {
-            let entry = state.checks.entry((check.namespace, check.name)).or_default();
+            let names = match state.checks.get_mut(check.namespace) {
+                Some(names) => names,
+                None => state.checks.entry(check.namespace.to_string()).or_default(),
+            };
+            let entry = match names.get_mut(check.name) {
+                Some(entry) => entry,
+                None => names.entry(check.name.to_string()).or_default(),
+            };
             if check.failed {
                 entry.1 += 1;
             } else {
@@ -180,7 +193,10 @@ impl ControllerMetrics {
             [("check_success", HELP_CHECKS, false), ("check_errors", HELP_CHECK_ERRORS, true)]
         {
             family(out, metric, "counter", help);
-            for ((namespace, ingress), (ok, failed)) in &state.checks {
+            let checks = state.checks.iter();
+            for (namespace, ingress, (ok, failed)) in
+                checks.flat_map(|(ns, names)| names.iter().map(move |(name, c)| (ns, name, c)))
+            {
                 let mut labels = self.constant.clone();
                 push_label(&mut labels, "namespace", namespace);
                 push_label(&mut labels, "ingress", ingress);
@@ -221,8 +237,8 @@ mod tests {
     fn reloads_checks_certificates_and_leader() {
         let labels = ControllerLabels { class: "c".into(), namespace: "n".into(), pod: "p".into() };
         let m = ControllerMetrics::new(&labels);
-        let good = IngressCheck { namespace: "default".into(), name: "web".into(), failed: false };
-        m.reloaded(true, 1700, vec![good.clone()]);
+        let good = IngressCheck { namespace: "default", name: "web", failed: false };
+        m.reloaded(true, 1700, vec![good]);
         m.reloaded(false, 1800, vec![IngressCheck { failed: true, ..good }]);
         let cert = CertificateExpiry {
             host: "a.example".into(),
