@@ -124,9 +124,8 @@ impl Registry {
         if let Some(Slot::Service { uses, balancing, .. }) = self.slots.get_mut(id.0) {
             balancing.add(user.object, &wanted);
             // Uses of one Ingress are registered together: comparing with the last one is
-            // enough to keep one per Ingress.
-            // (`Arc`s of one Ingress compare by address first.)
-            if uses.last().is_none_or(|last| last.object != *user.object) {
+            // enough to keep one per Ingress (which has one shared reference per build).
+            if uses.last().is_none_or(|last| !std::sync::Arc::ptr_eq(&last.object, user.object)) {
                 uses.push(Use {
                     object: std::sync::Arc::clone(user.object),
                     file: user.file.clone(),

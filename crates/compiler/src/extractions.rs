@@ -41,15 +41,18 @@ pub(crate) struct SharedParse {
 pub(crate) struct Cache {
     global: Option<GlobalConfig>,
     entries: HashMap<ObjectKey, Entry>,
+    /// The number of the last build ([`Entry::seen`]).
+    builds: u64,
     parses: Parses,
 }
 
-/// One build's use of the cache: hits are taken from the previous build's entries, and
-/// everything this build extracted (or reused) becomes the next build's cache. Keys move
-/// from one map to the other: a build allocates no key for an Ingress it saw before.
+/// One build's use of the cache: hits are updated in place and marked as seen by this build;
+/// what this build did not see is dropped when it finishes. One map across builds: a build
+/// allocates no key and moves no entry for an Ingress it saw before.
 pub(crate) struct Build {
-    previous: HashMap<ObjectKey, Entry>,
-    next: HashMap<ObjectKey, Entry>,
+    entries: HashMap<ObjectKey, Entry>,
+    /// This build's number.
+    build: u64,
     /// The global config changed: no previous extraction is reused (last good ones are).
     stale: bool,
     global: GlobalConfig,
@@ -76,6 +79,8 @@ struct Entry {
     extraction: Extraction,
     /// The last extraction of this Ingress that loaded: `extraction`'s when it did.
     last_good: Option<Arc<Extracted>>,
+    /// The last build that saw this Ingress.
+    seen: u64,
 }
 
 // === impl Cache ===
@@ -84,24 +89,21 @@ impl Cache {
     /// Starts a build under `global`; under a different global config nothing extracted
     /// before is reused.
     pub(crate) fn start(&mut self, global: &GlobalConfig) -> Build {
-        let previous = std::mem::take(&mut self.entries);
+        let entries = std::mem::take(&mut self.entries);
         let mut parses = std::mem::take(&mut self.parses);
         let stale = self.global.as_ref() != Some(global);
         if stale {
             parses.0.clear();
         }
-        Build {
-            next: HashMap::with_capacity(previous.len()),
-            previous,
-            stale,
-            global: global.clone(),
-            parses,
-        }
+        self.builds += 1;
+        Build { entries, build: self.builds, stale, global: global.clone(), parses }
     }
 
     /// Keeps what `build` extracted for the next build (Ingresses it did not see are dropped).
     pub(crate) fn finish(&mut self, build: Build) {
-        self.entries = build.next;
+        let mut entries = build.entries;
+        entries.retain(|_, entry| entry.seen == build.build);
+        self.entries = entries;
         let mut parses = build.parses;
         parses.0.retain(|_, shared| Arc::strong_count(&shared.annotations) > 1);
         self.parses = parses;
@@ -134,26 +136,34 @@ impl Build {
         sourced: &Sourced<Ingress>,
         extract: impl FnOnce(&ObjectKey, &Sourced<Ingress>, &mut Parses) -> Extraction,
     ) -> Got {
-        let (key, previous) = match self.previous.remove_entry(key) {
-            Some((key, entry)) => (key, Some(entry)),
-            None => (key.clone(), None),
-        };
-        let last_good = previous.as_ref().and_then(|e| e.last_good.clone());
         let same = |e: &Entry| Arc::ptr_eq(&e.object, &sourced.object) && e.file == sourced.file;
-        let hit = previous.filter(|e| !self.stale && same(e));
-        let entry = hit.unwrap_or_else(|| {
-            let extraction = extract(&key, sourced, &mut self.parses);
+        if let Some(entry) = self.entries.get_mut(key) {
+            let last_good = entry.last_good.clone();
+            if !self.stale && same(entry) {
+                entry.seen = self.build;
+                return Got { extraction: entry.extraction.clone(), last_good };
+            }
+            let extraction = extract(key, sourced, &mut self.parses);
             let good = extraction.extracted.clone().or_else(|| last_good.clone());
-            Entry {
+            *entry = Entry {
                 object: Arc::clone(&sourced.object),
                 file: sourced.file.clone(),
-                extraction,
+                extraction: extraction.clone(),
                 last_good: good,
-            }
-        });
-        let extraction = entry.extraction.clone();
-        self.next.insert(key, entry);
-        Got { extraction, last_good }
+                seen: self.build,
+            };
+            return Got { extraction, last_good };
+        }
+        let extraction = extract(key, sourced, &mut self.parses);
+        let entry = Entry {
+            object: Arc::clone(&sourced.object),
+            file: sourced.file.clone(),
+            extraction: extraction.clone(),
+            last_good: extraction.extracted.clone(),
+            seen: self.build,
+        };
+        self.entries.insert(key.clone(), entry);
+        Got { extraction, last_good: None }
     }
 }
 

@@ -95,9 +95,9 @@ pub(crate) fn build<'a>(
     for prepared in ingresses {
         merge.ingress(prepared);
     }
-    let Merge { drafts, default_server, diagnostics, .. } = merge;
-    let mut drafts = by_host_name(drafts);
-    aliases::settle(&mut drafts, diagnostics);
+    let Merge { mut drafts, mut default_server, diagnostics, .. } = merge;
+    let order = by_host_name(&drafts);
+    aliases::settle(&mut drafts, &order, diagnostics);
     let mut www: Vec<(String, ObjectRef)> = drafts
         .iter_mut()
         .filter_map(|draft| match (&draft.host, draft.from_to_www.take()) {
@@ -106,18 +106,18 @@ pub(crate) fn build<'a>(
         })
         .collect();
     www.sort();
-    let servers = drafts.into_iter().map(ServerDraft::finish).collect();
+    // Drafts stay where they are: each server is made from its draft's fields.
+    let servers = order.iter().filter_map(|&i| Some(drafts.get_mut(i)?.finish())).collect();
     Servers { servers, default_server: default_server.finish(), www }
 }
 
-/// `drafts` sorted by host name, as ingress-nginx orders servers (`*.a` sorts before `a.b` as
-/// in its template: by the name as written). Indexes are sorted, so each draft moves once.
-fn by_host_name(drafts: Vec<ServerDraft>) -> Vec<ServerDraft> {
+/// The indexes of `drafts` sorted by host name, as ingress-nginx orders servers (`*.a` sorts
+/// before `a.b` as in its template: by the name as written).
+fn by_host_name(drafts: &[ServerDraft]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..drafts.len()).collect();
     // Hosts are unique: an unstable sort gives the one order.
     order.sort_unstable_by(|&a, &b| drafts[a].host.cmp_written(&drafts[b].host));
-    let mut slots: Vec<Option<ServerDraft>> = drafts.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect()
+    order
 }
 
 // === impl Merge ===

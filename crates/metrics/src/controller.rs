@@ -2,7 +2,7 @@
 //! checks, certificate expiry, orphaned Ingresses and leader election. Written at rebuild
 //! time and by the election task, never on the request path; a mutex guards the sets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -47,8 +47,9 @@ pub struct ControllerMetrics {
 #[derive(Debug, Default)]
 struct State {
     /// namespace → ingress → (checks without errors, checks with errors). Nested so that a
-    /// rebuild finds an Ingress seen before by its borrowed names (no key copied per check).
-    checks: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
+    /// rebuild finds an Ingress seen before by its borrowed names (no key copied per check);
+    /// hashed, and sorted only when scraped.
+    checks: HashMap<String, HashMap<String, (u64, u64)>>,
     /// `(host, secret namespace, secret name)` → not-after (Unix seconds).
     certificates: BTreeMap<(String, String, String), i64>,
     /// `(namespace, ingress, type)` of the orphaned Ingresses (`no-service`, `no-endpoint`).
@@ -194,9 +195,11 @@ impl ControllerMetrics {
         {
             family(out, metric, "counter", help);
             let checks = state.checks.iter();
-            for (namespace, ingress, (ok, failed)) in
-                checks.flat_map(|(ns, names)| names.iter().map(move |(name, c)| (ns, name, c)))
-            {
+            let mut sorted: Vec<_> = checks
+                .flat_map(|(ns, names)| names.iter().map(move |(name, c)| (ns, name, c)))
+                .collect();
+            sorted.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            for (namespace, ingress, (ok, failed)) in sorted {
                 let mut labels = self.constant.clone();
                 push_label(&mut labels, "namespace", namespace);
                 push_label(&mut labels, "ingress", ingress);

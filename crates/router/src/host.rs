@@ -22,7 +22,13 @@ pub(crate) struct HostIndex {
 
 impl HostIndex {
     pub(crate) fn build(servers: &[Server]) -> Self {
-        let mut index = Self::default();
+        let exact = servers.iter().filter(|s| matches!(s.host, HostPattern::Exact(_))).count();
+        let aliases: usize = servers.iter().map(|s| s.aliases.len()).sum();
+        // Sized up front: a table of 100,000 hosts otherwise rehashes its names ~17 times.
+        let mut index = Self {
+            exact: HashMap::with_capacity(exact + aliases),
+            wildcard: HashMap::with_capacity(servers.len() - exact),
+        };
         for (i, server) in servers.iter().enumerate() {
             match &server.host {
                 HostPattern::Exact(name) => {

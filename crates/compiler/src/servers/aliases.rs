@@ -24,14 +24,15 @@ pub(super) fn offer(server: &mut ServerDraft, prepared: &Prepared) {
 }
 
 /// Drops, once every host is known, each alias that is its own host or another server's, and
-/// warns the Ingress that asked. `drafts` are sorted by host name (the order of warnings).
-pub(super) fn settle(drafts: &mut [ServerDraft], out: &mut Vec<Diagnostic>) {
+/// warns the Ingress that asked. `order` lists `drafts` by host name (the order of warnings).
+pub(super) fn settle(drafts: &mut [ServerDraft], order: &[usize], out: &mut Vec<Diagnostic>) {
     // Most tables have no alias: no set of every host name.
     if drafts.iter().all(|d| d.aliases_from.is_none()) {
         return;
     }
     let hosts: HashSet<String> = drafts.iter().map(|d| d.host.to_string()).collect();
-    for draft in drafts {
+    for &at in order {
+        let Some(draft) = drafts.get_mut(at) else { continue };
         let Some(from) = draft.aliases_from.clone() else { continue };
         let host = draft.host.to_string();
         draft.aliases.retain(|alias| {

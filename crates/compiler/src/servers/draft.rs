@@ -113,23 +113,24 @@ impl ServerDraft {
     /// Sorts the locations by [`Location::precedence`] (descending path length, then descending
     /// path, then insertion order: ingress-nginx's two stable sorts), and decides
     /// regex mode: some location uses regex or rewrites (§1.3).
-    pub(crate) fn finish(self) -> Server {
-        let mut locations = self.locations;
+    /// Takes the draft's fields (left empty), so that the ~250-byte draft is not moved.
+    pub(crate) fn finish(&mut self) -> Server {
+        let mut locations = std::mem::take(&mut self.locations);
         locations.sort_by(|a, b| a.precedence().cmp(&b.precedence()));
         // Served as is until the next change: no room kept for growth.
         locations.shrink_to_fit();
         let regex_mode =
             locations.iter().any(|l| l.policy.use_regex || l.policy.filters.rewrite().is_some());
         Server {
-            host: self.host,
+            host: std::mem::take(&mut self.host),
             locations,
             regex_mode,
-            app_root: self.app_root,
+            app_root: self.app_root.take(),
             has_certificate: self.has_certificate,
             certificate: None,
             client_auth: None,
             tls: HostTls::default(),
-            aliases: self.aliases,
+            aliases: std::mem::take(&mut self.aliases),
             redirect_to: None,
             passthrough: None,
         }
