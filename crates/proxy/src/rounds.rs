@@ -60,9 +60,9 @@ pub(crate) async fn serve<I, S>(
             }
             Ok(bytes) if first && builder.settings.http2 && bytes.starts_with(H2_PREFACE) => {
                 io.unread(bytes);
-                let conn = builder.h2.serve_connection(TokioIo::new(io), service);
-                let conn = std::pin::pin!(conn);
-                let _ = finish(conn, &mut drain, peer, |c| c.graceful_shutdown()).await;
+                // Boxed: inline, hyper's HTTP/2 state would size every connection's task.
+                let mut conn = Box::pin(builder.h2.serve_connection(TokioIo::new(io), service));
+                let _ = finish(conn.as_mut(), &mut drain, peer, |c| c.graceful_shutdown()).await;
                 return;
             }
             Ok(bytes) => io.unread(bytes),
