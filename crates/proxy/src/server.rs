@@ -76,6 +76,8 @@ pub struct Proxy {
     pub(crate) access: ArcSwap<AccessOutput>,
     /// The OpenTelemetry tracer, rebuilt when the table's export settings change.
     tracing: crate::telemetry::Tracing,
+    /// Frees replaced snapshots off the request path.
+    retirer: crate::retire::Retirer,
 }
 
 /// hyper's server side of one client connection, with the HTTP/2 settings it was built for.
@@ -111,6 +113,7 @@ impl Proxy {
             builder: ArcSwap::from_pointee(builder),
             access: ArcSwap::default(),
             tracing,
+            retirer: Default::default(),
         })
     }
 
@@ -135,7 +138,7 @@ impl Proxy {
             self.access.store(Arc::new(AccessOutput::new(access)));
         }
         if let Some(old) = self.snapshot.swap(Some(Arc::new(snapshot))) {
-            crate::retire::retire(old);
+            self.retirer.retire(old);
         }
     }
 
