@@ -2,7 +2,7 @@
 //! when it reported no error diagnostic (the table is swapped in either way, without the
 //! objects in error), and each Ingress it compiled is one "check".
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,37 +11,33 @@ use portico_model::{Diagnostic, ObjectRef, RouteTable};
 
 /// Reports one rebuild of `table` with `diagnostics`.
 pub fn report(metrics: &Metrics, table: &RouteTable, diagnostics: &[Diagnostic]) {
-    let failed: HashSet<(&str, &str)> = diagnostics
+    // Ingresses with an error diagnostic, and whether the table serves them.
+    let mut failed: HashMap<(&str, &str), bool> = diagnostics
         .iter()
         .filter(|d| d.is_error())
         .filter_map(|d| d.object.as_ref().filter(|o| o.kind == "Ingress"))
-        .map(|o| (o.namespace.as_str(), o.name.as_str()))
+        .map(|o| ((o.namespace.as_str(), o.name.as_str()), false))
         .collect();
     // The locations of one Ingress share one `ObjectRef` (one per Ingress in a build): they
     // are told apart by its address, and mostly come together, so a location of the same
     // Ingress as the one before is skipped unsearched.
     let mut seen: HashSet<*const ObjectRef> = HashSet::new();
-    let mut reported: HashSet<(&str, &str)> = HashSet::new();
     let mut checks = Vec::new();
     let servers = table.servers.iter().chain(std::iter::once(&table.default_server));
     let mut last = None;
     for ingress in servers.flat_map(|s| &s.locations).filter_map(|l| l.ingress.as_ref()) {
-        if last.is_some_and(|last| Arc::ptr_eq(last, ingress)) || !seen.insert(Arc::as_ptr(ingress))
-        {
-            last = Some(ingress);
+        let same_as_last = last.is_some_and(|last| Arc::ptr_eq(last, ingress));
+        last = Some(ingress);
+        if same_as_last || !seen.insert(Arc::as_ptr(ingress)) {
             continue;
         }
-        last = Some(ingress);
         let names = (ingress.namespace.as_str(), ingress.name.as_str());
-        let failed = failed.contains(&names);
-        if failed {
-            reported.insert(names);
-        }
-        checks.push(IngressCheck { namespace: names.0, name: names.1, failed });
+        let served_in_error = failed.get_mut(&names).map(|served| *served = true).is_some();
+        checks.push(IngressCheck { namespace: names.0, name: names.1, failed: served_in_error });
     }
     // Ingresses in error that serve nothing (not loaded) are checks too.
-    let unserved = failed.difference(&reported);
-    checks.extend(unserved.map(|&(namespace, name)| IngressCheck {
+    let unserved = failed.into_iter().filter(|(_, served)| !served);
+    checks.extend(unserved.map(|((namespace, name), _)| IngressCheck {
         namespace,
         name,
         failed: true,

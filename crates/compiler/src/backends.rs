@@ -72,13 +72,11 @@ enum Slot {
 // === impl Slot ===
 
 impl Slot {
-    /// Whether this is the backend of `service` in `namespace`.
-    fn is(&self, ns: &str, wanted: &ServiceRef) -> bool {
+    /// What a Service slot is found by: (namespace, service, port); `None` for resolved ones.
+    fn key(&self) -> Option<(&str, &str, &PortRef)> {
         match self {
-            Slot::Service { namespace, service, port, .. } => {
-                namespace == ns && *service == wanted.service && *port == wanted.port
-            }
-            Slot::Resolved(_) => false,
+            Slot::Service { namespace, service, port, .. } => Some((namespace, service, port)),
+            Slot::Resolved(_) => None,
         }
     }
 }
@@ -97,9 +95,10 @@ impl Registry {
         wanted: Wanted<'_>,
         user: UseOf<'_>,
     ) -> BackendId {
-        let hash = self.hasher.hash_one((namespace, &service.service, &service.port));
+        let key = (namespace, service.service.as_str(), &service.port);
+        let hash = self.hasher.hash_one(key);
         let slots = &self.slots;
-        let same = |id: &BackendId| slots.get(id.0).is_some_and(|slot| slot.is(namespace, service));
+        let same = |id: &BackendId| slots.get(id.0).and_then(Slot::key) == Some(key);
         let id = match self.by_key.find(hash, same) {
             Some(id) => *id,
             None => {
@@ -112,12 +111,10 @@ impl Registry {
                 });
                 let id = BackendId(self.slots.len() - 1);
                 let (slots, hasher) = (&self.slots, &self.hasher);
-                self.by_key.insert_unique(hash, id, |id| match slots.get(id.0) {
-                    Some(Slot::Service { namespace, service, port, .. }) => {
-                        hasher.hash_one((namespace.as_str(), service, port))
-                    }
-                    _ => 0,
-                });
+                let rehash = |id: &BackendId| {
+                    slots.get(id.0).and_then(Slot::key).map_or(0, |key| hasher.hash_one(key))
+                };
+                self.by_key.insert_unique(hash, id, rehash);
                 id
             }
         };

@@ -83,6 +83,27 @@ struct Entry {
     seen: u64,
 }
 
+// === impl Entry ===
+
+impl Entry {
+    /// `sourced`'s entry for `extraction`, made by build `seen`; its last good extraction is
+    /// this one when it loaded, else `before`.
+    fn new(
+        sourced: &Sourced<Ingress>,
+        extraction: Extraction,
+        before: Option<Arc<Extracted>>,
+        seen: u64,
+    ) -> Self {
+        Entry {
+            object: Arc::clone(&sourced.object),
+            file: sourced.file.clone(),
+            last_good: extraction.extracted.clone().or(before),
+            extraction,
+            seen,
+        }
+    }
+}
+
 // === impl Cache ===
 
 impl Cache {
@@ -144,24 +165,11 @@ impl Build {
                 return Got { extraction: entry.extraction.clone(), last_good };
             }
             let extraction = extract(key, sourced, &mut self.parses);
-            let good = extraction.extracted.clone().or_else(|| last_good.clone());
-            *entry = Entry {
-                object: Arc::clone(&sourced.object),
-                file: sourced.file.clone(),
-                extraction: extraction.clone(),
-                last_good: good,
-                seen: self.build,
-            };
+            *entry = Entry::new(sourced, extraction.clone(), last_good.clone(), self.build);
             return Got { extraction, last_good };
         }
         let extraction = extract(key, sourced, &mut self.parses);
-        let entry = Entry {
-            object: Arc::clone(&sourced.object),
-            file: sourced.file.clone(),
-            extraction: extraction.clone(),
-            last_good: extraction.extracted.clone(),
-            seen: self.build,
-        };
+        let entry = Entry::new(sourced, extraction.clone(), None, self.build);
         self.entries.insert(key.clone(), entry);
         Got { extraction, last_good: None }
     }

@@ -116,7 +116,7 @@ pub(crate) fn build<'a>(
 fn by_host_name(drafts: &[ServerDraft]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..drafts.len()).collect();
     // Hosts are unique: an unstable sort gives the one order.
-    order.sort_unstable_by(|&a, &b| drafts[a].host.cmp_written(&drafts[b].host));
+    order.sort_unstable_by(|&a, &b| drafts[a].host.cmp_displayed(&drafts[b].host));
     order
 }
 

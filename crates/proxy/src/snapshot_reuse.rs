@@ -27,7 +27,7 @@ pub(crate) type ServerMetrics = (Arc<[LazyCounters]>, Arc<[LazyHandles]>);
 impl<'a> Carried<'a> {
     /// Matches the servers of `table` to `previous`'s by host (the default server to the
     /// default server), keeping the pairs that are equal. Both tables list their servers in
-    /// host-name order ([`portico_model::HostPattern::cmp_written`]), so the lists are walked side by side:
+    /// host-name order ([`portico_model::HostPattern::cmp_displayed`]), so the lists are walked side by side:
     /// no map of every host. (Out of order, a server only goes unmatched: it gets new cells.)
     pub(crate) fn match_servers(table: &RouteTable, previous: Option<&'a Snapshot>) -> Self {
         let Some(prev) = previous else { return Self { previous, equal: Vec::new() } };
@@ -44,7 +44,7 @@ impl<'a> Carried<'a> {
             .map(|server| {
                 while old_servers
                     .get(next_old)
-                    .is_some_and(|old| old.host.cmp_written(&server.host) == Ordering::Less)
+                    .is_some_and(|old| old.host.cmp_displayed(&server.host) == Ordering::Less)
                 {
                     next_old += 1;
                 }
